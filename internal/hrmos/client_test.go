@@ -1,0 +1,591 @@
+package hrmos
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+func countUsers(t *testing.T, c *Client) (int, error) {
+	t.Helper()
+	n := 0
+	err := c.Users(context.Background(), 1, func(p Page[User]) error {
+		n += len(p.Items)
+		return nil
+	})
+	return n, err
+}
+
+func mustKind(t *testing.T, err error, want Kind) *Error {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v (%T) is not an *Error", err, err)
+	}
+	if e.Kind != want || KindOf(err) != want {
+		t.Fatalf("kind = %v, want %v (error: %v)", e.Kind, want, err)
+	}
+	return e
+}
+
+func TestNewValidatesConfig(t *testing.T) {
+	ok := Config{BaseURL: DefaultBaseURL, CompanyID: "acme", APIKey: "k"}
+	if _, err := New(ok); err != nil {
+		t.Fatalf("valid config: %v", err)
+	}
+	for name, mod := range map[string]func(*Config){
+		"no base":        func(c *Config) { c.BaseURL = "" },
+		"bad scheme":     func(c *Config) { c.BaseURL = "ftp://x/api" },
+		"userinfo":       func(c *Config) { c.BaseURL = "https://user:pw@x/api" },
+		"no company":     func(c *Config) { c.CompanyID = "" },
+		"dot company":    func(c *Config) { c.CompanyID = ".." },
+		"no key":         func(c *Config) { c.APIKey = "" },
+		"newline in key": func(c *Config) { c.APIKey = "abc\n" },
+	} {
+		cfg := ok
+		mod(&cfg)
+		_, err := New(cfg)
+		if err == nil {
+			t.Errorf("%s: New accepted the config", name)
+			continue
+		}
+		if strings.Contains(err.Error(), "pw") || strings.Contains(err.Error(), "abc") {
+			t.Errorf("%s: error echoes the input: %v", name, err)
+		}
+	}
+}
+
+func TestBasicHeaderCarriesKeyVerbatim(t *testing.T) {
+	f, srv := newFake(t)
+	f.key = "QmFzZTY0TG9va2luZ0tleT09+/=" // already Base64-looking: must not be re-encoded
+	c := f.client(t, srv, nil)
+	tok, err := c.Authenticate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.authHeaders[0]; got != "Basic "+f.key {
+		t.Fatalf("Authorization = %q, want the key verbatim after Basic", got)
+	}
+	if tok.Value.Reveal() == "" || !tok.ExpiresAt.Equal(f.clock.Now().Add(24*time.Hour)) {
+		t.Fatalf("token = %v expiring %v", tok.Value.Reveal() != "", tok.ExpiresAt)
+	}
+}
+
+func TestTokenCachedAndReused(t *testing.T) {
+	f, srv := newFake(t)
+	f.lists["/users"] = userItems(3)
+	f.lists["/departments"] = []string{`{"id":1,"name":"営業部","sequence":1}`}
+	c := f.client(t, srv, nil)
+	for range 3 {
+		if _, err := countUsers(t, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Departments(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if auth, data := f.counts(); auth != 1 || data != 4 {
+		t.Fatalf("auth=%d data=%d, want one token for four calls", auth, data)
+	}
+	for _, h := range f.dataAuth {
+		if !strings.HasPrefix(h, "Token Tok") {
+			t.Fatalf("data Authorization = %q", h)
+		}
+	}
+}
+
+func TestSharedTokenCacheAcrossClients(t *testing.T) {
+	f, srv := newFake(t)
+	f.lists["/users"] = userItems(1)
+	cache := NewMemoryTokenCache()
+	a := f.client(t, srv, func(c *Config) { c.Tokens = cache })
+	b := f.client(t, srv, func(c *Config) { c.Tokens = cache })
+	if _, err := countUsers(t, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := countUsers(t, b); err != nil {
+		t.Fatal(err)
+	}
+	if auth, _ := f.counts(); auth != 1 {
+		t.Fatalf("auth=%d, want the second client to reuse the cached token", auth)
+	}
+	key := tokenCacheKey("acme", Secret(f.key))
+	if _, ok := cache.Get(key); !ok || !strings.HasPrefix(key, "acme:") || len(key) != len("acme:")+16 ||
+		strings.Contains(key, f.key) {
+		t.Fatalf("token not stored under company:hash16 (key %q)", key)
+	}
+}
+
+func TestConcurrentCallsAuthenticateOnce(t *testing.T) {
+	f, srv := newFake(t)
+	f.lists["/users"] = userItems(2)
+	c := f.client(t, srv, nil)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := countUsers(t, c); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if auth, _ := f.counts(); auth != 1 {
+		t.Fatalf("auth=%d, want 1", auth)
+	}
+}
+
+func TestTokenRefreshedWhenExpiring(t *testing.T) {
+	f, srv := newFake(t)
+	f.lists["/users"] = userItems(1)
+	f.tokenLife = time.Hour
+	c := f.client(t, srv, nil)
+	if _, err := countUsers(t, c); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(50 * time.Minute) // 10 min left: still reused
+	if _, err := countUsers(t, c); err != nil {
+		t.Fatal(err)
+	}
+	if auth, _ := f.counts(); auth != 1 {
+		t.Fatalf("auth=%d after 50 min, want 1", auth)
+	}
+	f.clock.Advance(6 * time.Minute) // 4 min left: refreshed before use
+	if _, err := countUsers(t, c); err != nil {
+		t.Fatal(err)
+	}
+	if auth, data := f.counts(); auth != 2 || data != 3 {
+		t.Fatalf("auth=%d data=%d, want a refresh without a 401 round trip", auth, data)
+	}
+}
+
+func TestReauthenticatesOnceOn401(t *testing.T) {
+	f, srv := newFake(t)
+	f.lists["/users"] = userItems(2)
+	c := f.client(t, srv, nil)
+	if _, err := countUsers(t, c); err != nil {
+		t.Fatal(err)
+	}
+	f.revokeAll() // the cached token dies early
+	n, err := countUsers(t, c)
+	if err != nil || n != 2 {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if auth, data := f.counts(); auth != 2 || data != 3 {
+		t.Fatalf("auth=%d data=%d, want one re-auth and one repeated call", auth, data)
+	}
+}
+
+func TestPersistent401IsUnauthorized(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		writeJSONError(w, http.StatusUnauthorized)
+		return true
+	}
+	c := f.client(t, srv, nil)
+	_, err := countUsers(t, c)
+	e := mustKind(t, err, KindUnauthorized)
+	if e.Retryable() || e.Status != 401 || e.Code != 401 || e.Page != 1 || e.Path != "/users" {
+		t.Fatalf("error = %+v", e)
+	}
+	if auth, data := f.counts(); auth != 2 || data != 2 {
+		t.Fatalf("auth=%d data=%d, want exactly one re-auth", auth, data)
+	}
+}
+
+func TestBadKeyIsKeyRejected(t *testing.T) {
+	f, srv := newFake(t)
+	c := f.client(t, srv, func(c *Config) { c.APIKey = "d3Jvbmcta2V5LXZhbHVlLTk4NzY1" })
+	_, err := c.Authenticate(context.Background())
+	e := mustKind(t, err, KindKeyRejected)
+	if e.Retryable() || e.Status != 401 || e.Attempts != 1 {
+		t.Fatalf("error = %+v", e)
+	}
+	_, err = countUsers(t, c)
+	mustKind(t, err, KindKeyRejected)
+	if _, data := f.counts(); data != 0 {
+		t.Fatalf("data calls made without a token: %d", data)
+	}
+	if strings.Contains(err.Error(), "d3Jvbmcta2V5") {
+		t.Fatalf("error leaks the key: %v", err)
+	}
+}
+
+func TestForbiddenKeyIsKeyRejected(t *testing.T) {
+	f, srv := newFake(t)
+	f.authHook = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		writeJSONError(w, http.StatusForbidden)
+		return true
+	}
+	_, err := f.client(t, srv, nil).Authenticate(context.Background())
+	mustKind(t, err, KindKeyRejected)
+}
+
+func TestUnknownCompany(t *testing.T) {
+	f, srv := newFake(t)
+	c := f.client(t, srv, func(c *Config) { c.CompanyID = "ACME" }) // case-sensitive
+	_, err := c.Authenticate(context.Background())
+	e := mustKind(t, err, KindCompanyNotFound)
+	if e.Retryable() || e.Status != 404 {
+		t.Fatalf("error = %+v", e)
+	}
+}
+
+func TestCompanyIDIsPathEscaped(t *testing.T) {
+	f, srv := newFake(t)
+	f.company = "my co/ULS?x#y"
+	f.lists["/users"] = userItems(1)
+	c := f.client(t, srv, nil)
+	if _, err := countUsers(t, c); err != nil {
+		t.Fatal(err)
+	}
+	want := "/api/my%20co%2FULS%3Fx%23y/v1/authentication/token"
+	if f.rawPaths[0] != want {
+		t.Fatalf("path = %q, want %q", f.rawPaths[0], want)
+	}
+}
+
+func TestDataNotFoundAndBadRequest(t *testing.T) {
+	f, srv := newFake(t)
+	c := f.client(t, srv, nil)
+	_, err := c.Lodgments(context.Background()) // no list configured → 404
+	e := mustKind(t, err, KindNotFound)
+	if e.Path != "/lodgments" || e.Attempts != 1 {
+		t.Fatalf("error = %+v", e)
+	}
+	f.hook = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		writeJSONError(w, http.StatusBadRequest)
+		return true
+	}
+	_, err = c.Employments(context.Background())
+	mustKind(t, err, KindBadRequest)
+}
+
+func TestRateLimitedWithEmptyBodyThenSuccess(t *testing.T) {
+	f, srv := newFake(t)
+	f.lists["/users"] = userItems(2)
+	f.hook = func(w http.ResponseWriter, _ *http.Request, n int) bool {
+		if n <= 2 {
+			w.WriteHeader(http.StatusTooManyRequests) // HRMOS sends no body
+			return true
+		}
+		return false
+	}
+	c := f.client(t, srv, nil)
+	n, err := countUsers(t, c)
+	if err != nil || n != 2 {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if _, data := f.counts(); data != 3 {
+		t.Fatalf("data=%d, want 2 rejected + 1 served", data)
+	}
+}
+
+func TestRateLimitedForever(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		w.WriteHeader(http.StatusTooManyRequests)
+		return true
+	}
+	c := f.client(t, srv, func(c *Config) { c.MaxAttempts = 3 })
+	start := time.Now()
+	_, err := countUsers(t, c)
+	e := mustKind(t, err, KindRateLimited)
+	if !e.Retryable() || e.Attempts != 3 || e.Status != 429 || e.Code != 0 {
+		t.Fatalf("error = %+v", e)
+	}
+	// 429 back-off is 5×, 10× the base (1 ms) with ±20% jitter.
+	if el := time.Since(start); el < 12*time.Millisecond {
+		t.Fatalf("retried after %v, want the 429 back-off", el)
+	}
+	if got := e.Error(); got != "hrmos: list users page 1: rate limited by HRMOS: HTTP 429 after 3 attempts" {
+		t.Fatalf("message = %q", got)
+	}
+}
+
+func TestServerErrorsAreUnavailable(t *testing.T) {
+	for name, write := range map[string]func(http.ResponseWriter){
+		"json": func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"code":50301,"message":"maintenance for 徳川"}`))
+		},
+		"html": func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte(`<html><body><h1>502 Bad Gateway</h1></body></html>`))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, _ *http.Request, _ int) bool { write(w); return true }
+			_, err := countUsers(t, f.client(t, srv, nil))
+			e := mustKind(t, err, KindUnavailable)
+			if !e.Retryable() || e.Attempts != 4 {
+				t.Fatalf("error = %+v", e)
+			}
+			if _, data := f.counts(); data != 4 {
+				t.Fatalf("data=%d, want 4 attempts", data)
+			}
+			if name == "json" && (e.Code != 50301 || !strings.Contains(e.Error(), "HTTP 503 (HRMOS code 50301) after 4 attempts")) {
+				t.Fatalf("error = %q code %d", e.Error(), e.Code)
+			}
+			if name == "html" && (e.Code != 0 || e.Status != 502) {
+				t.Fatalf("error = %+v", e)
+			}
+		})
+	}
+}
+
+func TestServerErrorOnTokenEndpoint(t *testing.T) {
+	f, srv := newFake(t)
+	f.authHook = func(w http.ResponseWriter, _ *http.Request, n int) bool {
+		if n == 1 {
+			writeJSONError(w, http.StatusInternalServerError)
+			return true
+		}
+		return false
+	}
+	if _, err := f.client(t, srv, nil).Authenticate(context.Background()); err != nil {
+		t.Fatalf("token endpoint 500 then 200: %v", err)
+	}
+}
+
+func TestTruncatedBodiesAreRetried(t *testing.T) {
+	for name, truncate := range map[string]func(http.ResponseWriter){
+		"cut json": func(w http.ResponseWriter) {
+			_, _ = w.Write([]byte(`[{"id":1,"last_name":"徳`))
+		},
+		"short content-length": func(w http.ResponseWriter) {
+			w.Header().Set("Content-Length", "5000")
+			_, _ = w.Write([]byte(`[{"id":1}`))
+		},
+		"object not array": func(w http.ResponseWriter) {
+			_, _ = w.Write([]byte(`{"users":[]}`))
+		},
+		"html with 200": func(w http.ResponseWriter) {
+			_, _ = w.Write([]byte(`<html>maintenance</html>`))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.lists["/users"] = userItems(2)
+			f.hook = func(w http.ResponseWriter, _ *http.Request, n int) bool {
+				if n == 1 {
+					truncate(w)
+					return true
+				}
+				return false
+			}
+			n, err := countUsers(t, f.client(t, srv, nil))
+			if err != nil || n != 2 {
+				t.Fatalf("n=%d err=%v", n, err)
+			}
+			if _, data := f.counts(); data != 2 {
+				t.Fatalf("data=%d, want a retry", data)
+			}
+		})
+	}
+}
+
+func TestTruncatedForeverIsUnavailable(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		_, _ = w.Write([]byte(`[{"id":1,"email":"ieyasu@example.jp"`))
+		return true
+	}
+	_, err := countUsers(t, f.client(t, srv, nil))
+	e := mustKind(t, err, KindUnavailable)
+	if !errors.Is(err, errInvalidBody) || e.Status != 200 {
+		t.Fatalf("error = %+v", e)
+	}
+}
+
+func TestPerRequestTimeout(t *testing.T) {
+	f, srv := newFake(t)
+	f.lists["/users"] = userItems(1)
+	slow := true
+	var mu sync.Mutex
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		mu.Lock()
+		s := slow
+		mu.Unlock()
+		if s {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+			return true
+		}
+		return false
+	}
+	c := f.client(t, srv, func(c *Config) { c.RequestTimeout = 30 * time.Millisecond; c.MaxAttempts = 2 })
+	_, err := countUsers(t, c)
+	e := mustKind(t, err, KindUnavailable)
+	if e.Attempts != 2 || !strings.Contains(e.Error(), "no response within 30ms") {
+		t.Fatalf("error = %q", e.Error())
+	}
+	if strings.Contains(e.Error(), "limit=") || strings.Contains(e.Error(), "page=") {
+		t.Fatalf("error carries the query: %q", e.Error())
+	}
+
+	mu.Lock()
+	slow = false
+	mu.Unlock()
+	if _, err := countUsers(t, c); err != nil {
+		t.Fatalf("after the server recovered: %v", err)
+	}
+}
+
+func TestSlowBodyTimesOut(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		w.Header().Set("Content-Length", "100")
+		_, _ = w.Write([]byte(`[`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+		return true
+	}
+	c := f.client(t, srv, func(c *Config) { c.RequestTimeout = 30 * time.Millisecond; c.MaxAttempts = 2 })
+	_, err := countUsers(t, c)
+	e := mustKind(t, err, KindUnavailable)
+	if !strings.Contains(e.Error(), "not received within 30ms") {
+		t.Fatalf("error = %q", e.Error())
+	}
+}
+
+func TestContextCancelIsNotRetried(t *testing.T) {
+	f, srv := newFake(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		cancel()
+		<-r.Context().Done()
+		return true
+	}
+	c := f.client(t, srv, nil)
+	err := c.Users(ctx, 1, func(Page[User]) error { return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if k := KindOf(err); k == KindUnavailable || k == KindRateLimited {
+		t.Fatalf("cancellation classified as %v", k)
+	}
+	if _, data := f.counts(); data != 1 {
+		t.Fatalf("data=%d, want no retry after cancel", data)
+	}
+}
+
+func TestContextCancelDuringBackoff(t *testing.T) {
+	f, srv := newFake(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.hook = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		cancel()
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	}
+	c := f.client(t, srv, func(c *Config) { c.RetryBaseDelay = time.Hour })
+	start := time.Now()
+	err := c.Users(ctx, 1, func(Page[User]) error { return nil })
+	if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
+		t.Fatalf("err = %v after %v", err, time.Since(start))
+	}
+}
+
+func TestCallerDeadlineIsReturned(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		<-r.Context().Done()
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	err := f.client(t, srv, nil).Users(ctx, 1, func(Page[User]) error { return nil })
+	if !errors.Is(err, context.DeadlineExceeded) || KindOf(err) == KindUnavailable {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNetworkErrorIsUnavailable(t *testing.T) {
+	f, srv := newFake(t)
+	c := f.client(t, srv, func(c *Config) { c.MaxAttempts = 2 })
+	srv.Close()
+	_, err := c.Authenticate(context.Background())
+	e := mustKind(t, err, KindUnavailable)
+	if e.Attempts != 2 || e.Status != 0 {
+		t.Fatalf("error = %+v", e)
+	}
+}
+
+func TestLimiterIsWaitedOn(t *testing.T) {
+	f, srv := newFake(t)
+	f.lists["/users"] = userItems(1)
+	lim := rate.NewLimiter(rate.Every(25*time.Millisecond), 1)
+	c := f.client(t, srv, func(c *Config) { c.Limiter = lim })
+	start := time.Now()
+	for range 2 {
+		if _, err := countUsers(t, c); err != nil { // 1 token + 2 data requests
+			t.Fatal(err)
+		}
+	}
+	if el := time.Since(start); el < 50*time.Millisecond {
+		t.Fatalf("3 requests took %v, want the limiter's pace", el)
+	}
+}
+
+func TestLimiterThatCanNeverGrant(t *testing.T) {
+	f, srv := newFake(t)
+	c := f.client(t, srv, func(c *Config) { c.Limiter = rate.NewLimiter(1, 0) })
+	_, err := c.Authenticate(context.Background())
+	if err == nil || KindOf(err) != KindUnknown || !strings.Contains(err.Error(), "rate limiter") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestBackoffSchedule(t *testing.T) {
+	c, err := New(Config{BaseURL: DefaultBaseURL, CompanyID: "a", APIKey: "k", RetryBaseDelay: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within := func(d, want time.Duration) bool { return d >= want*8/10 && d <= want*12/10 }
+	for n, want := range map[int]time.Duration{1: 5 * time.Second, 2: 10 * time.Second, 3: 15 * time.Second, 20: 60 * time.Second} {
+		if d := c.backoff(KindRateLimited, n, 0); !within(d, want) {
+			t.Errorf("429 retry %d: %v, want ≈%v", n, d, want)
+		}
+	}
+	for n, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 40: 60 * time.Second} {
+		if d := c.backoff(KindUnavailable, n, 0); !within(d, want) {
+			t.Errorf("5xx retry %d: %v, want ≈%v", n, d, want)
+		}
+	}
+	if d := c.backoff(KindUnavailable, 1, 30*time.Second); !within(d, 30*time.Second) {
+		t.Errorf("Retry-After hint ignored: %v", d)
+	}
+}
+
+func TestTokenResponseWithoutExpiry(t *testing.T) {
+	f, srv := newFake(t)
+	f.authHook = func(w http.ResponseWriter, _ *http.Request, n int) bool {
+		if n == 1 {
+			_, _ = w.Write([]byte(`{"expired_at":"2026-10-02T09:00:00.000+09:00"}`)) // no token: retried
+			return true
+		}
+		_, _ = w.Write([]byte(`{"token":"abc","expired_at":null}`))
+		return true
+	}
+	tok, err := f.client(t, srv, nil).Authenticate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Value.Reveal() != "abc" || !tok.ExpiresAt.Equal(f.clock.Now().Add(time.Hour)) {
+		t.Fatalf("token expiring %v", tok.ExpiresAt)
+	}
+}

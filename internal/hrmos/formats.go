@@ -1,0 +1,115 @@
+package hrmos
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// JST is Japan time as a fixed +09:00 zone, so that dates parse the same on
+// hosts without tzdata (Japan has no daylight saving time).
+var JST = time.FixedZone("JST", 9*60*60)
+
+// Errors of the format parsers. They describe the expected format and never
+// quote the input, which may be personal data.
+var (
+	ErrInvalidDuration = errors.New(`hrmos: invalid duration: want "H:MM" with minutes 00-59, e.g. "176:30"`)
+	ErrInvalidDayCount = errors.New(`hrmos: invalid day count: want a non-negative number with at most one decimal, e.g. "20.0" or ".5"`)
+	ErrInvalidDate     = errors.New(`hrmos: invalid date: want an existing calendar date as "YYYY-MM-DD"`)
+)
+
+// maxDurationHours keeps minutes well inside int range; no month has more
+// than 744 hours.
+const maxDurationHours = 1_000_000
+
+// ParseDuration reads HRMOS's "H:MM" durations ("0:00", "176:30"; hours
+// unpadded and unbounded, a leading "-" allowed) as minutes. "" (after
+// trimming spaces) means no value: ok is false and err nil.
+func ParseDuration(s string) (minutes int, ok bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false, nil
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	h, m, found := strings.Cut(s, ":")
+	if !found || !allDigits(h) || len(m) != 2 || !allDigits(m) {
+		return 0, false, ErrInvalidDuration
+	}
+	hours, err := strconv.Atoi(h)
+	if err != nil || hours > maxDurationHours {
+		return 0, false, ErrInvalidDuration
+	}
+	mins, _ := strconv.Atoi(m)
+	if mins > 59 {
+		return 0, false, ErrInvalidDuration
+	}
+	minutes = hours*60 + mins
+	if neg {
+		minutes = -minutes
+	}
+	return minutes, true, nil
+}
+
+// maxDayCount bounds the integer part of a day count; a month has at most 31
+// days, and leave balances stay far below this.
+const maxDayCount = 100_000
+
+// ParseDayCount reads HRMOS's day counts ("20.0", "0.5", ".5", "1") as
+// tenths of a day, the precision mediment stores. "" means no value. A
+// negative value or a second non-zero decimal ("0.25") is an error rather
+// than silently rounded.
+func ParseDayCount(s string) (tenths int, ok bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false, nil
+	}
+	whole, frac, hasDot := strings.Cut(s, ".")
+	if (whole == "" && frac == "") || !allDigits(whole) || !allDigits(frac) || (hasDot && frac == "") {
+		return 0, false, ErrInvalidDayCount
+	}
+	n := 0
+	if whole != "" {
+		if n, err = strconv.Atoi(whole); err != nil || n > maxDayCount {
+			return 0, false, ErrInvalidDayCount
+		}
+	}
+	tenths = n * 10
+	if frac != "" {
+		tenths += int(frac[0] - '0')
+		if strings.Trim(frac[1:], "0") != "" {
+			return 0, false, ErrInvalidDayCount
+		}
+	}
+	return tenths, true, nil
+}
+
+// ParseDate reads a "YYYY-MM-DD" date as midnight in Japan time. "" means
+// no value. Other layouts ("2020/04/01") and impossible dates ("2020-02-30")
+// are errors.
+func ParseDate(s string) (t time.Time, ok bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false, nil
+	}
+	// time.Parse alone would accept a 5-digit year or a sign in places.
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !allDigits(s[:4]+s[5:7]+s[8:]) {
+		return time.Time{}, false, ErrInvalidDate
+	}
+	t, err = time.ParseInLocation(time.DateOnly, s, JST)
+	if err != nil {
+		return time.Time{}, false, ErrInvalidDate
+	}
+	return t, true, nil
+}
+
+// allDigits reports whether s consists of ASCII digits only ("" counts).
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

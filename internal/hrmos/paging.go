@@ -1,0 +1,193 @@
+package hrmos
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// maxPages bounds a listing whose end HRMOS never signals; at 100 rows a
+// page it is far beyond any real company.
+const maxPages = 100000
+
+// Page is one page of a list endpoint.
+type Page[T any] struct {
+	Number     int // 1-based page number
+	Items      []T
+	TotalCount int // X-Total-Count, -1 when the header is absent
+	TotalPages int // X-Total-Page, -1 when the header is absent
+}
+
+// Users calls fn for every page of GET /users from startPage (1 = first; a
+// smaller value means 1) to the last, so a caller can stream pages into the
+// database and checkpoint the page number. fn is called for each page with
+// items, and for the first page requested even when it is empty (so its
+// totals are seen). An error from fn stops the listing and is returned as is.
+func (c *Client) Users(ctx context.Context, startPage int, fn func(page Page[User]) error) error {
+	return eachPage(ctx, c, request{op: "list users", path: "/users"}, startPage, fn)
+}
+
+// Departments returns every department (部門).
+func (c *Client) Departments(ctx context.Context) ([]Department, error) {
+	return collect[Department](ctx, c, request{op: "list departments", path: "/departments"})
+}
+
+// Lodgments returns every lodgment (拠点, office).
+func (c *Client) Lodgments(ctx context.Context) ([]Lodgment, error) {
+	return collect[Lodgment](ctx, c, request{op: "list lodgments", path: "/lodgments"})
+}
+
+// Employments returns every employment type (雇用形態).
+func (c *Client) Employments(ctx context.Context) ([]Employment, error) {
+	return collect[Employment](ctx, c, request{op: "list employments", path: "/employments"})
+}
+
+// MonthlyReport calls fn for every page of the monthly report (月次集計) of
+// month ("YYYY-MM", HRMOS's month with each employee's closing day applied),
+// with the same paging contract as Users. A malformed month fails with
+// KindBadRequest before any request is sent.
+func (c *Client) MonthlyReport(ctx context.Context, month string, startPage int, fn func(page Page[MonthlyReportRow]) error) error {
+	rq := request{op: "monthly report", path: "/work_output_months/monthly/" + month}
+	if !validMonth(month) {
+		// The path is not echoed: the value is unvalidated caller input.
+		return &Error{Kind: KindBadRequest, Op: rq.op, Path: "/work_output_months/monthly/{month}", Err: errBadMonth}
+	}
+	return eachPage(ctx, c, rq, startPage, fn)
+}
+
+func validMonth(s string) bool {
+	if len(s) != 7 || s[4] != '-' {
+		return false
+	}
+	for i, r := range s {
+		if i != 4 && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	m, _ := strconv.Atoi(s[5:])
+	return m >= 1 && m <= 12
+}
+
+func collect[T any](ctx context.Context, c *Client, rq request) ([]T, error) {
+	var all []T
+	err := eachPage(ctx, c, rq, 1, func(p Page[T]) error {
+		all = append(all, p.Items...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// eachPage walks a list endpoint. It stops after the page numbered
+// X-Total-Page, at an empty page, or, when HRMOS sends no total, when the
+// Link header has no rel="next" or (no Link either) a page comes back short.
+// Totals are re-read on every page because rows may be added or removed
+// while the listing runs.
+func eachPage[T any](ctx context.Context, c *Client, base request, startPage int, fn func(Page[T]) error) error {
+	startPage = max(startPage, 1)
+	var prevSum [sha256.Size]byte
+	for n := startPage; ; n++ {
+		rq := base
+		rq.page = n
+		rq.query = url.Values{"page": {strconv.Itoa(n)}, "limit": {strconv.Itoa(c.pageSize)}}
+		if n-startPage >= maxPages {
+			return &Error{Op: rq.op, Path: rq.path, Page: n, Err: errTooManyPages}
+		}
+
+		var items []T
+		var sum [sha256.Size]byte
+		decode := func(body []byte) error {
+			items = nil
+			if err := json.Unmarshal(body, &items); err != nil {
+				// Valid JSON of the wrong shape (an object, a string) is told
+				// apart from a truncated or garbled body; both are retried.
+				var typ *json.UnmarshalTypeError
+				if errors.As(err, &typ) {
+					return errNotArray
+				}
+				return errInvalidBody
+			}
+			sum = sha256.Sum256(body)
+			return nil
+		}
+		resp, err := c.get(ctx, rq, decode)
+		if err != nil {
+			return err
+		}
+		if len(items) > 0 && n > startPage && sum == prevSum {
+			// A server ignoring `page` would otherwise feed the same rows
+			// up to maxPages times.
+			return &Error{Op: rq.op, Path: rq.path, Page: n, Err: errPageRepeated}
+		}
+		prevSum = sum
+
+		page := Page[T]{
+			Number:     n,
+			Items:      items,
+			TotalCount: headerInt(resp.header, "X-Total-Count"),
+			TotalPages: headerInt(resp.header, "X-Total-Page"),
+		}
+		if len(items) == 0 && n > startPage {
+			return nil
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		if lastPage(page, resp.header, c.pageSize) {
+			return nil
+		}
+	}
+}
+
+func lastPage[T any](p Page[T], h http.Header, pageSize int) bool {
+	switch {
+	case len(p.Items) == 0:
+		return true
+	case p.TotalPages >= 0:
+		return p.Number >= p.TotalPages
+	case len(h.Values("Link")) > 0:
+		return !hasNextLink(h.Values("Link"))
+	default:
+		return len(p.Items) < pageSize
+	}
+}
+
+// hasNextLink reports whether an RFC 5988 Link header names a rel="next".
+func hasNextLink(values []string) bool {
+	for _, v := range values {
+		for _, link := range strings.Split(v, ",") {
+			for _, param := range strings.Split(link, ";")[1:] {
+				name, val, ok := strings.Cut(strings.TrimSpace(param), "=")
+				if !ok || !strings.EqualFold(strings.TrimSpace(name), "rel") {
+					continue
+				}
+				for _, rel := range strings.Fields(strings.Trim(strings.TrimSpace(val), `"`)) {
+					if strings.EqualFold(rel, "next") {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// headerInt reads a decimal count header, -1 when absent or unreadable.
+func headerInt(h http.Header, name string) int {
+	v := strings.TrimSpace(h.Get(name))
+	if v == "" {
+		return -1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}

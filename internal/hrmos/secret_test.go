@@ -1,0 +1,170 @@
+package hrmos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+const testKey = "c2VjcmV0LWtleS0xMjM0NTY3ODkwYWJjZGVm"
+
+func TestSecretRedaction(t *testing.T) {
+	s := Secret(testKey)
+	tok := Token{Value: s, ExpiresAt: time.Now()}
+	cfg := Config{BaseURL: DefaultBaseURL, CompanyID: "acme", APIKey: s}
+	var outputs []string
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3s"} {
+		outputs = append(outputs, fmt.Sprintf(format, s), fmt.Sprintf(format, tok), fmt.Sprintf(format, &tok),
+			fmt.Sprintf(format, cfg), fmt.Sprintf(format, []Secret{s}), fmt.Sprintf(format, map[string]Secret{"k": s}))
+	}
+	outputs = append(outputs, fmt.Sprint(s), fmt.Sprintln(s), s.String(), s.GoString())
+	for _, v := range []any{s, tok, struct{ APIKey Secret }{s}} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outputs = append(outputs, string(b))
+	}
+	var logs bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewJSONHandler(&logs, nil), slog.NewTextHandler(&logs, nil)} {
+		l := slog.New(h)
+		l.Info("x", "key", s, "token", tok, "cfg", cfg, slog.Any("any", s), slog.Group("g", "k", s))
+	}
+	outputs = append(outputs, logs.String())
+
+	for _, out := range outputs {
+		if strings.Contains(out, testKey) || strings.Contains(out, fmt.Sprintf("%x", testKey)) {
+			t.Errorf("secret leaked: %s", out)
+		}
+	}
+	if got := fmt.Sprintf("%v|%#v", s, s); got != "[redacted]|[redacted]" {
+		t.Errorf("got %q", got)
+	}
+	if b, _ := json.Marshal(s); string(b) != `"[redacted]"` {
+		t.Errorf("json = %s", b)
+	}
+	if s.Reveal() != testKey {
+		t.Error("Reveal must return the value")
+	}
+}
+
+func TestClientAndCacheDoNotPrintSecrets(t *testing.T) {
+	f, srv := newFake(t)
+	f.lists["/users"] = userItems(1)
+	cache := NewMemoryTokenCache()
+	c := f.client(t, srv, func(c *Config) { c.Tokens = cache })
+	tok, err := c.Authenticate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%x"} {
+		for _, v := range []any{c, *c, cache} {
+			out := fmt.Sprintf(format, v)
+			if strings.Contains(out, f.key) || strings.Contains(out, tok.Value.Reveal()) ||
+				strings.Contains(out, fmt.Sprintf("%x", f.key)) {
+				t.Errorf("%s of %T leaks: %s", format, v, out)
+			}
+		}
+	}
+}
+
+// TestNothingSecretOrPersonalInErrorsOrLogs drives every failure path with
+// bodies full of names and e-mails and checks what reaches errors and logs.
+func TestNothingSecretOrPersonalInErrorsOrLogs(t *testing.T) {
+	personal := []string{"徳川", "家康", "ieyasu@example.jp", "A0001"}
+	body := `{"code":%d,"message":"user 徳川 家康 <ieyasu@example.jp> number A0001"}`
+	scenarios := map[string]func(w http.ResponseWriter, r *http.Request, n int) bool{
+		"401": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+			w.WriteHeader(401)
+			fmt.Fprintf(w, body, 401)
+			return true
+		},
+		"400": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+			w.WriteHeader(400)
+			fmt.Fprintf(w, body, 400)
+			return true
+		},
+		"503": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+			w.WriteHeader(503)
+			fmt.Fprintf(w, body, 503)
+			return true
+		},
+		"truncated": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+			_, _ = w.Write([]byte(`[{"id":1,"last_name":"徳川","email":"ieyasu@example.jp"`))
+			return true
+		},
+		"syntax": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+			_, _ = w.Write([]byte(`[{"id":1,"last_name":徳川}]`))
+			return true
+		},
+		"timeout": func(w http.ResponseWriter, r *http.Request, _ int) bool {
+			<-r.Context().Done()
+			return true
+		},
+	}
+	for name, hook := range scenarios {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = hook
+			var logs bytes.Buffer
+			c := f.client(t, srv, func(c *Config) {
+				c.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+				c.RequestTimeout = 20 * time.Millisecond
+				c.MaxAttempts = 2
+			})
+			var errs []error
+			_, err := countUsers(t, c)
+			errs = append(errs, err)
+			errs = append(errs, c.MonthlyReport(context.Background(), "2026-09", 1, func(Page[MonthlyReportRow]) error { return nil }))
+			for _, err := range errs {
+				if err == nil {
+					t.Fatal("expected an error")
+				}
+				texts := []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)}
+				for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
+					texts = append(texts, u.Error())
+				}
+				assertClean(t, f, texts, personal)
+			}
+			if !strings.Contains(logs.String(), `"op":"list users"`) {
+				t.Errorf("debug logs missing op: %s", logs.String())
+			}
+			assertClean(t, f, []string{logs.String()}, personal)
+		})
+	}
+
+	t.Run("bad key", func(t *testing.T) {
+		f, srv := newFake(t)
+		f.authHook = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+			w.WriteHeader(401)
+			fmt.Fprintf(w, body, 401)
+			return true
+		}
+		var logs bytes.Buffer
+		c := f.client(t, srv, func(c *Config) {
+			c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		})
+		_, err := c.Authenticate(context.Background())
+		mustKind(t, err, KindKeyRejected)
+		assertClean(t, f, []string{err.Error(), fmt.Sprintf("%#v", err), logs.String()}, personal)
+	})
+}
+
+func assertClean(t *testing.T, f *fake, texts, personal []string) {
+	t.Helper()
+	forbidden := append([]string{f.key, "Tok0000"}, personal...)
+	for _, text := range texts {
+		for _, bad := range forbidden {
+			if strings.Contains(text, bad) {
+				t.Errorf("%q leaks %q", text, bad)
+			}
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package hrmos
+
+// The record types keep only what the sync maps, as raw text where HRMOS
+// sends formatted strings (dates, "H:MM" durations, "20.0" day counts): the
+// sync validates each value per employee with ParseDate, ParseDuration and
+// ParseDayCount, so one malformed value becomes one employee's error rather
+// than a failed page.
+//
+// Every UnmarshalJSON here accepts null, "" and missing keys alike, numbers
+// where strings are expected and numeric strings where numbers are, and
+// records the key of any value it cannot use in Invalid instead of failing.
+// A list item that is not an object at all is kept with only its ID key in
+// Invalid, so the caller can count and report it.
+
+// User is one entry of GET /users.
+type User struct {
+	ID                                                              int64 // required; 0 with "id" in Invalid when missing or unusable
+	Number, LastName, FirstName, LastNameKana, FirstNameKana, Email string
+	StartDate, EndDate                                              string // as sent, "" when null/missing
+	DepartmentID, LodgmentID, EmploymentID                          *int64
+	CutoffDate                                                      *int
+	// Gender is not in HRMOS's user schema (hrmos-api.md §5). HasGender is
+	// true only when a "gender" key carries a non-empty value, so that the
+	// sync never clears mediment's value for lack of data.
+	Gender    string
+	HasGender bool
+	UpdatedAt string
+	Invalid   []string // JSON keys whose value had an unusable type
+}
+
+// UnmarshalJSON implements json.Unmarshaler tolerantly (see the file comment).
+func (u *User) UnmarshalJSON(data []byte) error {
+	*u = User{}
+	o := readObject(data)
+	if o == nil {
+		u.Invalid = []string{"id"}
+		return nil
+	}
+	u.ID = o.id("id")
+	u.Number = o.str("number")
+	u.LastName = o.str("last_name")
+	u.FirstName = o.str("first_name")
+	u.LastNameKana = o.str("last_name_kana")
+	u.FirstNameKana = o.str("first_name_kana")
+	u.Email = o.str("email")
+	u.StartDate = o.str("start_date")
+	u.EndDate = o.str("end_date")
+	u.DepartmentID = o.optInt64("department_id")
+	u.LodgmentID = o.optInt64("lodgment_id")
+	u.EmploymentID = o.optInt64("employment_id")
+	u.CutoffDate = o.optInt("cutoff_date")
+	if o.has("gender") {
+		u.Gender = o.str("gender")
+		u.HasGender = u.Gender != ""
+	}
+	u.UpdatedAt = o.str("updated_at")
+	u.Invalid = o.invalid
+	return nil
+}
+
+// Department is one entry of GET /departments (部門).
+type Department struct {
+	ID       int64
+	Name     string
+	Sequence int
+	Invalid  []string
+}
+
+// UnmarshalJSON implements json.Unmarshaler tolerantly.
+func (d *Department) UnmarshalJSON(data []byte) error {
+	*d = Department{}
+	o := readObject(data)
+	if o == nil {
+		d.Invalid = []string{"id"}
+		return nil
+	}
+	d.ID, d.Name, d.Sequence = o.id("id"), o.str("name"), o.int("sequence")
+	d.Invalid = o.invalid
+	return nil
+}
+
+// Lodgment is one entry of GET /lodgments (拠点, the office).
+type Lodgment struct {
+	ID            int64
+	Name          string
+	Sequence      int
+	PrefecturalID *int64
+	Address       string
+	Invalid       []string
+}
+
+// UnmarshalJSON implements json.Unmarshaler tolerantly.
+func (l *Lodgment) UnmarshalJSON(data []byte) error {
+	*l = Lodgment{}
+	o := readObject(data)
+	if o == nil {
+		l.Invalid = []string{"id"}
+		return nil
+	}
+	l.ID, l.Name, l.Sequence = o.id("id"), o.str("name"), o.int("sequence")
+	l.PrefecturalID = o.optInt64("prefectural_id")
+	l.Address = o.str("address")
+	l.Invalid = o.invalid
+	return nil
+}
+
+// Employment is one entry of GET /employments (雇用形態).
+type Employment struct {
+	ID       int64
+	Name     string
+	Sequence int
+	Invalid  []string
+}
+
+// UnmarshalJSON implements json.Unmarshaler tolerantly.
+func (e *Employment) UnmarshalJSON(data []byte) error {
+	*e = Employment{}
+	o := readObject(data)
+	if o == nil {
+		e.Invalid = []string{"id"}
+		return nil
+	}
+	e.ID, e.Name, e.Sequence = o.id("id"), o.str("name"), o.int("sequence")
+	e.Invalid = o.invalid
+	return nil
+}
+
+// MonthlyReportRow is one row of GET /work_output_months/monthly/{month}.
+// Durations ("H:MM") and day counts ("20.0") are kept as sent, "" when
+// null/missing; numbers are converted to their text.
+type MonthlyReportRow struct {
+	UserID int64  // required; 0 with "user_id" in Invalid when missing or unusable
+	Number string // 社員番号
+	Month  string // as sent, "YYYYMM"; "" when absent (the caller knows the month it asked for)
+
+	WorkingDays    string // 出勤日数
+	AbsenceDays    string // 欠勤日数
+	TardyDays      string // 遅刻日数
+	LeaveEarlyDays string // 早退日数, JSON key "learve_early_days" (sic)
+	PaidHolidays   string // 有給休暇日数
+
+	ActualWorkingHours            string // 実働時間
+	TotalLateHours                string // 遅刻時間
+	TotalLeaveEarlyHours          string // 早退時間
+	HoursInPrescribedWorkingHours string // 所定内労働時間
+	ExcessOfStatutoryWorkingHours string // 法定時間外労働時間
+	LateNightOvertimeWorkingHours string // 深夜労働時間
+	PrescribedWorkingHours        string // 所定時間
+	TotalWorkingHours             string // 総労働時間
+
+	PaidHolidayWithTimePaid *float64 // also labelled 有給休暇日数; a JSON number
+	UpdatedAt               string
+	Invalid                 []string
+}
+
+// UnmarshalJSON implements json.Unmarshaler tolerantly.
+func (r *MonthlyReportRow) UnmarshalJSON(data []byte) error {
+	*r = MonthlyReportRow{}
+	o := readObject(data)
+	if o == nil {
+		r.Invalid = []string{"user_id"}
+		return nil
+	}
+	r.UserID = o.id("user_id")
+	r.Number = o.str("number")
+	r.Month = o.str("month")
+	r.WorkingDays = o.str("working_days")
+	r.AbsenceDays = o.str("absence_days")
+	r.TardyDays = o.str("tardy_days")
+	r.LeaveEarlyDays = o.str("learve_early_days")
+	if !o.has("learve_early_days") && o.has("leave_early_days") {
+		// Should HRMOS ever fix the spelling, the value keeps flowing.
+		r.LeaveEarlyDays = o.str("leave_early_days")
+	}
+	r.PaidHolidays = o.str("paid_holidays")
+	r.ActualWorkingHours = o.str("actual_working_hours")
+	r.TotalLateHours = o.str("total_late_hours")
+	r.TotalLeaveEarlyHours = o.str("total_leave_early_hours")
+	r.HoursInPrescribedWorkingHours = o.str("hours_in_prescribed_working_hours")
+	r.ExcessOfStatutoryWorkingHours = o.str("excess_of_statutory_working_hours")
+	r.LateNightOvertimeWorkingHours = o.str("late_night_overtime_working_hours")
+	r.PrescribedWorkingHours = o.str("prescribed_working_hours")
+	r.TotalWorkingHours = o.str("total_working_hours")
+	r.PaidHolidayWithTimePaid = o.optFloat("paid_holiday_with_time_paid")
+	r.UpdatedAt = o.str("updated_at")
+	r.Invalid = o.invalid
+	return nil
+}

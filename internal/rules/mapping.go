@@ -1,0 +1,140 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mediment/hrmos-sync/internal/hrmos"
+)
+
+// HRMOSUser is one HRMOS employee as the run staged it: HRMOS's raw text
+// plus the department and office names resolved from HRMOS's masters.
+type HRMOSUser struct {
+	ID            int64
+	Number        string
+	LastName      string
+	FirstName     string
+	LastNameKana  string
+	FirstNameKana string
+	Email         string
+	StartDate     string
+	EndDate       string
+	// DepartmentID is HRMOS's 部門 ID; DepartmentName is nil when the ID is
+	// not among HRMOS's departments.
+	DepartmentID   *int64
+	DepartmentName *string
+	LodgmentID     *int64
+	LodgmentName   *string
+	HasGender      bool
+	Gender         string
+	// InvalidFields are HRMOS JSON keys whose value had an unusable type.
+	InvalidFields []string
+	// DuplicateKey is set when another HRMOS user of the run shares this
+	// one's 社員番号 ("employee_number") or 氏名+メール ("name_and_email").
+	DuplicateKey string
+}
+
+// Problem is why one HRMOS employee cannot be synced. Its text names the
+// field and the HRMOS user, never the value: values are personal data and
+// end up in run history.
+type Problem struct {
+	Code   string
+	Field  string
+	Reason string
+}
+
+func (p *Problem) Error() string { return p.Reason }
+
+func problem(u HRMOSUser, code, field, format string, args ...any) *Problem {
+	return &Problem{
+		Code:   code,
+		Field:  field,
+		Reason: fmt.Sprintf("HRMOS user %d: ", u.ID) + fmt.Sprintf(format, args...),
+	}
+}
+
+// MapUser turns an HRMOS employee into mediment's synced columns (SPEC §2
+// table), or says why it cannot (rule 8: bad data is per-employee).
+func MapUser(u HRMOSUser) (SyncedFields, *Problem) {
+	if len(u.InvalidFields) > 0 {
+		return SyncedFields{}, problem(u, ReasonInvalidField, u.InvalidFields[0],
+			"field %s has a value of the wrong type; correct it in HRMOS", u.InvalidFields[0])
+	}
+	f := SyncedFields{
+		EmployeeNumber: text(u.Number),
+		LastName:       text(u.LastName),
+		FirstName:      text(u.FirstName),
+		LastNameKana:   text(u.LastNameKana),
+		FirstNameKana:  text(u.FirstNameKana),
+		Email:          text(u.Email),
+	}
+	hasName := f.LastName != nil || f.FirstName != nil
+	if f.EmployeeNumber == nil && (f.Email == nil || !hasName) {
+		return SyncedFields{}, problem(u, ReasonMissingIdentity, "number",
+			"has no 社員番号 (number) and no 氏名+メールアドレス (last_name/first_name and email), so it cannot be matched; set a 社員番号 in HRMOS")
+	}
+	var p *Problem
+	if f.HireDate, p = date(u, "start_date", u.StartDate); p != nil {
+		return SyncedFields{}, p
+	}
+	if f.RetirementDate, p = date(u, "end_date", u.EndDate); p != nil {
+		return SyncedFields{}, p
+	}
+	if u.DepartmentID != nil {
+		if u.DepartmentName == nil {
+			return SyncedFields{}, problem(u, ReasonUnknownDepartment, "department_id",
+				"department_id %d is not among HRMOS's departments (部門); fix the employee's 部門 in HRMOS", *u.DepartmentID)
+		}
+		f.Department1 = text(*u.DepartmentName)
+	}
+	if u.LodgmentID != nil {
+		if u.LodgmentName == nil {
+			return SyncedFields{}, problem(u, ReasonUnknownOffice, "lodgment_id",
+				"lodgment_id %d is not among HRMOS's offices (拠点); fix the employee's 拠点 in HRMOS", *u.LodgmentID)
+		}
+		f.Office = text(*u.LodgmentName)
+	}
+	if u.HasGender {
+		f.GenderProvided = true
+		f.Gender = text(u.Gender)
+	}
+	return f, nil
+}
+
+// text trims HRMOS's value; empty becomes NULL because HRMOS sends "", null
+// and a missing key alike for "no value".
+func text(s string) *string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func date(u HRMOSUser, field, raw string) (*string, *Problem) {
+	t, ok, err := hrmos.ParseDate(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, problem(u, ReasonInvalidDate, field, "%s is not a date of the form YYYY-MM-DD; correct it in HRMOS", field)
+	}
+	if !ok {
+		return nil, nil
+	}
+	s := t.Format(time.DateOnly)
+	return &s, nil
+}
+
+// IsRetired reports whether a 退職日 is set and not in the future, in Japan
+// time (SPEC §2 rule 4). today is the Japan calendar date "YYYY-MM-DD".
+func IsRetired(retirementDate *string, today string) bool {
+	return retirementDate != nil && *retirementDate <= today
+}
+
+// JapanToday is the calendar date in Japan at t.
+func JapanToday(t time.Time) string {
+	return t.In(japan).Format(time.DateOnly)
+}
+
+// japan is a fixed +09:00 zone: Japan has no daylight saving time, and a
+// fixed zone works on machines without tzdata.
+var japan = time.FixedZone("JST", 9*60*60)

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Connection statuses.
+const (
+	ConnectionConnected    = "connected"
+	ConnectionDisconnected = "disconnected"
+	ConnectionKeyRejected  = "key_rejected"
+)
+
+// Connection is a tenant's link to its HRMOS company. The API key is only
+// ever held here encrypted.
+type Connection struct {
+	TenantID     string
+	CompanyID    string
+	Ciphertext   []byte
+	KeyID        string
+	KeySetAt     time.Time
+	KeyExpiresAt time.Time
+	Status       string
+}
+
+// SaveConnection stores a validated connection, creating the tenant when it
+// is absent and leaving an existing tenant row as it is (SPEC §6).
+func (q *Queries) SaveConnection(ctx context.Context, c Connection) error {
+	if _, err := q.db.Exec(ctx,
+		`INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING`, c.TenantID); err != nil {
+		return fmt.Errorf("create tenant %s: %w", c.TenantID, err)
+	}
+	_, err := q.db.Exec(ctx, `
+		INSERT INTO hrmos_connections (tenant_id, company_id, api_key_ciphertext, api_key_key_id, key_set_at, key_expires_at, status)
+		VALUES ($1, $2, $3, $4, $5, $6, 'connected')
+		ON CONFLICT (tenant_id) DO UPDATE SET
+			company_id = excluded.company_id, api_key_ciphertext = excluded.api_key_ciphertext,
+			api_key_key_id = excluded.api_key_key_id, key_set_at = excluded.key_set_at,
+			key_expires_at = excluded.key_expires_at, status = 'connected', updated_at = now()`,
+		c.TenantID, c.CompanyID, c.Ciphertext, c.KeyID, c.KeySetAt, c.KeyExpiresAt)
+	if err != nil {
+		return fmt.Errorf("save the HRMOS connection of tenant %s: %w", c.TenantID, err)
+	}
+	return nil
+}
+
+// Connection reads a tenant's connection; ErrNotFound when it has none.
+func (q *Queries) Connection(ctx context.Context, tenantID string) (Connection, error) {
+	var c Connection
+	var setAt, expiresAt *time.Time
+	var keyID *string
+	err := q.db.QueryRow(ctx, `
+		SELECT tenant_id, company_id, api_key_ciphertext, api_key_key_id, key_set_at, key_expires_at, status
+		FROM hrmos_connections WHERE tenant_id = $1`, tenantID).
+		Scan(&c.TenantID, &c.CompanyID, &c.Ciphertext, &keyID, &setAt, &expiresAt, &c.Status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Connection{}, ErrNotFound
+	}
+	if err != nil {
+		return Connection{}, fmt.Errorf("read the HRMOS connection of tenant %s: %w", tenantID, err)
+	}
+	if keyID != nil {
+		c.KeyID = *keyID
+	}
+	if setAt != nil {
+		c.KeySetAt = *setAt
+	}
+	if expiresAt != nil {
+		c.KeyExpiresAt = *expiresAt
+	}
+	return c, nil
+}
+
+// Disconnect forgets a tenant's API key and marks it disconnected; the
+// company ID stays for the record. ErrNotFound when it was never connected.
+func (q *Queries) Disconnect(ctx context.Context, tenantID string) error {
+	tag, err := q.db.Exec(ctx, `
+		UPDATE hrmos_connections SET status = 'disconnected', api_key_ciphertext = NULL, api_key_key_id = NULL, updated_at = now()
+		WHERE tenant_id = $1`, tenantID)
+	if err != nil {
+		return fmt.Errorf("disconnect tenant %s: %w", tenantID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// MarkKeyRejected records that HRMOS refused the stored key, so ops see the
+// tenant needs a new one before the next run.
+func (q *Queries) MarkKeyRejected(ctx context.Context, tenantID string) error {
+	_, err := q.db.Exec(ctx, `
+		UPDATE hrmos_connections SET status = 'key_rejected', updated_at = now()
+		WHERE tenant_id = $1 AND status = 'connected'`, tenantID)
+	if err != nil {
+		return fmt.Errorf("mark the API key of tenant %s rejected: %w", tenantID, err)
+	}
+	return nil
+}
+
+// TenantExists reports whether mediment has the tenant.
+func (q *Queries) TenantExists(ctx context.Context, tenantID string) (bool, error) {
+	var ok bool
+	if err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1)`, tenantID).Scan(&ok); err != nil {
+		return false, fmt.Errorf("look up tenant %s: %w", tenantID, err)
+	}
+	return ok, nil
+}

@@ -1,0 +1,240 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/mediment/hrmos-sync/internal/hrmos"
+	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/store"
+)
+
+// FetchRosterInput names the run whose roster to fetch.
+type FetchRosterInput struct {
+	TenantID string
+	RunID    string
+}
+
+// FetchRosterResult counts what HRMOS sent.
+type FetchRosterResult struct {
+	// Fetched is every user HRMOS listed; Staged those with a usable ID.
+	Fetched int
+	Staged  int
+	// WithoutID counts users whose id was missing or unusable: they cannot
+	// be matched or even named in the history.
+	WithoutID int
+	// GenderProvided is true when any user carried a gender.
+	GenderProvided bool
+	Pages          int
+}
+
+// fetchProgress is the heartbeat: a retried attempt resumes after the last
+// page that was staged instead of starting over.
+type fetchProgress struct {
+	NextPage       int
+	Fetched        int
+	WithoutID      int
+	GenderProvided bool
+}
+
+// FetchRoster reads every page of HRMOS's users, resolves department and
+// office names from HRMOS's masters, and stages the users in the database
+// for the run. Memory stays at one page whatever the company's size.
+func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (FetchRosterResult, error) {
+	client, err := a.clientFor(ctx, in.TenantID)
+	if err != nil {
+		return FetchRosterResult{}, err
+	}
+	departments, err := client.Departments(ctx)
+	if err != nil {
+		return FetchRosterResult{}, a.hrmosError(ctx, in.TenantID, err)
+	}
+	lodgments, err := client.Lodgments(ctx)
+	if err != nil {
+		return FetchRosterResult{}, a.hrmosError(ctx, in.TenantID, err)
+	}
+	deptNames := make(map[int64]string, len(departments))
+	for _, d := range departments {
+		deptNames[d.ID] = d.Name
+	}
+	officeNames := make(map[int64]string, len(lodgments))
+	for _, l := range lodgments {
+		officeNames[l.ID] = l.Name
+	}
+
+	progress := fetchProgress{NextPage: 1}
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &progress); err != nil || progress.NextPage < 1 {
+			progress = fetchProgress{NextPage: 1}
+		}
+	}
+	pages := 0
+	err = client.Users(ctx, progress.NextPage, func(page hrmos.Page[hrmos.User]) error {
+		staged := make([]rules.HRMOSUser, 0, len(page.Items))
+		for _, u := range page.Items {
+			progress.Fetched++
+			if u.ID <= 0 {
+				progress.WithoutID++
+				continue
+			}
+			progress.GenderProvided = progress.GenderProvided || u.HasGender
+			staged = append(staged, stagedUser(u, deptNames, officeNames))
+		}
+		if err := a.Store.StageUsers(ctx, in.TenantID, in.RunID, page.Number, staged); err != nil {
+			return err
+		}
+		pages++
+		progress.NextPage = page.Number + 1
+		activity.RecordHeartbeat(ctx, progress)
+		if a.MaxPage > 0 && page.Number >= a.MaxPage {
+			return errStopPaging
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopPaging) {
+		if hrmos.KindOf(err) != hrmos.KindUnknown {
+			return FetchRosterResult{}, a.hrmosError(ctx, in.TenantID, err)
+		}
+		return FetchRosterResult{}, safe(err)
+	}
+	n, err := a.Store.FinishStaging(ctx, in.RunID)
+	if err != nil {
+		return FetchRosterResult{}, safe(err)
+	}
+	activity.GetLogger(ctx).Info("roster fetched", "tenant", in.TenantID, "run", in.RunID,
+		"fetched", progress.Fetched, "staged", n, "without_id", progress.WithoutID, "pages", pages)
+	return FetchRosterResult{
+		Fetched: progress.Fetched, Staged: n, WithoutID: progress.WithoutID,
+		GenderProvided: progress.GenderProvided, Pages: progress.NextPage - 1,
+	}, nil
+}
+
+var errStopPaging = errors.New("stop paging")
+
+func stagedUser(u hrmos.User, deptNames, officeNames map[int64]string) rules.HRMOSUser {
+	s := rules.HRMOSUser{
+		ID: u.ID, Number: u.Number, LastName: u.LastName, FirstName: u.FirstName,
+		LastNameKana: u.LastNameKana, FirstNameKana: u.FirstNameKana, Email: u.Email,
+		StartDate: u.StartDate, EndDate: u.EndDate,
+		DepartmentID: u.DepartmentID, LodgmentID: u.LodgmentID,
+		HasGender: u.HasGender, Gender: u.Gender, InvalidFields: u.Invalid,
+	}
+	if u.DepartmentID != nil {
+		if name, ok := deptNames[*u.DepartmentID]; ok {
+			s.DepartmentName = &name
+		}
+	}
+	if u.LodgmentID != nil {
+		if name, ok := officeNames[*u.LodgmentID]; ok {
+			s.LodgmentName = &name
+		}
+	}
+	return s
+}
+
+// StagedUsersInput selects one chunk of a run's staged users.
+type StagedUsersInput struct {
+	RunID string
+	First int
+	Last  int
+}
+
+// StagedUserIDs lists the HRMOS user IDs of one chunk.
+func (a *Activities) StagedUserIDs(ctx context.Context, in StagedUsersInput) ([]int64, error) {
+	ids, err := a.Store.StagedUserIDs(ctx, in.RunID, in.First, in.Last)
+	return ids, safe(err)
+}
+
+// SyncEmployeeInput names one HRMOS employee of a run.
+type SyncEmployeeInput struct {
+	TenantID    string
+	RunID       string
+	HRMOSUserID int64
+	DryRun      bool
+	// Today is the run's Japan calendar date, fixed once per run so every
+	// employee of it is judged retired or not against the same day.
+	Today string
+}
+
+// EmployeeResult is one employee's outcome: codes only, no personal data.
+type EmployeeResult struct {
+	Outcome    rules.Outcome
+	ReasonCode string
+}
+
+// SyncEmployee matches, maps, upserts and applies the defaults for one
+// HRMOS employee, and records its outcome, all in one transaction: a retry
+// after a crash either finds the outcome recorded or redoes everything.
+func (a *Activities) SyncEmployee(ctx context.Context, in SyncEmployeeInput) (EmployeeResult, error) {
+	var res EmployeeResult
+	err := a.Store.InTx(ctx, func(q *store.Queries) error {
+		if it, err := q.Item(ctx, in.RunID, in.HRMOSUserID); err == nil {
+			res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
+			return nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		u, err := q.StagedUser(ctx, in.RunID, in.HRMOSUserID)
+		if err != nil {
+			return err
+		}
+		var cands rules.Candidates
+		if u.DuplicateKey == "" {
+			if cands, err = q.Candidates(ctx, in.TenantID, u); err != nil {
+				return err
+			}
+		}
+		d := rules.DecideRoster(u, cands, in.Today)
+		item := store.Item{
+			HRMOSUserID: in.HRMOSUserID, Outcome: string(d.Outcome), ReasonCode: d.ReasonCode, Reason: d.Reason,
+			ChangedFields: d.ChangedFields, NeedsAttention: d.NeedsAttention,
+		}
+		if d.Employee != nil {
+			item.EmployeeID = &d.Employee.ID
+		}
+		if !in.DryRun {
+			switch d.Outcome {
+			case rules.Created:
+				id, err := q.CreateEmployee(ctx, in.TenantID, in.HRMOSUserID, d.Fields)
+				if err != nil {
+					return err
+				}
+				item.EmployeeID = &id
+			case rules.Updated:
+				if err := q.UpdateEmployee(ctx, in.TenantID, d.Employee.ID, in.HRMOSUserID, d.Fields); err != nil {
+					return err
+				}
+			}
+		}
+		res = EmployeeResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
+		return q.RecordItem(ctx, in.TenantID, in.RunID, item)
+	})
+	if err != nil {
+		return EmployeeResult{}, safe(err)
+	}
+	activity.GetLogger(ctx).Debug("employee synced", "tenant", in.TenantID, "run", in.RunID,
+		"hrmos_user_id", in.HRMOSUserID, "outcome", res.Outcome, "reason_code", res.ReasonCode)
+	return res, nil
+}
+
+// RecordEmployeeFailureInput reports an employee whose activity failed
+// after all its retries.
+type RecordEmployeeFailureInput struct {
+	TenantID    string
+	RunID       string
+	HRMOSUserID int64
+	// Cause is the last attempt's error, already free of personal data.
+	Cause string
+}
+
+// RecordEmployeeFailure records the employee as an error of the run, so one
+// employee's failure is reported alone and the others still sync.
+func (a *Activities) RecordEmployeeFailure(ctx context.Context, in RecordEmployeeFailureInput) error {
+	return safe(a.Store.RecordItem(ctx, in.TenantID, in.RunID, store.Item{
+		HRMOSUserID: in.HRMOSUserID, Outcome: string(rules.Error), ReasonCode: rules.ReasonSyncFailed,
+		Reason: fmt.Sprintf("HRMOS user %d: the sync failed after all retries (%s); see the workflow history", in.HRMOSUserID, in.Cause),
+	}))
+}

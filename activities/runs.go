@@ -1,0 +1,83 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/mediment/hrmos-sync/internal/store"
+)
+
+// StartRunInput identifies a run about to start.
+type StartRunInput struct {
+	RunID         string
+	TenantID      string
+	Kind          string
+	Month         string
+	Trigger       string
+	DryRun        bool
+	WorkflowID    string
+	WorkflowRunID string
+	StartedAt     time.Time
+}
+
+// StartRun records the run as running in the execution history, then
+// checks that the tenant is connected. An unknown tenant has no row to
+// record into and touches nothing.
+func (a *Activities) StartRun(ctx context.Context, in StartRunInput) error {
+	conn, err := a.Store.Connection(ctx, in.TenantID)
+	if errors.Is(err, store.ErrNotFound) {
+		if exists, err := a.Store.TenantExists(ctx, in.TenantID); err != nil {
+			return safe(err)
+		} else if !exists {
+			return temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("tenant %q does not exist in mediment", in.TenantID), ErrTypeTenantNotFound, nil)
+		}
+	} else if err != nil {
+		return safe(err)
+	}
+	abandoned, err := a.Store.StartRun(ctx, store.Run{
+		ID: in.RunID, TenantID: in.TenantID, Kind: in.Kind, Month: in.Month, Trigger: in.Trigger, DryRun: in.DryRun,
+		WorkflowID: in.WorkflowID, WorkflowRunID: in.WorkflowRunID, StartedAt: in.StartedAt,
+	})
+	if err != nil {
+		return safe(err)
+	}
+	if abandoned > 0 {
+		activity.GetLogger(ctx).Warn("closed runs that ended without recording a result", "tenant", in.TenantID, "kind", in.Kind, "count", abandoned)
+	}
+	switch {
+	case conn.Status == "":
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("tenant %q is not connected to HRMOS: connect it with `starter connect --tenant %s --company <company ID>`", in.TenantID, in.TenantID),
+			ErrTypeTenantNotConnected, nil)
+	case conn.Status == store.ConnectionDisconnected:
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("tenant %q was disconnected from HRMOS: connect it again with `starter connect` before syncing", in.TenantID),
+			ErrTypeTenantNotConnected, nil)
+	}
+	return nil
+}
+
+// FinishRunInput closes a run.
+type FinishRunInput struct {
+	RunID         string
+	Status        string
+	FailureReason string
+	Notices       []string
+	Fetched       int
+}
+
+// FinishRun records the run's end and counts, and deletes its staged
+// personal data.
+func (a *Activities) FinishRun(ctx context.Context, in FinishRunInput) (store.Run, error) {
+	r, err := a.Store.FinishRun(ctx, in.RunID, in.Status, in.FailureReason, in.Notices, in.Fetched)
+	if err != nil {
+		return store.Run{}, safe(err)
+	}
+	return r, nil
+}

@@ -1,0 +1,92 @@
+// Package app wires the engine together: it is what the worker binary and
+// the integration tests share, so the tests run exactly what production runs.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mediment/hrmos-sync/activities"
+	"github.com/mediment/hrmos-sync/internal/config"
+	"github.com/mediment/hrmos-sync/internal/credentials"
+	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/workflows"
+)
+
+// NewLogger makes the process logger: JSON lines on stderr. Nothing logged
+// anywhere in the engine carries personal data or a credential: log
+// references (tenant, run, HRMOS user ID) and counts only.
+func NewLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// DialTemporal connects to the Temporal frontend.
+func DialTemporal(cfg config.Config, logger *slog.Logger) (client.Client, error) {
+	c, err := client.Dial(client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    sdklog.NewStructuredLogger(logger),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)
+	}
+	return c, nil
+}
+
+// NewActivities builds the activities with their dependencies.
+func NewActivities(cfg config.Config, st *store.Store) (*activities.Activities, error) {
+	sealer, err := credentials.NewSealer(cfg.CredentialsKey)
+	if err != nil {
+		return nil, err
+	}
+	return &activities.Activities{
+		Store:  st,
+		Sealer: sealer,
+		HRMOS:  activities.NewHRMOSClients(cfg.HRMOSBaseURL, cfg.HRMOSRequestTimeout, cfg.HRMOSRetryBaseDelay, cfg.HRMOSRequestsPerMinute),
+		Now:    time.Now,
+	}, nil
+}
+
+// Register puts every workflow and activity of the engine on a worker,
+// under the names ops type into the Temporal UI.
+func Register(r worker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.RosterSync, workflow.RegisterOptions{Name: workflows.RosterSyncName})
+	r.RegisterWorkflowWithOptions(workflows.RosterSyncChunk, workflow.RegisterOptions{Name: workflows.RosterSyncChunkName})
+	r.RegisterActivity(acts)
+}
+
+// NewWorker makes a worker on the task queue with the engine registered.
+// Local activities (one per employee) are bounded near the database pool
+// size so they queue in the worker rather than on PostgreSQL.
+func NewWorker(c client.Client, cfg config.Config, acts *activities.Activities) worker.Worker {
+	w := worker.New(c, cfg.TaskQueue, worker.Options{
+		MaxConcurrentLocalActivityExecutionSize: int(cfg.DatabaseMaxConns) * 2,
+		MaxConcurrentActivityExecutionSize:      50,
+		// On SIGTERM, running tasks get this long to finish before the worker exits.
+		WorkerStopTimeout: 30 * time.Second,
+	})
+	Register(w, acts)
+	return w
+}
+
+// OpenStore connects to PostgreSQL.
+func OpenStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConns)
+	if err != nil {
+		return nil, err
+	}
+	return store.New(pool), nil
+}

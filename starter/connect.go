@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/mediment/hrmos-sync/internal/app"
+	"github.com/mediment/hrmos-sync/internal/connect"
+	"github.com/mediment/hrmos-sync/internal/credentials"
+	"github.com/mediment/hrmos-sync/internal/hrmos"
+)
+
+// connectEnv is read by connect alone: the key may come from the
+// environment, never from a flag (flags show in `ps` and shell history).
+type connectEnv struct {
+	APIKey string `env:"HRMOS_API_KEY"`
+}
+
+func connectCmd() *cobra.Command {
+	var tenant, company string
+	cmd := &cobra.Command{
+		Use:   "connect --tenant T --company C",
+		Short: "Connect a tenant to its HRMOS company (API key on standard input or in HRMOS_API_KEY)",
+		Long: "Validates the HRMOS company ID and API key by obtaining a token, then stores the key encrypted.\n" +
+			"The key is read from HRMOS_API_KEY or, when that is unset, from standard input.\n" +
+			"Connecting a tenant that is already connected replaces its key once the new one works.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			key, err := readAPIKey(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := app.OpenStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Pool().Close()
+			sealer, err := credentials.NewSealer(cfg.CredentialsKey)
+			if err != nil {
+				return err
+			}
+			svc := &connect.Service{Store: st, Sealer: sealer, BaseURL: cfg.HRMOSBaseURL, Timeout: cfg.HRMOSRequestTimeout, Now: time.Now}
+			res, err := svc.Connect(cmd.Context(), tenant, company, key)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintln(out, connect.Confirmation)
+			if res.Replaced {
+				fmt.Fprintf(out, "The API key of tenant %s was replaced.\n", tenant)
+			}
+			fmt.Fprintf(out, "Tenant %s is connected to HRMOS company %s. The key expires around %s: generate a new one in HRMOS before then and connect again.\n",
+				tenant, company, res.KeyExpiresAt.Format("2006-01-02"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
+	cmd.Flags().StringVar(&company, "company", "", "HRMOS company ID, from the login URL https://f.ieyasu.co/{company}/login (required)")
+	_ = cmd.MarkFlagRequired("tenant")
+	_ = cmd.MarkFlagRequired("company")
+	return cmd
+}
+
+func readAPIKey(cmd *cobra.Command) (hrmos.Secret, error) {
+	var env connectEnv
+	if err := envconfig.Process(cmd.Context(), &env); err != nil {
+		return "", fmt.Errorf("read HRMOS_API_KEY: %w", err)
+	}
+	if env.APIKey != "" {
+		return hrmos.Secret(env.APIKey), nil
+	}
+	in := cmd.InOrStdin()
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(cmd.ErrOrStderr(), "HRMOS API key (input hidden): ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", fmt.Errorf("read the API key: %w", err)
+		}
+		return hrmos.Secret(strings.TrimSpace(string(b))), nil
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read the API key from standard input: %w", err)
+	}
+	return hrmos.Secret(strings.TrimSpace(line)), nil
+}
+
+func disconnectCmd() *cobra.Command {
+	var tenant string
+	cmd := &cobra.Command{
+		Use:   "disconnect --tenant T",
+		Short: "Disconnect a tenant from HRMOS and forget its API key",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := app.OpenStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Pool().Close()
+			svc := &connect.Service{Store: st}
+			if err := svc.Disconnect(cmd.Context(), tenant); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Tenant %s is disconnected from HRMOS; its API key was deleted.\n", tenant)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
+	_ = cmd.MarkFlagRequired("tenant")
+	return cmd
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mediment/hrmos-sync/internal/app"
+	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/workflows"
+)
+
+func rosterCmd() *cobra.Command {
+	var tenant string
+	var dryRun, wait bool
+	cmd := &cobra.Command{
+		Use:   "roster --tenant T [--dry-run] [--wait]",
+		Short: "Start a roster sync (従業員名簿を同期する) of a tenant",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return startSync(cmd, syncRequest{
+				kind: "roster", tenant: tenant, dryRun: dryRun, wait: wait,
+				workflowType: workflows.RosterSyncName,
+				options:      func(taskQueue string) client.StartWorkflowOptions { return workflows.RosterStartOptions(taskQueue, tenant) },
+				input:        workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: workflows.TriggerCLI},
+			})
+		},
+	}
+	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and record every outcome without writing any employee")
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run, print its summary, exit non-zero if it failed")
+	_ = cmd.MarkFlagRequired("tenant")
+	return cmd
+}
+
+type syncRequest struct {
+	kind         string
+	tenant       string
+	dryRun, wait bool
+	workflowType string
+	options      func(taskQueue string) client.StartWorkflowOptions
+	input        any
+}
+
+func startSync(cmd *cobra.Command, req syncRequest) error {
+	ctx := cmd.Context()
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	logger := app.NewLogger("warn")
+	c, err := app.DialTemporal(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	opts := req.options(cfg.TaskQueue)
+	run, err := c.ExecuteWorkflow(ctx, opts, req.workflowType, req.input)
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &already) {
+		return fmt.Errorf("a %s sync of tenant %s is already running (workflow %s); wait for it to finish or open it in the Temporal UI", req.kind, req.tenant, opts.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("start the %s sync of tenant %s: %w", req.kind, req.tenant, err)
+	}
+	out := cmd.OutOrStdout()
+	what := req.kind + " sync"
+	if req.dryRun {
+		what = "dry run of the " + what
+	}
+	fmt.Fprintf(out, "Started the %s of tenant %s: workflow %s, run %s.\n", what, req.tenant, run.GetID(), run.GetRunID())
+	if !req.wait {
+		fmt.Fprintf(out, "Follow it with `starter runs --tenant %s` or in the Temporal UI.\n", req.tenant)
+		return nil
+	}
+
+	var summary store.Run
+	runErr := run.Get(ctx, &summary)
+	if runErr != nil {
+		summary, err = finishedRun(ctx, cfg.DatabaseURL, run.GetRunID(), cfg.DatabaseMaxConns)
+		if err != nil {
+			return &exitError{code: 1, msg: fmt.Sprintf("The %s of tenant %s failed: %s", what, req.tenant, workflowFailure(runErr))}
+		}
+	}
+	printSummary(out, summary)
+	if summary.Status != store.RunCompleted {
+		return &exitError{code: 1, msg: fmt.Sprintf("The %s of tenant %s failed: %s", what, req.tenant, summary.FailureReason)}
+	}
+	return nil
+}
+
+// finishedRun reads the history row of a run whose workflow failed.
+func finishedRun(ctx context.Context, url, runID string, maxConns int32) (store.Run, error) {
+	pool, err := store.Open(ctx, url, maxConns)
+	if err != nil {
+		return store.Run{}, err
+	}
+	defer pool.Close()
+	return store.New(pool).Run(ctx, runID)
+}
+
+func workflowFailure(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	return err.Error()
+}
+
+func printSummary(w io.Writer, r store.Run) {
+	kind := r.Kind
+	if r.Month != "" {
+		kind += " " + r.Month
+	}
+	dry := ""
+	if r.DryRun {
+		dry = " (dry run)"
+	}
+	fmt.Fprintf(w, "%s sync of tenant %s: %s%s\n", strings.ToUpper(kind[:1])+kind[1:], r.TenantID, r.Status, dry)
+	fmt.Fprintf(w, "  run %s, workflow %s\n", r.ID, r.WorkflowID)
+	fmt.Fprintf(w, "  fetched %d, created %d, updated %d, unchanged %d, skipped %d, errors %d\n",
+		r.Fetched, r.Created, r.Updated, r.Unchanged, r.Skipped, r.Errors)
+	if r.FailureReason != "" {
+		fmt.Fprintf(w, "  failure: %s\n", r.FailureReason)
+	}
+	for _, n := range r.Notices {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	fmt.Fprintf(w, "  each employee's outcome: starter runs --tenant %s --run %s\n", r.TenantID, r.ID)
+}

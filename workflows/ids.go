@@ -1,0 +1,23 @@
+// Package workflows holds the engine's Temporal workflows: deterministic,
+// free of I/O, reading as the business process. All I/O is in activities.
+package workflows
+
+import "fmt"
+
+// Workflow type names, as ops type them into the Temporal UI's Start
+// Workflow form. Stable: renaming one breaks schedules and habits.
+const (
+	RosterSyncName      = "RosterSync"
+	RosterSyncChunkName = "RosterSyncChunk"
+)
+
+// RosterWorkflowID is the one workflow ID a tenant's roster sync runs
+// under. Temporal refuses a second open workflow with the same ID, which is
+// what keeps it to one roster run per tenant at a time.
+func RosterWorkflowID(tenantID string) string { return "hrmos-roster-" + tenantID }
+
+// chunkWorkflowID is deterministic so a replay or a retried parent finds the
+// same child, and readable so support can tell which employees it held.
+func chunkWorkflowID(parentID, runID string, chunk int) string {
+	return fmt.Sprintf("%s/%s/chunk-%04d", parentID, runID, chunk)
+}

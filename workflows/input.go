@@ -1,0 +1,139 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// Triggers (sync_runs.trigger). A run started from the Temporal UI carries
+// no trigger in its JSON and is recorded as "ui".
+const (
+	TriggerCLI      = "cli"
+	TriggerUI       = "ui"
+	TriggerSchedule = "schedule"
+)
+
+// ErrTypeInvalidInput marks input that no retry can fix.
+const ErrTypeInvalidInput = "InvalidInput"
+
+// jsonFields decodes a JSON object leniently: ops type it by hand into the
+// Temporal UI, and a decoding error would otherwise fail the workflow task
+// again and again instead of failing the run with a message. Problems are
+// kept and reported by validate, naming the field.
+type jsonFields struct {
+	problems []string
+}
+
+func (j *jsonFields) decode(data []byte, fields map[string]any) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		j.problems = append(j.problems, "the input must be a JSON object such as {\"tenantId\":\"acme\"}")
+		return
+	}
+	names := make([]string, 0, len(raw))
+	for name := range raw {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		target, ok := fields[name]
+		if !ok {
+			known := make([]string, 0, len(fields))
+			for k := range fields {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			j.problems = append(j.problems, fmt.Sprintf("unknown field %q (the fields are %s)", name, strings.Join(known, ", ")))
+			continue
+		}
+		if string(raw[name]) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw[name], target); err != nil {
+			j.problems = append(j.problems, fmt.Sprintf("field %q has the wrong type (want %s)", name, typeName(target)))
+		}
+	}
+}
+
+func typeName(target any) string {
+	switch target.(type) {
+	case *string:
+		return "a string"
+	case *bool:
+		return "true or false"
+	case *int:
+		return "a whole number"
+	}
+	return "another type"
+}
+
+func (j *jsonFields) err(workflow string, more ...string) error {
+	all := append(slices.Clone(j.problems), more...)
+	if len(all) == 0 {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("invalid %s input: %s", workflow, strings.Join(all, "; ")), ErrTypeInvalidInput, nil)
+}
+
+// RosterSyncInput starts a roster sync. From the Temporal UI:
+// {"tenantId":"acme"} or {"tenantId":"acme","dryRun":true}.
+type RosterSyncInput struct {
+	TenantID string `json:"tenantId"`
+	// DryRun computes and records every outcome but writes no employee.
+	DryRun bool `json:"dryRun,omitempty"`
+	// Trigger is set by the starter ("cli") and the schedule ("schedule").
+	Trigger string `json:"trigger,omitempty"`
+	// ChunkSize is how many employees one child workflow handles (default
+	// 500); a tuning knob, normally left out.
+	ChunkSize int `json:"chunkSize,omitempty"`
+
+	jsonFields
+}
+
+// UnmarshalJSON never fails, so bad input from the UI fails the run with a
+// message instead of stalling the workflow task.
+func (in *RosterSyncInput) UnmarshalJSON(data []byte) error {
+	*in = RosterSyncInput{}
+	in.decode(data, map[string]any{
+		"tenantId": &in.TenantID, "dryRun": &in.DryRun, "trigger": &in.Trigger, "chunkSize": &in.ChunkSize,
+	})
+	return nil
+}
+
+const (
+	defaultChunkSize = 500
+	maxChunkSize     = 2000
+)
+
+func (in *RosterSyncInput) validate() error {
+	var more []string
+	if strings.TrimSpace(in.TenantID) == "" && !slices.ContainsFunc(in.problems, func(p string) bool { return strings.Contains(p, `"tenantId"`) }) {
+		more = append(more, `field "tenantId" is required, e.g. {"tenantId":"acme"}`)
+	}
+	more = append(more, validTrigger(in.Trigger)...)
+	if in.ChunkSize < 0 || in.ChunkSize > maxChunkSize {
+		more = append(more, fmt.Sprintf(`field "chunkSize" must be between 1 and %d`, maxChunkSize))
+	}
+	return in.err(RosterSyncName, more...)
+}
+
+func validTrigger(t string) []string {
+	switch t {
+	case "", TriggerCLI, TriggerUI, TriggerSchedule:
+		return nil
+	}
+	return []string{fmt.Sprintf(`field "trigger" must be %q, %q or %q (leave it out when starting from the UI)`, TriggerCLI, TriggerUI, TriggerSchedule)}
+}
+
+func triggerOrUI(t string) string {
+	if t == "" {
+		return TriggerUI
+	}
+	return t
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The demo: Temporal dev server with its Web UI, the HRMOS simulator with a
+# generated company, the worker, then connect and one roster sync. Everything
+# runs on embedded defaults and stays up until Ctrl-C so the UI can be browsed.
+# DEMO_EXIT=1 stops everything after the sync (used to check the demo works).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local
+ROOT=$PWD
+BIN=$ROOT/.bin
+RUN=$ROOT/.demo
+mkdir -p "$BIN" "$RUN"
+
+TEMPORAL_CLI_VERSION=v1.5.1
+SIM_ADDR=127.0.0.1:8089
+TENANT=demo
+COMPANY=demo
+USERS=${DEMO_USERS:-300}
+
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/hrmos_sync?sslmode=disable"
+export TEMPORAL_ADDRESS=localhost:7233
+export HRMOS_BASE_URL="http://$SIM_ADDR/api"
+export HRMOS_RETRY_BASE_DELAY=200ms
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "PostgreSQL"
+bash scripts/ensure-postgres.sh
+psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'hrmos_sync'" | grep -q 1 \
+  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE hrmos_sync"
+
+step "Temporal CLI $TEMPORAL_CLI_VERSION (dev server + Web UI)"
+if [ ! -x "$BIN/temporal" ]; then
+  if command -v temporal >/dev/null && temporal --version | grep -q "${TEMPORAL_CLI_VERSION#v}"; then
+    ln -sf "$(command -v temporal)" "$BIN/temporal"
+  else
+    echo "installing (about two minutes the first time)"
+    GOBIN=$BIN go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  fi
+fi
+
+step "building the worker, the starter and the HRMOS simulator"
+go build -o "$BIN/" ./worker ./starter ./internal/hrmossim/cmd/hrmos-simulator
+
+step "starting the Temporal dev server (UI on http://localhost:8233)"
+"$BIN/temporal" server start-dev --ip 127.0.0.1 --ui-port 8233 --db-filename "$RUN/temporal.db" --log-level warn \
+  >"$RUN/temporal.log" 2>&1 &
+pids+=($!)
+for i in $(seq 1 60); do
+  "$BIN/temporal" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
+  [ "$i" = 60 ] && { echo "Temporal did not start; see $RUN/temporal.log" >&2; exit 1; }
+  sleep 1
+done
+
+step "starting the HRMOS simulator (company '$COMPANY', $USERS employees with messy data)"
+"$BIN/hrmos-simulator" -addr "$SIM_ADDR" -company "$COMPANY" -users "$USERS" -seed 7 >"$RUN/simulator.out" 2>"$RUN/simulator.log" &
+pids+=($!)
+for i in $(seq 1 30); do
+  grep -q "api key" -i "$RUN/simulator.out" 2>/dev/null && break
+  [ "$i" = 30 ] && { echo "the simulator did not start; see $RUN/simulator.log" >&2; exit 1; }
+  sleep 0.5
+done
+API_KEY=$(grep -i "api key" "$RUN/simulator.out" | head -1 | awk '{print $NF}')
+
+step "starter migrate"
+"$BIN/starter" migrate
+
+step "starting the worker (logs: $RUN/worker.log)"
+"$BIN/worker" >"$RUN/worker.log" 2>&1 &
+pids+=($!)
+
+step "starter connect --tenant $TENANT --company $COMPANY   (API key on standard input)"
+printf '%s\n' "$API_KEY" | "$BIN/starter" connect --tenant "$TENANT" --company "$COMPANY"
+
+step "starter roster --tenant $TENANT --wait"
+"$BIN/starter" roster --tenant "$TENANT" --wait || true
+
+step "starter runs --tenant $TENANT"
+"$BIN/starter" runs --tenant "$TENANT"
+
+cat <<MSG
+
+Where to look:
+  Temporal Web UI      http://localhost:8233/namespaces/default/workflows?query=WorkflowId+STARTS_WITH+%22hrmos-roster-$TENANT%22
+                       (the run, its chunk child workflows, one local activity per employee by HRMOS user ID)
+  execution history    $BIN/starter runs --tenant $TENANT [--json] [--run <run ID>]
+  the data             psql -h 127.0.0.1 -U postgres hrmos_sync -c 'select * from sync_runs'
+  sync again           DATABASE_URL=$DATABASE_URL HRMOS_BASE_URL=$HRMOS_BASE_URL $BIN/starter roster --tenant $TENANT --wait
+  start from the UI    Start Workflow → Workflow ID hrmos-roster-$TENANT, Task Queue hrmos-sync,
+                       Workflow Type RosterSync, Input {"tenantId":"$TENANT"}
+MSG
+
+if [ "${DEMO_EXIT:-0}" = 1 ]; then
+  exit 0
+fi
+echo
+echo "Everything keeps running until Ctrl-C."
+wait

@@ -1,0 +1,214 @@
+package hrmossim
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Company is one HRMOS tenant: its credentials and everything its endpoints
+// list. Once handed to Server.AddCompany the server owns it; change it only
+// through the Server's methods (PutUser, RemoveUser, PutMonthlyRow, RotateKey…),
+// which are safe for concurrent use while requests are being served.
+type Company struct {
+	// ID is the company ID of /api/{company}/v1, compared case-sensitively.
+	ID string
+	// APIKey is the current Secret Key, matched verbatim after "Basic ".
+	APIKey string
+	// KeyIssuedAt starts the key's validity (Options.KeyTTL, 3 months by default).
+	KeyIssuedAt time.Time
+
+	// Users, Departments, Lodgments and Employments are served in ID order;
+	// AddCompany sorts them.
+	Users       []User
+	Departments []Department
+	Lodgments   []Lodgment
+	Employments []Employment
+	// MonthlyRows maps a month "YYYY-MM" to its 月次レポート rows, served in
+	// UserID order.
+	MonthlyRows map[string][]MonthlyRow
+
+	// formerSecrets keeps what PersonalStrings must still report after it
+	// left the company's data: earlier API keys and the strings of removed users.
+	formerSecrets []string
+}
+
+var monthPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+
+// validMonth reports whether s is a "YYYY-MM" month.
+func validMonth(s string) bool { return monthPattern.MatchString(s) }
+
+// Clone returns a copy whose slices and map can be changed without touching c.
+// Users' approver and calendar slices, and rows' nested objects, are shared:
+// treat them as read-only.
+func (c *Company) Clone() *Company {
+	out := *c
+	out.Users = slices.Clone(c.Users)
+	out.Departments = slices.Clone(c.Departments)
+	out.Lodgments = slices.Clone(c.Lodgments)
+	out.Employments = slices.Clone(c.Employments)
+	out.MonthlyRows = make(map[string][]MonthlyRow, len(c.MonthlyRows))
+	for m, rows := range c.MonthlyRows {
+		out.MonthlyRows[m] = slices.Clone(rows)
+	}
+	out.formerSecrets = slices.Clone(c.formerSecrets)
+	return &out
+}
+
+// Months returns the months that have monthly rows, sorted.
+func (c *Company) Months() []string {
+	return slices.Sorted(maps.Keys(c.MonthlyRows))
+}
+
+// User returns the user with the given ID. Users must be sorted (they are in
+// any Company returned by Generate or Server.Company).
+func (c *Company) User(id int64) (User, bool) {
+	i, ok := slices.BinarySearchFunc(c.Users, id, func(u User, id int64) int { return cmp.Compare(u.ID, id) })
+	if !ok {
+		return User{}, false
+	}
+	return c.Users[i], true
+}
+
+// PersonalStrings returns, sorted and without duplicates, every personal or
+// secret string the company has ever served: each name, kana and e-mail as
+// rendered and in its cleaned form (spaces removed, kana and ASCII widths
+// folded, e-mail lower-cased), full names with and without a space, every
+// API key the company had, and the strings of users removed since. Strings
+// shorter than two runes (a one-kanji given name such as 誠) are left out:
+// they would match unrelated text; the full names still cover them.
+// The project's tests scan Temporal histories and logs for these.
+func (c *Company) PersonalStrings() []string {
+	var out []string
+	add := func(s string) {
+		if utf8.RuneCountInString(s) >= 2 {
+			out = append(out, s)
+		}
+	}
+	for i := range c.Users {
+		out = appendUserStrings(out, &c.Users[i])
+	}
+	for _, s := range c.formerSecrets {
+		add(s)
+	}
+	add(c.APIKey)
+	// appendUserStrings already dropped short strings.
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// appendUserStrings appends the personal strings of one user (see PersonalStrings).
+func appendUserStrings(out []string, u *User) []string {
+	add := func(s string) {
+		if utf8.RuneCountInString(s) >= 2 {
+			out = append(out, s)
+		}
+	}
+	value := func(v OptString) string {
+		if v.Presence != Present {
+			return ""
+		}
+		return v.Value
+	}
+	pair := func(a, b string) {
+		add(a)
+		add(b)
+		add(canonicalText(a))
+		add(canonicalText(b))
+		if a != "" && b != "" {
+			ca, cb := canonicalText(a), canonicalText(b)
+			add(ca + cb)
+			add(ca + " " + cb)
+			add(ca + ideographicSpace + cb)
+			add(a + b)
+		}
+	}
+	pair(value(u.LastName), value(u.FirstName))
+	pair(value(u.LastNameKana), value(u.FirstNameKana))
+	if e := value(u.Email); e != "" {
+		add(e)
+		add(strings.ToLower(strings.TrimSpace(e)))
+	}
+	return out
+}
+
+// normalize sorts the company's lists into serving order and checks what
+// serving relies on: unique IDs, valid months, unique users per month.
+func (c *Company) normalize() error {
+	if c.ID == "" {
+		return errors.New("company ID is empty")
+	}
+	slices.SortStableFunc(c.Users, func(a, b User) int { return cmp.Compare(a.ID, b.ID) })
+	for i := 1; i < len(c.Users); i++ {
+		if c.Users[i].ID == c.Users[i-1].ID {
+			return fmt.Errorf("company %q: user ID %d appears twice", c.ID, c.Users[i].ID)
+		}
+	}
+	slices.SortStableFunc(c.Departments, func(a, b Department) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(c.Lodgments, func(a, b Lodgment) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(c.Employments, func(a, b Employment) int { return cmp.Compare(a.ID, b.ID) })
+	if c.MonthlyRows == nil {
+		c.MonthlyRows = make(map[string][]MonthlyRow)
+	}
+	for month, rows := range c.MonthlyRows {
+		if !validMonth(month) {
+			return fmt.Errorf("company %q: monthly rows stored under %q, want YYYY-MM", c.ID, month)
+		}
+		slices.SortStableFunc(rows, func(a, b MonthlyRow) int { return cmp.Compare(a.UserID, b.UserID) })
+		for i := 1; i < len(rows); i++ {
+			if rows[i].UserID == rows[i-1].UserID {
+				return fmt.Errorf("company %q: month %s has two rows for user %d", c.ID, month, rows[i].UserID)
+			}
+		}
+	}
+	return nil
+}
+
+// putUser adds u or replaces the user with its ID, keeping ID order.
+func (c *Company) putUser(u User) {
+	i, found := slices.BinarySearchFunc(c.Users, u.ID, func(x User, id int64) int { return cmp.Compare(x.ID, id) })
+	if found {
+		c.formerSecrets = appendUserStrings(c.formerSecrets, &c.Users[i])
+		c.Users[i] = u
+		return
+	}
+	c.Users = slices.Insert(c.Users, i, u)
+}
+
+// removeUser deletes the user with the given ID; its monthly rows stay, as
+// HRMOS keeps attendance of deleted users (they become rows for unknown users).
+func (c *Company) removeUser(id int64) bool {
+	i, found := slices.BinarySearchFunc(c.Users, id, func(x User, id int64) int { return cmp.Compare(x.ID, id) })
+	if !found {
+		return false
+	}
+	c.formerSecrets = appendUserStrings(c.formerSecrets, &c.Users[i])
+	c.Users = slices.Delete(c.Users, i, i+1)
+	return true
+}
+
+// putMonthlyRow adds row to month or replaces the row of the same user.
+func (c *Company) putMonthlyRow(month string, row MonthlyRow) {
+	rows := c.MonthlyRows[month]
+	i, found := slices.BinarySearchFunc(rows, row.UserID, func(x MonthlyRow, id int64) int { return cmp.Compare(x.UserID, id) })
+	if found {
+		rows[i] = row
+	} else {
+		rows = slices.Insert(rows, i, row)
+	}
+	c.MonthlyRows[month] = rows
+}
+
+// maxUserID is the highest user ID in use (0 for none).
+func (c *Company) maxUserID() int64 {
+	if len(c.Users) == 0 {
+		return 0
+	}
+	return c.Users[len(c.Users)-1].ID
+}

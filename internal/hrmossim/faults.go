@@ -1,0 +1,210 @@
+package hrmossim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Faults are failures injected on demand into /api/ requests. Each NextN
+// counter is consumed by the requests it hits (one fault per request) and
+// reads back as what is left. Set them with Server.SetFaults or over HTTP
+// with POST /_sim/faults.
+type Faults struct {
+	// OnlyPath restricts every fault to request paths containing it
+	// (e.g. "/users"); empty means every /api/ path.
+	OnlyPath string
+	// Latency delays every matching request (until the client gives up).
+	Latency time.Duration
+	// FailNextN requests get FailStatus (5xx, default 500) with an Error JSON body.
+	FailNextN  int
+	FailStatus int
+	// GatewayHTMLNextN requests get a 502 with a load balancer's HTML page.
+	GatewayHTMLNextN int
+	// RateLimitNextN requests get a bare 429, as from the real rate limit.
+	RateLimitNextN int
+	// TruncateNextN responses stop after half of their body.
+	TruncateNextN int
+	// UnauthorizedNextN requests carrying a valid token get 401, and the
+	// token is revoked: it was valid a moment earlier, now it is not.
+	UnauthorizedNextN int
+	// ShiftRowsBetweenPages list requests for page 2 or later (users and
+	// monthly rows) first change the list, alternately removing its first
+	// record (everything after moves up one place, so page-number clients
+	// miss a record) and adding a new one at the end (the total grows).
+	ShiftRowsBetweenPages int
+}
+
+type faultKind int
+
+const (
+	faultFail faultKind = iota
+	faultGatewayHTML
+	faultRateLimit
+	faultTruncate
+	faultUnauthorized
+	faultShiftRows
+)
+
+// counter returns the NextN field of a kind.
+func (f *Faults) counter(k faultKind) *int {
+	switch k {
+	case faultFail:
+		return &f.FailNextN
+	case faultGatewayHTML:
+		return &f.GatewayHTMLNextN
+	case faultRateLimit:
+		return &f.RateLimitNextN
+	case faultTruncate:
+		return &f.TruncateNextN
+	case faultUnauthorized:
+		return &f.UnauthorizedNextN
+	case faultShiftRows:
+		return &f.ShiftRowsBetweenPages
+	}
+	panic(fmt.Sprintf("unknown fault kind %d", k))
+}
+
+// SetFaults replaces the injected faults.
+func (s *Server) SetFaults(f Faults) {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.faults = f
+	s.log.Info("faults set", "faults", f.String())
+}
+
+// Faults returns the injected faults with what is left of each counter.
+func (s *Server) Faults() Faults {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.faults
+}
+
+// takeFault consumes one fault of kind k if one is pending for path.
+func (s *Server) takeFault(k faultKind, path string) bool {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	if !s.faults.matches(path) {
+		return false
+	}
+	c := s.faults.counter(k)
+	if *c <= 0 {
+		return false
+	}
+	*c--
+	return true
+}
+
+func (f *Faults) matches(path string) bool {
+	return f.OnlyPath == "" || strings.Contains(path, f.OnlyPath)
+}
+
+// applyRequestFaults runs the faults that act before the endpoint; it
+// reports whether the request should go on to the endpoint.
+func (s *Server) applyRequestFaults(w http.ResponseWriter, r *http.Request) bool {
+	s.faultMu.Lock()
+	latency := time.Duration(0)
+	if s.faults.matches(r.URL.Path) {
+		latency = s.faults.Latency
+	}
+	s.faultMu.Unlock()
+	if latency > 0 && !sleepContext(r.Context(), latency) {
+		return false
+	}
+	switch {
+	case s.takeFault(faultFail, r.URL.Path):
+		status := s.Faults().FailStatus
+		if status < 500 || status > 599 {
+			status = http.StatusInternalServerError
+		}
+		writeError(w, status, http.StatusText(status))
+		return false
+	case s.takeFault(faultGatewayHTML, r.URL.Path):
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte(gatewayHTML))
+		return false
+	case s.takeFault(faultRateLimit, r.URL.Path):
+		w.WriteHeader(http.StatusTooManyRequests)
+		return false
+	}
+	return true
+}
+
+// gatewayHTML is what a load balancer in front of a Rails app sends when the
+// app does not answer.
+const gatewayHTML = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+	"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+
+// faultsJSON is Faults on the wire: snake_case, latency as a Go duration
+// string ("1.5s") or a number of milliseconds.
+type faultsJSON struct {
+	OnlyPath              string          `json:"only_path,omitempty"`
+	Latency               json.RawMessage `json:"latency,omitempty"`
+	FailNextN             int             `json:"fail_next_n,omitempty"`
+	FailStatus            int             `json:"fail_status,omitempty"`
+	GatewayHTMLNextN      int             `json:"gateway_html_next_n,omitempty"`
+	RateLimitNextN        int             `json:"rate_limit_next_n,omitempty"`
+	TruncateNextN         int             `json:"truncate_next_n,omitempty"`
+	UnauthorizedNextN     int             `json:"unauthorized_next_n,omitempty"`
+	ShiftRowsBetweenPages int             `json:"shift_rows_between_pages,omitempty"`
+}
+
+// MarshalJSON renders the faults for GET /_sim/faults.
+func (f Faults) MarshalJSON() ([]byte, error) {
+	w := faultsJSON{
+		OnlyPath: f.OnlyPath, FailNextN: f.FailNextN, FailStatus: f.FailStatus,
+		GatewayHTMLNextN: f.GatewayHTMLNextN, RateLimitNextN: f.RateLimitNextN,
+		TruncateNextN: f.TruncateNextN, UnauthorizedNextN: f.UnauthorizedNextN,
+		ShiftRowsBetweenPages: f.ShiftRowsBetweenPages,
+	}
+	if f.Latency > 0 {
+		w.Latency = json.RawMessage(`"` + f.Latency.String() + `"`)
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the body of POST /_sim/faults.
+func (f *Faults) UnmarshalJSON(data []byte) error {
+	var w faultsJSON
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return fmt.Errorf("decode faults: %w", err)
+	}
+	*f = Faults{
+		OnlyPath: w.OnlyPath, FailNextN: w.FailNextN, FailStatus: w.FailStatus,
+		GatewayHTMLNextN: w.GatewayHTMLNextN, RateLimitNextN: w.RateLimitNextN,
+		TruncateNextN: w.TruncateNextN, UnauthorizedNextN: w.UnauthorizedNextN,
+		ShiftRowsBetweenPages: w.ShiftRowsBetweenPages,
+	}
+	if len(w.Latency) == 0 || string(w.Latency) == "null" {
+		return nil
+	}
+	var text string
+	if err := json.Unmarshal(w.Latency, &text); err == nil {
+		d, err := time.ParseDuration(text)
+		if err != nil {
+			return fmt.Errorf("decode faults: latency: %w", err)
+		}
+		f.Latency = d
+		return nil
+	}
+	var ms float64
+	if err := json.Unmarshal(w.Latency, &ms); err != nil {
+		return fmt.Errorf("decode faults: latency must be a duration string or milliseconds: %w", err)
+	}
+	f.Latency = time.Duration(ms * float64(time.Millisecond))
+	return nil
+}
+
+// String renders the faults for logs.
+func (f Faults) String() string {
+	b, err := f.MarshalJSON()
+	if err != nil {
+		return fmt.Sprintf("%#v", f)
+	}
+	return string(b)
+}

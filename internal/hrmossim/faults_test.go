@@ -1,0 +1,220 @@
+package hrmossim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFailNextN(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	tok := e.token()
+	e.sim.SetFaults(Faults{FailNextN: 2, FailStatus: 503})
+	wantError(t, e.get("/users", tok), http.StatusServiceUnavailable)
+	wantError(t, e.get("/users", tok), http.StatusServiceUnavailable)
+	if res := e.get("/users", tok); res.status != http.StatusOK {
+		t.Errorf("third request: status %d", res.status)
+	}
+	if f := e.sim.Faults(); f.FailNextN != 0 {
+		t.Errorf("FailNextN left = %d", f.FailNextN)
+	}
+	e.sim.SetFaults(Faults{FailNextN: 1, FailStatus: 404}) // not 5xx: falls back to 500
+	wantError(t, e.get("/users", tok), http.StatusInternalServerError)
+}
+
+func TestGatewayHTML(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	tok := e.token()
+	e.sim.SetFaults(Faults{GatewayHTMLNextN: 1})
+	res := e.get("/users", tok)
+	if res.status != http.StatusBadGateway || !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") ||
+		!strings.HasPrefix(string(res.body), "<html>") {
+		t.Errorf("gateway fault: %d %q %q", res.status, res.header.Get("Content-Type"), res.body)
+	}
+	if json.Valid(res.body) {
+		t.Error("gateway page is valid JSON")
+	}
+}
+
+func TestRateLimitFault(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	tok := e.token()
+	e.sim.SetFaults(Faults{RateLimitNextN: 1})
+	want429(t, e.get("/users", tok))
+	if res := e.get("/users", tok); res.status != http.StatusOK {
+		t.Errorf("after the fault: status %d", res.status)
+	}
+}
+
+func TestLatencyHonoursTheClientDeadline(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	tok := e.token()
+	e.sim.SetFaults(Faults{Latency: 60 * time.Millisecond})
+	started := time.Now()
+	if res := e.get("/users", tok); res.status != http.StatusOK {
+		t.Fatalf("status %d", res.status)
+	}
+	if elapsed := time.Since(started); elapsed < 60*time.Millisecond {
+		t.Errorf("request took %v, want at least the latency", elapsed)
+	}
+
+	e.sim.SetFaults(Faults{Latency: 5 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.ts.URL+e.api()+"/users", nil)
+	req.Header.Set("Authorization", "Token "+tok)
+	started = time.Now()
+	_, err := e.ts.Client().Do(req)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want a deadline", err)
+	}
+	if time.Since(started) > 2*time.Second {
+		t.Error("the client waited for the whole latency")
+	}
+}
+
+func TestTruncatedBody(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 30, Seed: 1})
+	tok := e.token()
+	e.sim.SetFaults(Faults{TruncateNextN: 1})
+	req, _ := http.NewRequest("GET", e.ts.URL+e.api()+"/users", nil)
+	req.Header.Set("Authorization", "Token "+tok)
+	res, err := e.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("read err = %v, want io.ErrUnexpectedEOF", err)
+	}
+	if res.StatusCode != http.StatusOK || len(body) == 0 || json.Valid(body) {
+		t.Errorf("truncated response: status %d, %d bytes, valid JSON %v", res.StatusCode, len(body), json.Valid(body))
+	}
+	if res := e.get("/users", tok); res.status != http.StatusOK || !json.Valid(res.body) {
+		t.Errorf("after the fault: status %d", res.status)
+	}
+}
+
+func TestUnauthorizedRevokesAValidToken(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	tok := e.token()
+	if res := e.get("/users", tok); res.status != http.StatusOK {
+		t.Fatal(res.status)
+	}
+	e.sim.SetFaults(Faults{UnauthorizedNextN: 1})
+	wantError(t, e.get("/users", tok), http.StatusUnauthorized)
+	wantError(t, e.get("/users", tok), http.StatusUnauthorized) // the token stays dead
+	if res := e.get("/users", e.token()); res.status != http.StatusOK {
+		t.Errorf("a new token: status %d", res.status)
+	}
+}
+
+func TestShiftRowsBetweenPages(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 10, Seed: 1, Months: []string{"2026-03"}})
+	tok := e.token()
+	first := objects(t, e.get("/users?limit=5", tok).body)
+	e.sim.SetFaults(Faults{ShiftRowsBetweenPages: 2})
+	res := e.get("/users?limit=5&page=2", tok)
+	if got := res.header.Get("X-Total-Count"); got != "9" {
+		t.Errorf("after a removal X-Total-Count = %s, want 9", got)
+	}
+	second := objects(t, res.body)
+	seen := map[float64]bool{}
+	for _, u := range append(first, second...) {
+		seen[u["id"].(float64)] = true
+	}
+	if len(seen) != 9 {
+		t.Errorf("pages 1 and 2 hold %d distinct users, want 9 (one shifted onto page 1)", len(seen))
+	}
+	if got := e.get("/users?limit=5&page=2", tok).header.Get("X-Total-Count"); got != "10" {
+		t.Errorf("after an insertion X-Total-Count = %s, want 10", got)
+	}
+
+	before := len(e.company.MonthlyRows["2026-03"])
+	e.sim.SetFaults(Faults{ShiftRowsBetweenPages: 1})
+	res = e.get("/work_output_months/monthly/2026-03?limit=2&page=2", tok)
+	if got := res.header.Get("X-Total-Count"); got != itoa(before-1) && got != itoa(before+1) {
+		t.Errorf("monthly rows after a shift: %s, before %d", got, before)
+	}
+}
+
+func TestOnlyPathRestrictsFaults(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	tok := e.token()
+	e.sim.SetFaults(Faults{OnlyPath: "/departments", FailNextN: 1})
+	if res := e.get("/users", tok); res.status != http.StatusOK {
+		t.Errorf("/users hit by a /departments fault: %d", res.status)
+	}
+	wantError(t, e.get("/departments", tok), http.StatusInternalServerError)
+}
+
+func TestFaultsOverHTTPAndRequestCounts(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	res, err := e.ts.Client().Post(e.ts.URL+"/_sim/faults", "application/json",
+		strings.NewReader(`{"fail_next_n":1,"fail_status":502,"latency":"1ms","only_path":"/users"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("POST /_sim/faults: %d", res.StatusCode)
+	}
+	want := Faults{FailNextN: 1, FailStatus: 502, Latency: time.Millisecond, OnlyPath: "/users"}
+	if got := e.sim.Faults(); got != want {
+		t.Errorf("faults = %+v, want %+v", got, want)
+	}
+	// Admin requests neither consume faults nor count as API requests.
+	got := e.do("GET", "/_sim/faults", "")
+	var back Faults
+	mustUnmarshal(t, got.body, &back)
+	if back != want {
+		t.Errorf("GET /_sim/faults = %s", got.body)
+	}
+	tok := e.token()
+	wantError(t, e.get("/users", tok), http.StatusBadGateway)
+	e.get("/users", tok)
+	counts := e.sim.Requests()
+	if counts["/api/acme/v1/users"] != 2 || counts["/api/acme/v1/authentication/token"] != 1 || len(counts) != 2 {
+		t.Errorf("Requests() = %v", counts)
+	}
+	log := e.sim.RequestLog()
+	if len(log) != 3 || log[1].Status != http.StatusBadGateway || log[2].Status != http.StatusOK {
+		t.Errorf("RequestLog() = %+v", log)
+	}
+	e.sim.ResetRequests()
+	if len(e.sim.Requests()) != 0 || len(e.sim.RequestLog()) != 0 {
+		t.Error("ResetRequests left entries")
+	}
+	bad, err := e.ts.Client().Post(e.ts.URL+"/_sim/faults", "application/json", strings.NewReader(`{"fail_nxt_n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Body.Close()
+	if bad.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown fault field: status %d", bad.StatusCode)
+	}
+}
+
+func TestAdminKeyRotationAndExpiry(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	oldKey := e.company.APIKey
+	tok := e.token()
+	res := e.do("POST", "/_sim/companies/acme/expire-tokens", "")
+	if res.status != http.StatusNoContent {
+		t.Fatalf("expire-tokens: %d", res.status)
+	}
+	wantError(t, e.get("/users", tok), http.StatusUnauthorized)
+	res = e.do("POST", "/_sim/companies/acme/rotate-key", "")
+	var out map[string]string
+	mustUnmarshal(t, res.body, &out)
+	if out["api_key"] == "" || out["api_key"] == oldKey {
+		t.Errorf("rotate-key = %s", res.body)
+	}
+	wantError(t, e.do("POST", "/_sim/companies/nobody/rotate-key", ""), http.StatusNotFound)
+}

@@ -1,0 +1,310 @@
+package hrmossim
+
+import (
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Paging as HRMOS documents it: page (default 1), limit (default 25,
+// at most 100), from/to on the update time, inclusive.
+const (
+	defaultLimit = 25
+	maxLimit     = 100
+)
+
+// Typical rendered sizes of list items, to size a page's buffer.
+const (
+	userJSONSize    = 1300
+	monthlyJSONSize = 4000
+	masterJSONSize  = 300
+)
+
+// listQuery holds the common list parameters.
+type listQuery struct {
+	page, limit int
+	from, to    time.Time
+	hasFrom     bool
+	hasTo       bool
+}
+
+// parseListQuery reads page, limit, from and to; a non-empty message means
+// a 400. A page or limit that is not a positive integer is rejected (what
+// HRMOS does is unknown); a limit above 100 is clamped to 100.
+func parseListQuery(q url.Values) (listQuery, string) {
+	lq := listQuery{page: 1, limit: defaultLimit}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return lq, "Invalid parameter: page must be a positive integer"
+		}
+		lq.page = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return lq, "Invalid parameter: limit must be a positive integer"
+		}
+		lq.limit = min(n, maxLimit)
+	}
+	var ok bool
+	if v := q.Get("from"); v != "" {
+		if lq.from, ok = parseTimeParam(v); !ok {
+			return lq, "Invalid parameter: from must be a date-time such as 2018-09-01T00:00:00+09:00"
+		}
+		lq.hasFrom = true
+	}
+	if v := q.Get("to"); v != "" {
+		if lq.to, ok = parseTimeParam(v); !ok {
+			return lq, "Invalid parameter: to must be a date-time such as 2018-10-01T00:00:00+09:00"
+		}
+		lq.hasTo = true
+	}
+	return lq, ""
+}
+
+// parseTimeParam accepts RFC 3339 with an offset, a local date-time or a
+// date (both taken as JST). An offset whose "+" arrived unencoded (and so
+// became a space) is rejected: the spec asks for percent-encoding.
+func parseTimeParam(v string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, true
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, v, jst); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// updatedMatcher returns a filter on updated_at for from/to, or nil when
+// the query has neither (so the list can be sliced without a scan).
+func (q listQuery) updatedMatcher(updatedAt func(i int) time.Time) func(i int) bool {
+	if !q.hasFrom && !q.hasTo {
+		return nil
+	}
+	return func(i int) bool {
+		t := updatedAt(i)
+		return (!q.hasFrom || !t.Before(q.from)) && (!q.hasTo || !t.After(q.to))
+	}
+}
+
+// andMatch combines filters, either of which may be nil (match all).
+func andMatch(a, b func(int) bool) func(int) bool {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(i int) bool { return a(i) && b(i) }
+}
+
+// writeList renders one page of a list of n records. match (nil for all)
+// filters; render appends record i; itemSize is a typical rendered size, to
+// allocate the page once. Only the page's records are rendered; with a
+// filter the whole list is scanned once to count the total.
+func (s *Server) writeList(w http.ResponseWriter, r *http.Request, q listQuery, n, itemSize int,
+	match func(i int) bool, render func(b []byte, i int) []byte) {
+	offset := math.MaxInt
+	if q.page-1 <= (math.MaxInt-maxLimit)/q.limit {
+		offset = (q.page - 1) * q.limit
+	}
+	buf := make([]byte, 0, 2+min(q.limit, n)*itemSize)
+	buf = append(buf, '[')
+	rendered := 0
+	emit := func(i int) {
+		if rendered > 0 {
+			buf = append(buf, ',')
+		}
+		buf = render(buf, i)
+		rendered++
+	}
+	total := 0
+	if match == nil {
+		total = n
+		for i := offset; i >= 0 && i < n && i < offset+q.limit; i++ {
+			emit(i)
+		}
+	} else {
+		for i := range n {
+			if !match(i) {
+				continue
+			}
+			if total >= offset && total < offset+q.limit {
+				emit(i)
+			}
+			total++
+		}
+	}
+	buf = append(buf, ']')
+
+	totalPages := (total + q.limit - 1) / q.limit // 0 for an empty list, as Kaminari counts
+	h := w.Header()
+	h.Set("X-Total-Count", strconv.Itoa(total))
+	h.Set("X-Total-Page", strconv.Itoa(totalPages))
+	if link := s.linkHeader(r, q, totalPages); link != "" {
+		h.Set("Link", link)
+	}
+	writeJSON(w, http.StatusOK, buf)
+}
+
+// linkHeader builds the RFC 5988 Link header the way Rails' api-pagination
+// does: first and prev unless on page 1; next and last unless on or past the
+// last page. URLs are absolute, from the request, with every other query
+// parameter kept.
+func (s *Server) linkHeader(r *http.Request, q listQuery, totalPages int) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+		scheme = p
+	}
+	base := scheme + "://" + r.Host + r.URL.EscapedPath()
+	params := r.URL.Query()
+	params.Set("limit", strconv.Itoa(q.limit))
+	link := func(rel string, page int) string {
+		params.Set("page", strconv.Itoa(page))
+		return "<" + base + "?" + params.Encode() + `>; rel="` + rel + `"`
+	}
+	var parts []string
+	if q.page > 1 {
+		parts = append(parts, link("first", 1), link(s.prevRel, q.page-1))
+	}
+	if q.page < totalPages {
+		parts = append(parts, link("next", q.page+1), link("last", totalPages))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// listRequest does what every list endpoint does first: find the company,
+// authenticate, parse the common parameters. ok false means the error
+// response has been written.
+func (s *Server) listRequest(w http.ResponseWriter, r *http.Request) (*companyState, listQuery, bool) {
+	state := s.lookupCompany(r)
+	if state == nil {
+		writeError(w, http.StatusNotFound, "Company not found")
+		return nil, listQuery{}, false
+	}
+	if s.authenticate(w, r, state.c.ID) == "" {
+		return nil, listQuery{}, false
+	}
+	q, msg := parseListQuery(r.URL.Query())
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return nil, listQuery{}, false
+	}
+	return state, q, true
+}
+
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
+	state, q, ok := s.listRequest(w, r)
+	if !ok {
+		return
+	}
+	if q.page > 1 && s.takeFault(faultShiftRows, r.URL.Path) {
+		s.shiftUsers(state)
+	}
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	users := state.c.Users
+	match := q.updatedMatcher(func(i int) time.Time { return users[i].UpdatedAt })
+	s.writeList(w, r, q, len(users), userJSONSize, match, func(b []byte, i int) []byte { return appendUser(b, &users[i]) })
+}
+
+func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request) {
+	state, q, ok := s.listRequest(w, r)
+	if !ok {
+		return
+	}
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	list := state.c.Departments
+	match := q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt })
+	s.writeList(w, r, q, len(list), masterJSONSize, match, func(b []byte, i int) []byte { return appendDepartment(b, &list[i]) })
+}
+
+func (s *Server) handleEmployments(w http.ResponseWriter, r *http.Request) {
+	state, q, ok := s.listRequest(w, r)
+	if !ok {
+		return
+	}
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	list := state.c.Employments
+	match := q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt })
+	s.writeList(w, r, q, len(list), masterJSONSize, match, func(b []byte, i int) []byte { return appendEmployment(b, &list[i]) })
+}
+
+// handleLodgments also filters on prefectural_id.
+func (s *Server) handleLodgments(w http.ResponseWriter, r *http.Request) {
+	state, q, ok := s.listRequest(w, r)
+	if !ok {
+		return
+	}
+	var byPrefecture func(int) bool
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	list := state.c.Lodgments
+	if v := r.URL.Query().Get("prefectural_id"); v != "" {
+		id, err := strconv.Atoi(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "Invalid parameter: prefectural_id must be an integer")
+			return
+		}
+		byPrefecture = func(i int) bool { return list[i].PrefecturalID == id }
+	}
+	match := andMatch(q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt }), byPrefecture)
+	s.writeList(w, r, q, len(list), masterJSONSize, match, func(b []byte, i int) []byte { return appendLodgment(b, &list[i]) })
+}
+
+// shiftUsers is the ShiftRowsBetweenPages fault on /users: alternately drop
+// the first user and add one at the end.
+func (s *Server) shiftUsers(state *companyState) {
+	now := s.clock.Now().Truncate(time.Second)
+	s.faultMu.Lock()
+	s.shiftCount++
+	remove := s.shiftCount%2 == 1
+	s.faultMu.Unlock()
+	s.dataMu.Lock()
+	defer s.dataMu.Unlock()
+	c := state.c
+	if remove && len(c.Users) > 0 {
+		c.removeUser(c.Users[0].ID)
+		return
+	}
+	c.putUser(shiftUser(c.maxUserID()+1, now))
+}
+
+// shiftUser is a plausible employee hired just now, for the shift fault.
+func shiftUser(id int64, now time.Time) User {
+	family := familyNames[int(id)%len(familyNames)]
+	given := givenNames[int(id/7)%len(givenNames)]
+	return User{
+		ID:               id,
+		Number:           Str("N" + strconv.FormatInt(100000+id, 10)),
+		LastName:         Str(family.kanji),
+		FirstName:        Str(given.kanji),
+		LastNameKana:     Str(family.kana),
+		FirstNameKana:    Str(given.kana),
+		StartDate:        Str(civilOf(now).String()),
+		EndDate:          OptString{Presence: Null},
+		Comment:          OptString{Presence: Null},
+		CutoffDate:       Int(31),
+		NfcTagPC:         OptString{Presence: Null},
+		Email:            Str(given.romaji[:1] + "." + family.romaji + ".new" + strconv.FormatInt(id, 10) + "@example.co.jp"),
+		LodgmentID:       Int(1),
+		Agreement36ID:    Int(1),
+		DepartmentID:     Int(1),
+		EmploymentID:     Int(1),
+		Segment:          OptString{Presence: Null},
+		DefaultSegmentID: Int(1),
+		CreatedAt:        now,
+		UpdatedAt:        now,
+	}
+}

@@ -1,0 +1,115 @@
+package hrmossim
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// handleMonthly is GET /work_output_months/monthly/{month}: the 月次レポート
+// rows of a YYYY-MM month, filtered by number (社員番号) and status (月締状況).
+func (s *Server) handleMonthly(w http.ResponseWriter, r *http.Request) {
+	state, q, ok := s.listRequest(w, r)
+	if !ok {
+		return
+	}
+	month := r.PathValue("month")
+	if !validMonth(month) {
+		writeError(w, http.StatusBadRequest, "Invalid parameter: month must be YYYY-MM")
+		return
+	}
+	numbers := listParam(r.URL.Query(), "number")
+	var statuses []ClosingStatus
+	for _, v := range listParam(r.URL.Query(), "status") {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "Invalid parameter: status must be comma-separated integers")
+			return
+		}
+		statuses = append(statuses, ClosingStatus(n))
+	}
+	if q.page > 1 && s.takeFault(faultShiftRows, r.URL.Path) {
+		s.shiftRows(state, month)
+	}
+
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	rows := state.c.MonthlyRows[month]
+	label := month[:4] + month[5:]
+	match := q.updatedMatcher(func(i int) time.Time { return rows[i].UpdatedAt })
+	if len(numbers) > 0 {
+		match = andMatch(match, func(i int) bool {
+			n := rows[i].Number
+			if n.Presence != Present {
+				return false
+			}
+			for _, want := range numbers {
+				if n.Value == want {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	if len(statuses) > 0 {
+		match = andMatch(match, func(i int) bool {
+			for _, st := range statuses {
+				if rows[i].Status == st {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	s.writeList(w, r, q, len(rows), monthlyJSONSize, match, func(b []byte, i int) []byte {
+		return appendMonthlyRow(b, &rows[i], label)
+	})
+}
+
+// listParam collects a list parameter however a client serialises it:
+// "a,b", repeated "x=a&x=b", or Rails' "x[]=a&x[]=b". Empty items are dropped.
+func listParam(q url.Values, name string) []string {
+	var out []string
+	for _, key := range []string{name, name + "[]"} {
+		for _, v := range q[key] {
+			for item := range strings.SplitSeq(v, ",") {
+				if item = strings.TrimSpace(item); item != "" {
+					out = append(out, item)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// shiftRows is the ShiftRowsBetweenPages fault on a monthly report:
+// alternately drop the first row and add a row for a user /users lacks.
+func (s *Server) shiftRows(state *companyState, month string) {
+	now := s.clock.Now().Truncate(time.Second)
+	s.faultMu.Lock()
+	s.shiftCount++
+	remove := s.shiftCount%2 == 1
+	s.faultMu.Unlock()
+	s.dataMu.Lock()
+	defer s.dataMu.Unlock()
+	c := state.c
+	rows := c.MonthlyRows[month]
+	if remove && len(rows) > 0 {
+		c.MonthlyRows[month] = rows[1:]
+		return
+	}
+	id := c.maxUserID() + 1
+	if len(rows) > 0 {
+		id = max(id, rows[len(rows)-1].UserID+1)
+	}
+	c.putMonthlyRow(month, MonthlyRow{
+		UserID:                 id,
+		Number:                 Str("N" + strconv.FormatInt(100000+id, 10)),
+		PrescribedWorkingHours: HM(160, 0),
+		PrescribedWorkingDays:  Days(20),
+		CreatedAt:              now,
+		UpdatedAt:              now,
+	})
+}

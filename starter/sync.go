@@ -29,8 +29,10 @@ func rosterCmd() *cobra.Command {
 			return startSync(cmd, syncRequest{
 				kind: "roster", tenant: tenant, dryRun: dryRun, wait: wait,
 				workflowType: workflows.RosterSyncName,
-				options:      func(taskQueue string) client.StartWorkflowOptions { return workflows.RosterStartOptions(taskQueue, tenant) },
-				input:        workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: workflows.TriggerCLI},
+				options: func(taskQueue string) client.StartWorkflowOptions {
+					return workflows.RosterStartOptions(taskQueue, tenant)
+				},
+				input: workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: workflows.TriggerCLI},
 			})
 		},
 	}

@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"syscall"
 
-
 	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/config"
 )

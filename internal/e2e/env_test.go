@@ -1,0 +1,183 @@
+// Package e2e runs the engine end to end: a real Temporal server
+// (temporaltest, in process), the real PostgreSQL and the HRMOS simulator
+// over HTTP, wired exactly as the worker binary wires them (internal/app).
+// These tests are skipped by `go test -short`.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/mediment/hrmos-sync/activities"
+	"github.com/mediment/hrmos-sync/internal/app"
+	"github.com/mediment/hrmos-sync/internal/config"
+	"github.com/mediment/hrmos-sync/internal/connect"
+	"github.com/mediment/hrmos-sync/internal/credentials"
+	"github.com/mediment/hrmos-sync/internal/hrmos"
+	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testdb"
+	"github.com/mediment/hrmos-sync/workflows"
+)
+
+// env is one isolated world: its own database, Temporal server, simulator
+// and worker.
+type env struct {
+	t        *testing.T
+	store    *store.Store
+	temporal client.Client
+	sim      *hrmossim.Server
+	clock    *hrmossim.ManualClock
+	cfg      config.Config
+	logs     *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: runs a Temporal server (skipped with -short)")
+	}
+	st, _ := testdb.New(t)
+	clock := hrmossim.NewManualClock(time.Now())
+	sim := hrmossim.New(hrmossim.Options{Clock: clock})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	c := ts.NewClientWithOptions(client.Options{Logger: sdklog.NewStructuredLogger(logger)})
+
+	cfg, err := config.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TaskQueue = "hrmos-sync-test"
+	cfg.HRMOSBaseURL = srv.URL + "/api"
+	cfg.HRMOSRetryBaseDelay = 10 * time.Millisecond
+	cfg.HRMOSRequestTimeout = 5 * time.Second
+	cfg.HRMOSRequestsPerMinute = 0
+	cfg.DatabaseMaxConns = 20
+
+	acts, err := app.NewActivities(cfg, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := app.NewWorker(c, cfg, acts)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return &env{t: t, store: st, temporal: c, sim: sim, clock: clock, cfg: cfg, logs: logs}
+}
+
+// company generates an HRMOS company in the simulator.
+func (e *env) company(spec hrmossim.GenerateSpec) *hrmossim.Company {
+	e.t.Helper()
+	if spec.Now.IsZero() {
+		spec.Now = time.Now()
+	}
+	c, err := hrmossim.Generate(spec)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.sim.AddCompany(c); err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// connect links a tenant to a simulated company as `starter connect` does.
+func (e *env) connect(tenant, company, key string) error {
+	sealer, err := credentials.NewSealer(e.cfg.CredentialsKey)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	svc := &connect.Service{Store: e.store, Sealer: sealer, BaseURL: e.cfg.HRMOSBaseURL, Timeout: 5 * time.Second, Now: time.Now}
+	_, err = svc.Connect(context.Background(), tenant, company, hrmos.Secret(key))
+	return err
+}
+
+func (e *env) mustConnect(tenant, company, key string) {
+	e.t.Helper()
+	if err := e.connect(tenant, company, key); err != nil {
+		e.t.Fatalf("connect: %v", err)
+	}
+}
+
+// roster runs a roster sync to its end as `starter roster --wait` does and
+// returns its history row (also for failed runs) and the workflow's error.
+func (e *env) roster(in workflows.RosterSyncInput) (store.Run, error) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if in.Trigger == "" {
+		in.Trigger = workflows.TriggerCLI
+	}
+	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, in.TenantID), workflows.RosterSyncName, in)
+	if err != nil {
+		e.t.Fatalf("start roster sync: %v", err)
+	}
+	var summary store.Run
+	wfErr := run.Get(ctx, &summary)
+	if wfErr != nil {
+		r, err := e.store.Run(ctx, run.GetRunID())
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			e.t.Fatal(err)
+		}
+		return r, wfErr
+	}
+	return summary, nil
+}
+
+func (e *env) mustRoster(in workflows.RosterSyncInput) store.Run {
+	e.t.Helper()
+	r, err := e.roster(in)
+	if err != nil {
+		e.t.Fatalf("roster sync failed: %v (row: %+v)", err, r)
+	}
+	return r
+}
+
+// items maps HRMOS user ID to the run's outcome for it.
+func (e *env) items(runID string) map[int64]store.Item {
+	e.t.Helper()
+	items, err := e.store.Items(context.Background(), runID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := make(map[int64]store.Item, len(items))
+	for _, it := range items {
+		m[it.HRMOSUserID] = it
+	}
+	return m
+}
+
+var _ = activities.KeyRejectedReason

@@ -1,0 +1,181 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/workflows"
+)
+
+// TestHistoriesAndLogsHoldNoPersonalData runs syncs of a generated company,
+// a completed one and a failed one, then reads every event of every workflow
+// history (inputs, results, failures, markers, memo, search attributes) and
+// every log line, and looks for each name, kana, email and key the
+// simulator generated.
+func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
+	e := newEnv(t)
+	c := e.company(hrmossim.GenerateSpec{CompanyID: "pii", Users: 90, Seed: 21, Messy: hrmossim.MessyAll()})
+	e.mustConnect("pii", "pii", c.APIKey)
+
+	completed := e.mustRoster(workflows.RosterSyncInput{TenantID: "pii", ChunkSize: 30})
+	if completed.Errors == 0 {
+		t.Fatal("expected per-employee errors from the messy data, so that error paths are scanned too")
+	}
+	// The key is regenerated in HRMOS and the cached token dies with it.
+	if _, err := e.sim.RotateKey("pii"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.ExpireTokens("pii"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.roster(workflows.RosterSyncInput{TenantID: "pii"}); err == nil {
+		t.Fatal("the run with a rotated key succeeded")
+	}
+
+	histories := e.histories()
+	if len(histories) < 5 {
+		t.Fatalf("found %d workflow histories, want the two runs and their chunks", len(histories))
+	}
+	var text strings.Builder
+	for _, h := range histories {
+		for _, ev := range h.Events {
+			collectStrings(ev.ProtoReflect(), &text)
+		}
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "roster fetched") {
+		t.Fatal("the worker's logs were not captured")
+	}
+	secrets := c.PersonalStrings()
+	if !slices.Contains(secrets, c.APIKey) {
+		secrets = append(secrets, c.APIKey)
+	}
+	for _, s := range secrets {
+		if len([]rune(s)) < 2 {
+			continue
+		}
+		if strings.Contains(text.String(), s) {
+			t.Errorf("personal data or key %q appears in a workflow history", s)
+		}
+		if strings.Contains(logs, s) {
+			t.Errorf("personal data or key %q appears in the worker's logs", s)
+		}
+	}
+
+	if os.Getenv("UPDATE_REPLAY_HISTORY") == "1" {
+		e.writeReplayHistories(histories)
+	}
+}
+
+type history struct {
+	workflowID   string
+	runID        string
+	workflowType string
+	*historypb.History
+}
+
+// histories reads every workflow history of the test's namespace.
+func (e *env) histories() []history {
+	e.t.Helper()
+	ctx := context.Background()
+	var out []history
+	var token []byte
+	for {
+		resp, err := e.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{NextPageToken: token})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, ex := range resp.Executions {
+			h := &historypb.History{}
+			it := e.temporal.GetWorkflowHistory(ctx, ex.Execution.WorkflowId, ex.Execution.RunId, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+			for it.HasNext() {
+				ev, err := it.Next()
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				h.Events = append(h.Events, ev)
+			}
+			out = append(out, history{ex.Execution.WorkflowId, ex.Execution.RunId, ex.Type.Name, h})
+		}
+		if token = resp.NextPageToken; len(token) == 0 {
+			return out
+		}
+	}
+}
+
+// collectStrings appends every string and bytes value of a message, all
+// the way down: payload data, failure messages and stack traces, memo and
+// search attribute payloads, marker details.
+func collectStrings(m protoreflect.Message, out *strings.Builder) {
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList():
+			l := v.List()
+			for i := range l.Len() {
+				collectValue(fd, l.Get(i), out)
+			}
+		case fd.IsMap():
+			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+				out.WriteString(k.String())
+				out.WriteByte('\n')
+				collectValue(fd.MapValue(), mv, out)
+				return true
+			})
+		default:
+			collectValue(fd, v, out)
+		}
+		return true
+	})
+}
+
+func collectValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, out *strings.Builder) {
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		out.WriteString(v.String())
+	case protoreflect.BytesKind:
+		out.Write(v.Bytes())
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		collectStrings(v.Message(), out)
+	}
+	out.WriteByte('\n')
+}
+
+// writeReplayHistories refreshes workflows/testdata: one completed roster
+// run and one of its chunks, replayed by the workflows package's tests.
+func (e *env) writeReplayHistories(hs []history) {
+	wrote := map[string]bool{}
+	for _, h := range hs {
+		name := map[string]string{workflows.RosterSyncName: "roster_sync.json", workflows.RosterSyncChunkName: "roster_sync_chunk.json"}[h.workflowType]
+		last := h.Events[len(h.Events)-1].EventType
+		if name == "" || wrote[name] || last != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
+			continue
+		}
+		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(proto.Message(h.History))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		path := filepath.Join("..", "..", "workflows", "testdata", name)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			e.t.Fatal(err)
+		}
+		// The workflow reads its own IDs, so the replay needs the originals.
+		ids, _ := json.Marshal(map[string]string{"workflowId": h.workflowID, "runId": h.runID})
+		if err := os.WriteFile(strings.TrimSuffix(path, ".json")+".execution", ids, 0o644); err != nil {
+			e.t.Fatal(err)
+		}
+		wrote[name] = true
+	}
+}

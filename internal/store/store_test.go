@@ -1,0 +1,125 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testdb"
+)
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	st, _ := testdb.New(t) // migrated once already
+	from, to, err := st.Migrate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from != to || to < 1 {
+		t.Fatalf("second migrate went from %d to %d, want no change", from, to)
+	}
+}
+
+// The matching keys of SPEC §2 rule 2, as the database computes them for
+// every writer of employees.
+func TestNormalizedMatchingKeys(t *testing.T) {
+	st, _ := testdb.New(t)
+	ctx := context.Background()
+	tests := []struct {
+		fn, a, b, want string
+	}{
+		{"number", " Ａ０００１ ", "", "A0001"},
+		{"number", "A0001", "", "A0001"},
+		{"number", "  ", "", ""},
+		{"name", "山田　", " 太郎", "山田太郎"},
+		{"name", "ﾔﾏﾀﾞ", "ﾀﾛｳ", "ヤマダタロウ"},
+		{"name", "山田 太郎", "", "山田太郎"},
+		{"email", " Taro.Yamada@Example.CO.JP ", "", "taro.yamada@example.co.jp"},
+		{"email", "ｔａｒｏ@example.jp", "", "taro@example.jp"},
+		{"email", "", "", ""},
+	}
+	for _, tt := range tests {
+		var got *string
+		var err error
+		switch tt.fn {
+		case "number":
+			err = st.Pool().QueryRow(ctx, `SELECT sync_norm_number($1)`, tt.a).Scan(&got)
+		case "name":
+			err = st.Pool().QueryRow(ctx, `SELECT sync_norm_name($1, $2)`, tt.a, tt.b).Scan(&got)
+		case "email":
+			err = st.Pool().QueryRow(ctx, `SELECT sync_norm_email($1)`, tt.a).Scan(&got)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := ""
+		if got != nil {
+			g = *got
+		}
+		if g != tt.want {
+			t.Errorf("sync_norm_%s(%q, %q) = %q, want %q", tt.fn, tt.a, tt.b, g, tt.want)
+		}
+	}
+}
+
+func TestSchemaMakesCrossTenantRowsImpossible(t *testing.T) {
+	st, _ := testdb.New(t)
+	ctx := context.Background()
+	testdb.Exec(t, st, `INSERT INTO tenants (id, name) VALUES ('a', 'A'), ('b', 'B')`)
+	var empA int64
+	if err := st.Pool().QueryRow(ctx, `INSERT INTO employees (tenant_id, employee_number) VALUES ('a', 'X1') RETURNING id`).Scan(&empA); err != nil {
+		t.Fatal(err)
+	}
+	// Same employee number in another tenant is fine.
+	testdb.Exec(t, st, `INSERT INTO employees (tenant_id, employee_number) VALUES ('b', 'X1')`)
+	testdb.Exec(t, st, `INSERT INTO sync_runs (id, tenant_id, kind, trigger, workflow_id, workflow_run_id, status)
+		VALUES ('00000000-0000-0000-0000-00000000000b', 'b', 'roster', 'cli', 'w', 'r', 'running')`)
+
+	// Tenant b's run cannot record an item pointing at tenant a's employee…
+	_, err := st.Pool().Exec(ctx, `INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, employee_id, outcome, reason_code)
+		VALUES ('00000000-0000-0000-0000-00000000000b', 'b', 1, $1, 'updated', 'x')`, empA)
+	assertFK(t, err)
+	// …nor attendance, nor claim to be tenant a's item.
+	_, err = st.Pool().Exec(ctx, `INSERT INTO monthly_attendance (tenant_id, employee_id, month, sync_run_id)
+		VALUES ('b', $1, '2026-10', '00000000-0000-0000-0000-00000000000b')`, empA)
+	assertFK(t, err)
+	_, err = st.Pool().Exec(ctx, `INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, outcome, reason_code)
+		VALUES ('00000000-0000-0000-0000-00000000000b', 'a', 1, 'created', 'x')`)
+	assertFK(t, err)
+}
+
+func assertFK(t *testing.T, err error) {
+	t.Helper()
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23503" {
+		t.Fatalf("err = %v, want a foreign key violation", err)
+	}
+}
+
+func TestCandidatesAreScopedByTenantAndNormalized(t *testing.T) {
+	st, _ := testdb.New(t)
+	ctx := context.Background()
+	testdb.Exec(t, st, `INSERT INTO tenants (id, name) VALUES ('a', 'A'), ('b', 'B')`)
+	testdb.Exec(t, st, `INSERT INTO employees (tenant_id, employee_number, last_name, first_name, email) VALUES
+		('a', 'A0001', '山田', '太郎', 'taro@example.jp'),
+		('b', 'A0001', '山田', '太郎', 'taro@example.jp'),
+		('a', NULL, '佐藤', '花子', 'hanako@example.jp')`)
+	var c rules.Candidates
+	err := st.InTx(ctx, func(q *store.Queries) error {
+		var err error
+		c, err = q.Candidates(ctx, "a", rules.HRMOSUser{ID: 5, Number: "Ａ0001", LastName: "佐藤 ", FirstName: "花子", Email: "HANAKO@example.jp"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.ByNumber) != 1 || len(c.ByNameEmail) != 1 || c.ByLink != nil {
+		t.Fatalf("candidates = %+v", c)
+	}
+	if c.ByNumber[0].ID == c.ByNameEmail[0].ID {
+		t.Fatal("number and name+email should find different employees here")
+	}
+}

@@ -41,3 +41,11 @@ const (
 	// reason that is not the data (e.g. a database constraint nobody expected).
 	ReasonSyncFailed = "sync_failed"
 )
+
+// Reason codes of the attendance sync (SPEC §3).
+const (
+	ReasonNewAttendance         = "new_attendance"
+	ReasonAttendanceResynced    = "attendance_resynced"
+	ReasonEmployeeNotInMediment = "employee_not_in_mediment"
+	ReasonInvalidValue          = "invalid_value"
+)

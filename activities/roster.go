@@ -18,15 +18,15 @@ type FetchRosterInput struct {
 	RunID    string
 }
 
-// FetchRosterResult counts what HRMOS sent.
-type FetchRosterResult struct {
-	// Fetched is every user HRMOS listed; Staged those with a usable ID.
+// FetchResult counts what HRMOS sent (users or report rows).
+type FetchResult struct {
+	// Fetched is every record HRMOS listed; Staged those with a usable ID.
 	Fetched int
 	Staged  int
-	// WithoutID counts users whose id was missing or unusable: they cannot
-	// be matched or even named in the history.
+	// WithoutID counts records whose user id was missing or unusable: they
+	// cannot be matched or even named in the history.
 	WithoutID int
-	// GenderProvided is true when any user carried a gender.
+	// GenderProvided is true when any user carried a gender (roster only).
 	GenderProvided bool
 	Pages          int
 }
@@ -43,18 +43,18 @@ type fetchProgress struct {
 // FetchRoster reads every page of HRMOS's users, resolves department and
 // office names from HRMOS's masters, and stages the users in the database
 // for the run. Memory stays at one page whatever the company's size.
-func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (FetchRosterResult, error) {
+func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (FetchResult, error) {
 	client, err := a.clientFor(ctx, in.TenantID)
 	if err != nil {
-		return FetchRosterResult{}, err
+		return FetchResult{}, err
 	}
 	departments, err := client.Departments(ctx)
 	if err != nil {
-		return FetchRosterResult{}, a.hrmosError(ctx, in.TenantID, err)
+		return FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
 	}
 	lodgments, err := client.Lodgments(ctx)
 	if err != nil {
-		return FetchRosterResult{}, a.hrmosError(ctx, in.TenantID, err)
+		return FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
 	}
 	deptNames := make(map[int64]string, len(departments))
 	for _, d := range departments {
@@ -96,17 +96,17 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 	})
 	if err != nil && !errors.Is(err, errStopPaging) {
 		if hrmos.KindOf(err) != hrmos.KindUnknown {
-			return FetchRosterResult{}, a.hrmosError(ctx, in.TenantID, err)
+			return FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
 		}
-		return FetchRosterResult{}, safe(err)
+		return FetchResult{}, safe(err)
 	}
 	n, err := a.Store.FinishStaging(ctx, in.RunID)
 	if err != nil {
-		return FetchRosterResult{}, safe(err)
+		return FetchResult{}, safe(err)
 	}
 	activity.GetLogger(ctx).Info("roster fetched", "tenant", in.TenantID, "run", in.RunID,
 		"fetched", progress.Fetched, "staged", n, "without_id", progress.WithoutID, "pages", pages)
-	return FetchRosterResult{
+	return FetchResult{
 		Fetched: progress.Fetched, Staged: n, WithoutID: progress.WithoutID,
 		GenderProvided: progress.GenderProvided, Pages: progress.NextPage - 1,
 	}, nil
@@ -135,8 +135,11 @@ func stagedUser(u hrmos.User, deptNames, officeNames map[int64]string) rules.HRM
 	return s
 }
 
-// StagedUsersInput selects one chunk of a run's staged users.
+// StagedUsersInput selects one chunk of a run's staged records.
 type StagedUsersInput struct {
+	// Kind is the run's kind; empty means roster (runs recorded before
+	// attendance existed).
+	Kind  string
 	RunID string
 	First int
 	Last  int
@@ -144,7 +147,11 @@ type StagedUsersInput struct {
 
 // StagedUserIDs lists the HRMOS user IDs of one chunk.
 func (a *Activities) StagedUserIDs(ctx context.Context, in StagedUsersInput) ([]int64, error) {
-	ids, err := a.Store.StagedUserIDs(ctx, in.RunID, in.First, in.Last)
+	kind := in.Kind
+	if kind == "" {
+		kind = store.KindRoster
+	}
+	ids, err := a.Store.StagedUserIDs(ctx, kind, in.RunID, in.First, in.Last)
 	return ids, safe(err)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"go.temporal.io/api/serviceerror"
@@ -43,6 +44,38 @@ func rosterCmd() *cobra.Command {
 	return cmd
 }
 
+func attendanceCmd() *cobra.Command {
+	var tenant, month string
+	var dryRun, wait bool
+	cmd := &cobra.Command{
+		Use:   "attendance --tenant T --month YYYY-MM [--dry-run] [--wait]",
+		Short: "Start a monthly attendance sync (勤怠情報を連携する) of a tenant",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !monthFlag.MatchString(month) {
+				return fmt.Errorf("--month must be a month as YYYY-MM (e.g. 2026-10), not %q", month)
+			}
+			return startSync(cmd, syncRequest{
+				kind: "attendance", tenant: tenant, dryRun: dryRun, wait: wait,
+				workflowType: workflows.AttendanceSyncName,
+				options: func(taskQueue string) client.StartWorkflowOptions {
+					return workflows.AttendanceStartOptions(taskQueue, tenant, month)
+				},
+				input: workflows.AttendanceSyncInput{TenantID: tenant, Month: month, DryRun: dryRun, Trigger: workflows.TriggerCLI},
+			})
+		},
+	}
+	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
+	cmd.Flags().StringVar(&month, "month", "", "target month 対象の年月 as YYYY-MM (required)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and record every outcome without writing any attendance")
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run, print its summary, exit non-zero if it failed")
+	_ = cmd.MarkFlagRequired("tenant")
+	_ = cmd.MarkFlagRequired("month")
+	return cmd
+}
+
+var monthFlag = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+
 type syncRequest struct {
 	kind         string
 	tenant       string
@@ -69,7 +102,7 @@ func startSync(cmd *cobra.Command, req syncRequest) error {
 	run, err := c.ExecuteWorkflow(ctx, opts, req.workflowType, req.input)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &already) {
-		return fmt.Errorf("a %s sync of tenant %s is already running (workflow %s); wait for it to finish or open it in the Temporal UI", req.kind, req.tenant, opts.ID)
+		return fmt.Errorf("the %s sync of tenant %s is already running (workflow %s); wait for it to finish or open it in the Temporal UI", req.kind, req.tenant, opts.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("start the %s sync of tenant %s: %w", req.kind, req.tenant, err)

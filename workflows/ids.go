@@ -2,13 +2,20 @@
 // free of I/O, reading as the business process. All I/O is in activities.
 package workflows
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+
+	"github.com/mediment/hrmos-sync/internal/rules"
+)
 
 // Workflow type names, as ops type them into the Temporal UI's Start
 // Workflow form. Stable: renaming one breaks schedules and habits.
 const (
-	RosterSyncName      = "RosterSync"
-	RosterSyncChunkName = "RosterSyncChunk"
+	RosterSyncName          = "RosterSync"
+	RosterSyncChunkName     = "RosterSyncChunk"
+	AttendanceSyncName      = "AttendanceSync"
+	AttendanceSyncChunkName = "AttendanceSyncChunk"
 )
 
 // RosterWorkflowID is the one workflow ID a tenant's roster sync runs
@@ -16,8 +23,17 @@ const (
 // what keeps it to one roster run per tenant at a time.
 func RosterWorkflowID(tenantID string) string { return "hrmos-roster-" + tenantID }
 
+// AttendanceWorkflowID is the one workflow ID of a tenant's attendance
+// sync of one month: one run per tenant and month at a time.
+func AttendanceWorkflowID(tenantID, month string) string {
+	return "hrmos-attendance-" + tenantID + "-" + month
+}
+
 // chunkWorkflowID is deterministic so a replay or a retried parent finds the
 // same child, and readable so support can tell which employees it held.
 func chunkWorkflowID(parentID, runID string, chunk int) string {
 	return fmt.Sprintf("%s/%s/chunk-%04d", parentID, runID, chunk)
 }
+
+// japanMonth is the month "YYYY-MM" in Japan at t.
+func japanMonth(t time.Time) string { return rules.JapanToday(t)[:7] }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -113,7 +114,7 @@ const (
 
 func (in *RosterSyncInput) validate() error {
 	var more []string
-	if strings.TrimSpace(in.TenantID) == "" && !slices.ContainsFunc(in.problems, func(p string) bool { return strings.Contains(p, `"tenantId"`) }) {
+	if strings.TrimSpace(in.TenantID) == "" && !in.hasProblem("tenantId") {
 		more = append(more, `field "tenantId" is required, e.g. {"tenantId":"acme"}`)
 	}
 	more = append(more, validTrigger(in.Trigger)...)
@@ -121,6 +122,57 @@ func (in *RosterSyncInput) validate() error {
 		more = append(more, fmt.Sprintf(`field "chunkSize" must be between 1 and %d`, maxChunkSize))
 	}
 	return in.err(RosterSyncName, more...)
+}
+
+// AttendanceSyncInput starts a monthly attendance sync. From the Temporal
+// UI: {"tenantId":"acme","month":"2026-10"}.
+type AttendanceSyncInput struct {
+	TenantID string `json:"tenantId"`
+	// Month is HRMOS's month "YYYY-MM" (its own closing-day rules apply).
+	Month     string `json:"month"`
+	DryRun    bool   `json:"dryRun,omitempty"`
+	Trigger   string `json:"trigger,omitempty"`
+	ChunkSize int    `json:"chunkSize,omitempty"`
+
+	jsonFields
+}
+
+// UnmarshalJSON never fails; see RosterSyncInput.UnmarshalJSON.
+func (in *AttendanceSyncInput) UnmarshalJSON(data []byte) error {
+	*in = AttendanceSyncInput{}
+	in.decode(data, map[string]any{
+		"tenantId": &in.TenantID, "month": &in.Month, "dryRun": &in.DryRun, "trigger": &in.Trigger, "chunkSize": &in.ChunkSize,
+	})
+	return nil
+}
+
+var monthPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+
+// validate checks the input; thisMonth is the current month in Japan, so a
+// month in the future is refused before anything starts.
+func (in *AttendanceSyncInput) validate(thisMonth string) error {
+	var more []string
+	if strings.TrimSpace(in.TenantID) == "" && !in.hasProblem("tenantId") {
+		more = append(more, `field "tenantId" is required, e.g. {"tenantId":"acme","month":"2026-10"}`)
+	}
+	switch {
+	case in.hasProblem("month"):
+	case in.Month == "":
+		more = append(more, `field "month" is required, as "YYYY-MM" (e.g. "2026-10")`)
+	case !monthPattern.MatchString(in.Month):
+		more = append(more, `field "month" must be a month as "YYYY-MM" (e.g. "2026-10")`)
+	case in.Month > thisMonth:
+		more = append(more, fmt.Sprintf(`field "month" is in the future (it is %s in Japan)`, thisMonth))
+	}
+	more = append(more, validTrigger(in.Trigger)...)
+	if in.ChunkSize < 0 || in.ChunkSize > maxChunkSize {
+		more = append(more, fmt.Sprintf(`field "chunkSize" must be between 1 and %d`, maxChunkSize))
+	}
+	return in.err(AttendanceSyncName, more...)
+}
+
+func (j *jsonFields) hasProblem(field string) bool {
+	return slices.ContainsFunc(j.problems, func(p string) bool { return strings.Contains(p, `"`+field+`"`) })
 }
 
 func validTrigger(t string) []string {

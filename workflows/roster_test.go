@@ -47,7 +47,7 @@ func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
 	env.OnActivity(a.StartRun, mock.Anything, mock.MatchedBy(func(in activities.StartRunInput) bool {
 		return in.TenantID == "acme" && in.Kind == store.KindRoster && in.Trigger == TriggerCLI && !in.DryRun
 	})).Return(nil).Once()
-	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchRosterResult{Fetched: 1201, Staged: 1200}, nil).Once()
+	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{Fetched: 1201, Staged: 1200}, nil).Once()
 	mockStaged(env)
 	seen := map[int64]int{}
 	env.OnActivity(a.SyncEmployee, mock.Anything, mock.Anything).Return(
@@ -93,7 +93,7 @@ func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
 func TestRosterSyncKeyRejectedFailsTheRunAtOnce(t *testing.T) {
 	env := newEnv(t, "acme")
 	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(nil)
-	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchRosterResult{},
+	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{},
 		temporal.NewNonRetryableApplicationError(activities.KeyRejectedReason, activities.ErrTypeKeyRejected, nil)).Once()
 	var finished activities.FinishRunInput
 	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(
@@ -116,7 +116,7 @@ func TestRosterSyncKeyRejectedFailsTheRunAtOnce(t *testing.T) {
 func TestRosterSyncRecordsAnEmployeeThatKeepsFailing(t *testing.T) {
 	env := newEnv(t, "acme")
 	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(nil)
-	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchRosterResult{Fetched: 3, Staged: 3, GenderProvided: true}, nil)
+	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{Fetched: 3, Staged: 3, GenderProvided: true}, nil)
 	mockStaged(env)
 	env.OnActivity(a.SyncEmployee, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.SyncEmployeeInput) (activities.EmployeeResult, error) {

@@ -65,6 +65,8 @@ func NewActivities(cfg config.Config, st *store.Store) (*activities.Activities, 
 func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.RosterSync, workflow.RegisterOptions{Name: workflows.RosterSyncName})
 	r.RegisterWorkflowWithOptions(workflows.RosterSyncChunk, workflow.RegisterOptions{Name: workflows.RosterSyncChunkName})
+	r.RegisterWorkflowWithOptions(workflows.AttendanceSync, workflow.RegisterOptions{Name: workflows.AttendanceSyncName})
+	r.RegisterWorkflowWithOptions(workflows.AttendanceSyncChunk, workflow.RegisterOptions{Name: workflows.AttendanceSyncChunkName})
 	r.RegisterActivity(acts)
 }
 

@@ -157,6 +157,18 @@ type AttendanceMatch struct {
 	ByNumber []int64
 }
 
+// Employee is the one employee the row belongs to, or nil when there is
+// none or the 社員番号 is ambiguous.
+func (m AttendanceMatch) Employee() *int64 {
+	switch {
+	case m.ByLink != nil:
+		return m.ByLink
+	case len(m.ByNumber) == 1:
+		return &m.ByNumber[0]
+	}
+	return nil
+}
+
 // AttendanceDecision is what a run does with one report row.
 type AttendanceDecision struct {
 	Outcome       Outcome
@@ -173,17 +185,13 @@ var ErrNoEmployee = errors.New("not in mediment: run the roster sync first")
 // DecideAttendance applies SPEC §3 to one report row; existing is what an
 // earlier sync wrote for the employee and month (nil when none).
 func DecideAttendance(r AttendanceRow, m AttendanceMatch, existing *AttendanceFields) AttendanceDecision {
-	var employee *int64
+	employee := m.Employee()
 	switch {
-	case m.ByLink != nil:
-		employee = m.ByLink
-	case len(m.ByNumber) == 1:
-		employee = &m.ByNumber[0]
-	case len(m.ByNumber) > 1:
+	case employee == nil && len(m.ByNumber) > 1:
 		p := attendanceProblem(r, ReasonAmbiguousNumber, "number",
 			"its 社員番号 matches %d mediment employees", len(m.ByNumber))
 		return AttendanceDecision{Outcome: Error, ReasonCode: p.Code, Reason: p.Reason}
-	default:
+	case employee == nil:
 		return AttendanceDecision{Outcome: Skipped, ReasonCode: ReasonEmployeeNotInMediment,
 			Reason: fmt.Sprintf("HRMOS user %d is %s", r.HRMOSUserID, ErrNoEmployee)}
 	}

@@ -47,11 +47,8 @@ func (q *Queries) StageUsers(ctx context.Context, tenantID, runID string, page i
 // can split them into chunks by number, and flags users that share a
 // matching key with another HRMOS user of the run. It returns n.
 func (q *Queries) FinishStaging(ctx context.Context, runID string) (int, error) {
-	if _, err := q.db.Exec(ctx, `
-		UPDATE roster_staging s SET seq = r.n
-		FROM (SELECT hrmos_user_id, row_number() OVER (ORDER BY hrmos_user_id) AS n FROM roster_staging WHERE sync_run_id = $1) r
-		WHERE s.sync_run_id = $1 AND s.hrmos_user_id = r.hrmos_user_id`, runID); err != nil {
-		return 0, fmt.Errorf("number the staged users of run %s: %w", runID, err)
+	if err := q.numberStaged(ctx, KindRoster, runID); err != nil {
+		return 0, err
 	}
 	if _, err := q.db.Exec(ctx, `
 		UPDATE roster_staging SET duplicate_key = 'employee_number'
@@ -70,17 +67,38 @@ func (q *Queries) FinishStaging(ctx context.Context, runID string) (int, error) 
 			GROUP BY 1, 2 HAVING count(*) > 1)`, runID); err != nil {
 		return 0, fmt.Errorf("flag duplicate names and emails of run %s: %w", runID, err)
 	}
+	return q.countStaged(ctx, KindRoster, runID)
+}
+
+// numberStaged numbers a run's staged rows 1..n by HRMOS user ID.
+func (q *Queries) numberStaged(ctx context.Context, kind, runID string) error {
+	table := stagingTables[kind]
+	if _, err := q.db.Exec(ctx, `
+		UPDATE `+table+` s SET seq = r.n
+		FROM (SELECT hrmos_user_id, row_number() OVER (ORDER BY hrmos_user_id) AS n FROM `+table+` WHERE sync_run_id = $1) r
+		WHERE s.sync_run_id = $1 AND s.hrmos_user_id = r.hrmos_user_id`, runID); err != nil {
+		return fmt.Errorf("number the staged rows of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+func (q *Queries) countStaged(ctx context.Context, kind, runID string) (int, error) {
 	var n int
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM roster_staging WHERE sync_run_id = $1`, runID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count the staged users of run %s: %w", runID, err)
+	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM `+stagingTables[kind]+` WHERE sync_run_id = $1`, runID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the staged rows of run %s: %w", runID, err)
 	}
 	return n, nil
 }
 
-// StagedUserIDs lists the HRMOS user IDs numbered first..last in a run.
-func (q *Queries) StagedUserIDs(ctx context.Context, runID string, first, last int) ([]int64, error) {
+// StagedUserIDs lists the HRMOS user IDs numbered first..last in a run of
+// the given kind.
+func (q *Queries) StagedUserIDs(ctx context.Context, kind, runID string, first, last int) ([]int64, error) {
+	table, ok := stagingTables[kind]
+	if !ok {
+		return nil, fmt.Errorf("no staging for sync kind %q", kind)
+	}
 	rows, err := q.db.Query(ctx, `
-		SELECT hrmos_user_id FROM roster_staging WHERE sync_run_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
+		SELECT hrmos_user_id FROM `+table+` WHERE sync_run_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
 		runID, first, last)
 	if err != nil {
 		return nil, fmt.Errorf("list staged users %d-%d of run %s: %w", first, last, runID, err)

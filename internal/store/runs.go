@@ -58,6 +58,9 @@ type Item struct {
 	NeedsAttention []string `json:"needsAttention"`
 }
 
+// stagingTables hold runs' personal data in flight, by kind.
+var stagingTables = map[string]string{KindRoster: "roster_staging", KindAttendance: "attendance_staging"}
+
 // AbandonedReason is written on runs that died without finishing: only one
 // run of a tenant and kind runs at a time, so a "running" row found when the
 // next one starts belongs to a run whose workflow was terminated or lost.
@@ -79,10 +82,12 @@ func (q *Queries) StartRun(ctx context.Context, r Run) (abandoned int64, err err
 	if err != nil {
 		return 0, fmt.Errorf("close abandoned runs of tenant %s: %w", r.TenantID, err)
 	}
-	if _, err := q.db.Exec(ctx, `
-		DELETE FROM roster_staging s USING sync_runs r
-		WHERE s.sync_run_id = r.id AND r.tenant_id = $1 AND r.status <> 'running'`, r.TenantID); err != nil {
-		return 0, fmt.Errorf("delete the staging of finished runs of tenant %s: %w", r.TenantID, err)
+	for _, table := range stagingTables {
+		if _, err := q.db.Exec(ctx, `
+			DELETE FROM `+table+` s USING sync_runs r
+			WHERE s.sync_run_id = r.id AND r.tenant_id = $1 AND r.status <> 'running'`, r.TenantID); err != nil {
+			return 0, fmt.Errorf("delete the staging of finished runs of tenant %s: %w", r.TenantID, err)
+		}
 	}
 	_, err = q.db.Exec(ctx, `
 		INSERT INTO sync_runs (id, tenant_id, kind, month, trigger, dry_run, workflow_id, workflow_run_id, status, started_at)
@@ -119,8 +124,10 @@ func (q *Queries) FinishRun(ctx context.Context, runID, status, failureReason st
 		runID, status, reason, notices, fetched); err != nil {
 		return Run{}, fmt.Errorf("record the end of run %s: %w", runID, err)
 	}
-	if _, err := q.db.Exec(ctx, `DELETE FROM roster_staging WHERE sync_run_id = $1`, runID); err != nil {
-		return Run{}, fmt.Errorf("delete the staging of run %s: %w", runID, err)
+	for _, table := range stagingTables {
+		if _, err := q.db.Exec(ctx, `DELETE FROM `+table+` WHERE sync_run_id = $1`, runID); err != nil {
+			return Run{}, fmt.Errorf("delete the staging of run %s: %w", runID, err)
+		}
 	}
 	return q.Run(ctx, runID)
 }

@@ -1,0 +1,129 @@
+package activities
+
+import (
+	"context"
+	"errors"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/mediment/hrmos-sync/internal/hrmos"
+	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/store"
+)
+
+// FetchAttendanceInput names the run and month whose report to fetch.
+type FetchAttendanceInput struct {
+	TenantID string
+	RunID    string
+	Month    string
+}
+
+// FetchAttendance reads every page of HRMOS's monthly report for the month
+// and stages the rows for the run, resuming after the last staged page on
+// a retry. One page is held in memory at a time.
+func (a *Activities) FetchAttendance(ctx context.Context, in FetchAttendanceInput) (FetchResult, error) {
+	client, err := a.clientFor(ctx, in.TenantID)
+	if err != nil {
+		return FetchResult{}, err
+	}
+	progress := fetchProgress{NextPage: 1}
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &progress); err != nil || progress.NextPage < 1 {
+			progress = fetchProgress{NextPage: 1}
+		}
+	}
+	err = client.MonthlyReport(ctx, in.Month, progress.NextPage, func(page hrmos.Page[hrmos.MonthlyReportRow]) error {
+		staged := make([]rules.AttendanceRow, 0, len(page.Items))
+		for _, r := range page.Items {
+			progress.Fetched++
+			if r.UserID <= 0 {
+				progress.WithoutID++
+				continue
+			}
+			staged = append(staged, attendanceRow(r))
+		}
+		if err := a.Store.StageAttendance(ctx, in.TenantID, in.RunID, page.Number, staged); err != nil {
+			return err
+		}
+		progress.NextPage = page.Number + 1
+		activity.RecordHeartbeat(ctx, progress)
+		return nil
+	})
+	if err != nil {
+		if hrmos.KindOf(err) != hrmos.KindUnknown {
+			return FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
+		}
+		return FetchResult{}, safe(err)
+	}
+	n, err := a.Store.FinishAttendanceStaging(ctx, in.RunID)
+	if err != nil {
+		return FetchResult{}, safe(err)
+	}
+	activity.GetLogger(ctx).Info("monthly report fetched", "tenant", in.TenantID, "run", in.RunID, "month", in.Month,
+		"fetched", progress.Fetched, "staged", n, "without_id", progress.WithoutID)
+	return FetchResult{Fetched: progress.Fetched, Staged: n, WithoutID: progress.WithoutID, Pages: progress.NextPage - 1}, nil
+}
+
+func attendanceRow(r hrmos.MonthlyReportRow) rules.AttendanceRow {
+	return rules.AttendanceRow{
+		HRMOSUserID: r.UserID, Number: r.Number,
+		WorkingDays: r.WorkingDays, AbsenceDays: r.AbsenceDays, TardyDays: r.TardyDays, LeaveEarlyDays: r.LeaveEarlyDays,
+		PaidHolidays: r.PaidHolidays, ActualWorkingHours: r.ActualWorkingHours, TotalLateHours: r.TotalLateHours,
+		TotalLeaveEarlyHours: r.TotalLeaveEarlyHours, HoursInPrescribedWorkingHours: r.HoursInPrescribedWorkingHours,
+		ExcessOfStatutoryWorkingHours: r.ExcessOfStatutoryWorkingHours, LateNightOvertimeWorkingHours: r.LateNightOvertimeWorkingHours,
+		InvalidFields: r.Invalid,
+	}
+}
+
+// SyncAttendanceInput names one report row of a run.
+type SyncAttendanceInput struct {
+	TenantID    string
+	RunID       string
+	Month       string
+	HRMOSUserID int64
+	DryRun      bool
+}
+
+// SyncAttendance matches one report row to its employee, maps it and
+// upserts the employee's month, recording the outcome in the same
+// transaction (a retry finds it recorded, or redoes everything).
+func (a *Activities) SyncAttendance(ctx context.Context, in SyncAttendanceInput) (EmployeeResult, error) {
+	var res EmployeeResult
+	err := a.Store.InTx(ctx, func(q *store.Queries) error {
+		if it, err := q.Item(ctx, in.RunID, in.HRMOSUserID); err == nil {
+			res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
+			return nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		row, err := q.StagedAttendance(ctx, in.RunID, in.HRMOSUserID)
+		if err != nil {
+			return err
+		}
+		match, err := q.AttendanceMatch(ctx, in.TenantID, in.HRMOSUserID, row.Number)
+		if err != nil {
+			return err
+		}
+		var existing *rules.AttendanceFields
+		if id := match.Employee(); id != nil {
+			if existing, err = q.Attendance(ctx, in.TenantID, *id, in.Month); err != nil {
+				return err
+			}
+		}
+		d := rules.DecideAttendance(row, match, existing)
+		if !in.DryRun && (d.Outcome == rules.Created || d.Outcome == rules.Updated || d.Outcome == rules.Unchanged) {
+			if err := q.UpsertAttendance(ctx, in.TenantID, *d.EmployeeID, in.Month, in.RunID, d.Fields); err != nil {
+				return err
+			}
+		}
+		res = EmployeeResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
+		return q.RecordItem(ctx, in.TenantID, in.RunID, store.Item{
+			HRMOSUserID: in.HRMOSUserID, EmployeeID: d.EmployeeID, Outcome: string(d.Outcome), ReasonCode: d.ReasonCode,
+			Reason: d.Reason, ChangedFields: d.ChangedFields,
+		})
+	})
+	if err != nil {
+		return EmployeeResult{}, safe(err)
+	}
+	return res, nil
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/connect"
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
+	"github.com/mediment/hrmos-sync/internal/schedules"
 )
 
 // connectEnv is read by connect alone: the key may come from the
@@ -119,8 +120,21 @@ func disconnectCmd() *cobra.Command {
 			if err := svc.Disconnect(cmd.Context(), tenant); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Tenant %s is disconnected from HRMOS; its API key was deleted.\n", tenant)
-			return nil
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "Tenant %s is disconnected from HRMOS; its API key was deleted.\n", tenant)
+			// Its schedules go too, so nothing runs for it unattended.
+			c, err := app.DialTemporal(cfg, app.NewLogger("warn"))
+			if err == nil {
+				defer c.Close()
+				var removed []string
+				if removed, err = schedules.Remove(cmd.Context(), c.ScheduleClient(), tenant); err == nil {
+					for _, id := range removed {
+						fmt.Fprintf(out, "Deleted schedule %s.\n", id)
+					}
+					return nil
+				}
+			}
+			return fmt.Errorf("tenant %s is disconnected, but its schedules could not be deleted (%v); run `starter schedule apply` once Temporal is reachable", tenant, err)
 		},
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")

@@ -48,7 +48,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(migrateCmd(), connectCmd(), disconnectCmd(), rosterCmd(), attendanceCmd(), runsCmd())
+	root.AddCommand(migrateCmd(), connectCmd(), disconnectCmd(), rosterCmd(), attendanceCmd(), runsCmd(), scheduleCmd())
 	return root
 }
 

@@ -15,7 +15,8 @@ import (
 // (internal/e2e with UPDATE_REPLAY_HISTORY=1): a change to the workflow code
 // that would break runs already in flight fails here.
 func TestReplayRecordedHistories(t *testing.T) {
-	for _, file := range []string{"testdata/roster_sync.json", "testdata/roster_sync_chunk.json"} {
+	files := []string{"testdata/roster_sync.json", "testdata/roster_sync_chunk.json", "testdata/attendance_sync.json", "testdata/attendance_sync_chunk.json"}
+	for _, file := range files {
 		t.Run(file, func(t *testing.T) {
 			f, err := os.Open(file)
 			if err != nil {
@@ -37,6 +38,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(RosterSync, workflow.RegisterOptions{Name: RosterSyncName})
 			r.RegisterWorkflowWithOptions(RosterSyncChunk, workflow.RegisterOptions{Name: RosterSyncChunkName})
+			r.RegisterWorkflowWithOptions(AttendanceSync, workflow.RegisterOptions{Name: AttendanceSyncName})
+			r.RegisterWorkflowWithOptions(AttendanceSyncChunk, workflow.RegisterOptions{Name: AttendanceSyncChunkName})
 			err = r.ReplayWorkflowHistoryWithOptions(nil, history, worker.ReplayWorkflowHistoryOptions{
 				OriginalExecution: workflow.Execution{ID: ids.WorkflowID, RunID: ids.RunID},
 			})

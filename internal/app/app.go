@@ -18,6 +18,7 @@ import (
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/credentials"
+	"github.com/mediment/hrmos-sync/internal/schedules"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -67,6 +68,7 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.RosterSyncChunk, workflow.RegisterOptions{Name: workflows.RosterSyncChunkName})
 	r.RegisterWorkflowWithOptions(workflows.AttendanceSync, workflow.RegisterOptions{Name: workflows.AttendanceSyncName})
 	r.RegisterWorkflowWithOptions(workflows.AttendanceSyncChunk, workflow.RegisterOptions{Name: workflows.AttendanceSyncChunkName})
+	r.RegisterWorkflowWithOptions(workflows.ScheduledSync, workflow.RegisterOptions{Name: workflows.ScheduledSyncName})
 	r.RegisterActivity(acts)
 }
 
@@ -91,4 +93,17 @@ func OpenStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
 		return nil, err
 	}
 	return store.New(pool), nil
+}
+
+// ScheduleSettings turns the configuration into schedule settings.
+func ScheduleSettings(cfg config.Config) (schedules.Settings, error) {
+	var hour, minute int
+	if _, err := fmt.Sscanf(cfg.ScheduleTime, "%d:%d", &hour, &minute); err != nil || len(cfg.ScheduleTime) != 5 {
+		return schedules.Settings{}, fmt.Errorf("SCHEDULE_TIME must be HH:MM in Japan time, e.g. 06:00, not %q", cfg.ScheduleTime)
+	}
+	s := schedules.Settings{
+		TaskQueue: cfg.TaskQueue, DayOfMonth: cfg.ScheduleDayOfMonth, Hour: hour, Minute: minute,
+		RosterCron: cfg.ScheduleRosterCron, CatchupWindow: cfg.ScheduleCatchupWindow,
+	}
+	return s, s.Validate()
 }

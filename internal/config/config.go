@@ -41,6 +41,16 @@ type Config struct {
 	// DatabaseMaxConns bounds the worker's pool; per-employee activities
 	// queue on it rather than overload PostgreSQL.
 	DatabaseMaxConns int32 `env:"DATABASE_MAX_CONNS, default=16"`
+	// ScheduleDayOfMonth and ScheduleTime place the monthly schedule (roster,
+	// then the previous month's attendance), in Japan time.
+	ScheduleDayOfMonth int    `env:"SCHEDULE_DAY_OF_MONTH, default=3"`
+	ScheduleTime       string `env:"SCHEDULE_TIME, default=06:00"`
+	// ScheduleRosterCron adds a roster-only schedule when set (cron syntax,
+	// Japan time), e.g. "0 6 * * 1" for Mondays at 06:00.
+	ScheduleRosterCron string `env:"SCHEDULE_ROSTER_CRON"`
+	// ScheduleCatchupWindow bounds how late a missed scheduled action still runs.
+	ScheduleCatchupWindow time.Duration `env:"SCHEDULE_CATCHUP_WINDOW, default=24h"`
+
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"LOG_LEVEL, default=info"`
 }

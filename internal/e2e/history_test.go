@@ -27,12 +27,16 @@ import (
 // simulator generated.
 func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	e := newEnv(t)
-	c := e.company(hrmossim.GenerateSpec{CompanyID: "pii", Users: 90, Seed: 21, Messy: hrmossim.MessyAll()})
+	month := lastMonth()
+	c := e.company(hrmossim.GenerateSpec{CompanyID: "pii", Users: 90, Seed: 21, Messy: hrmossim.MessyAll(), Months: []string{month}})
 	e.mustConnect("pii", "pii", c.APIKey)
 
 	completed := e.mustRoster(workflows.RosterSyncInput{TenantID: "pii", ChunkSize: 30})
 	if completed.Errors == 0 {
 		t.Fatal("expected per-employee errors from the messy data, so that error paths are scanned too")
+	}
+	if att := e.mustAttendance(workflows.AttendanceSyncInput{TenantID: "pii", Month: month, ChunkSize: 40}); att.Created == 0 {
+		t.Fatalf("attendance run = %+v", att)
 	}
 	// The key is regenerated in HRMOS and the cached token dies with it.
 	if _, err := e.sim.RotateKey("pii"); err != nil {
@@ -46,7 +50,7 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	}
 
 	histories := e.histories()
-	if len(histories) < 5 {
+	if len(histories) < 7 {
 		t.Fatalf("found %d workflow histories, want the two runs and their chunks", len(histories))
 	}
 	var text strings.Builder
@@ -158,7 +162,10 @@ func collectValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, out *st
 func (e *env) writeReplayHistories(hs []history) {
 	wrote := map[string]bool{}
 	for _, h := range hs {
-		name := map[string]string{workflows.RosterSyncName: "roster_sync.json", workflows.RosterSyncChunkName: "roster_sync_chunk.json"}[h.workflowType]
+		name := map[string]string{
+			workflows.RosterSyncName: "roster_sync.json", workflows.RosterSyncChunkName: "roster_sync_chunk.json",
+			workflows.AttendanceSyncName: "attendance_sync.json", workflows.AttendanceSyncChunkName: "attendance_sync_chunk.json",
+		}[h.workflowType]
 		last := h.Events[len(h.Events)-1].EventType
 		if name == "" || wrote[name] || last != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
 			continue

@@ -111,3 +111,17 @@ func (q *Queries) TenantExists(ctx context.Context, tenantID string) (bool, erro
 	}
 	return ok, nil
 }
+
+// ConnectedTenants lists the tenants with an HRMOS connection that is not
+// disconnected (a rejected key still counts: its schedule will say so).
+func (q *Queries) ConnectedTenants(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, `SELECT tenant_id FROM hrmos_connections WHERE status <> 'disconnected' ORDER BY tenant_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list connected tenants: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list connected tenants: %w", err)
+	}
+	return ids, nil
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mediment/hrmos-sync/internal/app"
+	"github.com/mediment/hrmos-sync/internal/schedules"
+)
+
+func scheduleCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schedule",
+		Short: "Manage the Temporal Schedules that run the syncs of every connected tenant",
+	}
+	cmd.AddCommand(scheduleApplyCmd(), scheduleListCmd())
+	return cmd
+}
+
+func scheduleApplyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "apply",
+		Short: "Create or update, idempotently, each connected tenant's schedules (and delete those of disconnected tenants)",
+		Long: "Each connected tenant gets a monthly schedule (SCHEDULE_DAY_OF_MONTH at SCHEDULE_TIME, Japan time) that runs\n" +
+			"its roster sync and then the previous month's attendance sync, plus a roster-only schedule when\n" +
+			"SCHEDULE_ROSTER_CRON is set. Running apply twice changes nothing.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			settings, err := app.ScheduleSettings(cfg)
+			if err != nil {
+				return err
+			}
+			st, err := app.OpenStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Pool().Close()
+			tenants, err := st.ConnectedTenants(cmd.Context())
+			if err != nil {
+				return err
+			}
+			c, err := app.DialTemporal(cfg, app.NewLogger("warn"))
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			changes, err := schedules.Apply(cmd.Context(), c.ScheduleClient(), tenants, settings)
+			out := cmd.OutOrStdout()
+			for _, ch := range changes {
+				fmt.Fprintf(out, "%-9s %s (tenant %s)\n", ch.Action, ch.ScheduleID, ch.TenantID)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "%d connected tenants; monthly on day %d at %02d:%02d %s", len(tenants), settings.DayOfMonth, settings.Hour, settings.Minute, schedules.TimeZone)
+			if settings.RosterCron != "" {
+				fmt.Fprintf(out, "; roster also at %q", settings.RosterCron)
+			}
+			fmt.Fprintln(out, ".")
+			return nil
+		},
+	}
+}
+
+func scheduleListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the engine's schedules with their next run times",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			c, err := app.DialTemporal(cfg, app.NewLogger("warn"))
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			entries, err := schedules.List(cmd.Context(), c.ScheduleClient())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(entries) == 0 {
+				fmt.Fprintln(out, "No schedules yet: run `starter schedule apply`.")
+				return nil
+			}
+			jst := time.FixedZone("JST", 9*3600)
+			tw := tabwriter.NewWriter(out, 0, 2, 2, ' ', 0)
+			fmt.Fprintln(tw, "SCHEDULE\tTENANT\tPAUSED\tNEXT RUNS (JST)")
+			for _, e := range entries {
+				var next []string
+				for _, t := range e.Next {
+					next = append(next, t.In(jst).Format("2006-01-02 15:04"))
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", e.ID, e.TenantID, e.Paused, strings.Join(next, ", "))
+			}
+			return tw.Flush()
+		},
+	}
+}

@@ -82,6 +82,14 @@ printf '%s\n' "$API_KEY" | "$BIN/starter" connect --tenant "$TENANT" --company "
 step "starter roster --tenant $TENANT --wait"
 "$BIN/starter" roster --tenant "$TENANT" --wait || true
 
+LAST_MONTH=$(TZ=Asia/Tokyo date -d "$(TZ=Asia/Tokyo date +%Y-%m-01) -1 day" +%Y-%m)
+step "starter attendance --tenant $TENANT --month $LAST_MONTH --wait"
+"$BIN/starter" attendance --tenant "$TENANT" --month "$LAST_MONTH" --wait || true
+
+step "starter schedule apply && starter schedule list"
+"$BIN/starter" schedule apply
+"$BIN/starter" schedule list
+
 step "starter runs --tenant $TENANT"
 "$BIN/starter" runs --tenant "$TENANT"
 
@@ -95,6 +103,9 @@ Where to look:
   sync again           DATABASE_URL=$DATABASE_URL HRMOS_BASE_URL=$HRMOS_BASE_URL $BIN/starter roster --tenant $TENANT --wait
   start from the UI    Start Workflow → Workflow ID hrmos-roster-$TENANT, Task Queue hrmos-sync,
                        Workflow Type RosterSync, Input {"tenantId":"$TENANT"}
+                       (attendance: ID hrmos-attendance-$TENANT-$LAST_MONTH, Type AttendanceSync,
+                        Input {"tenantId":"$TENANT","month":"$LAST_MONTH"})
+  the schedule         http://localhost:8233/namespaces/default/schedules (Trigger runs it now)
 MSG
 
 if [ "${DEMO_EXIT:-0}" = 1 ]; then

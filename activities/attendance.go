@@ -42,7 +42,7 @@ func (a *Activities) FetchAttendance(ctx context.Context, in FetchAttendanceInpu
 			}
 			staged = append(staged, attendanceRow(r))
 		}
-		if err := a.Store.StageAttendance(ctx, in.TenantID, in.RunID, page.Number, staged); err != nil {
+		if err := a.Store.StageAttendance(ctx, ref(in.TenantID, in.RunID), page.Number, staged); err != nil {
 			return err
 		}
 		progress.NextPage = page.Number + 1
@@ -55,7 +55,7 @@ func (a *Activities) FetchAttendance(ctx context.Context, in FetchAttendanceInpu
 		}
 		return FetchResult{}, safe(err)
 	}
-	n, err := a.Store.FinishAttendanceStaging(ctx, in.RunID)
+	n, err := a.Store.FinishAttendanceStaging(ctx, ref(in.TenantID, in.RunID))
 	if err != nil {
 		return FetchResult{}, safe(err)
 	}
@@ -90,13 +90,13 @@ type SyncAttendanceInput struct {
 func (a *Activities) SyncAttendance(ctx context.Context, in SyncAttendanceInput) (EmployeeResult, error) {
 	var res EmployeeResult
 	err := a.Store.InTx(ctx, func(q *store.Queries) error {
-		if it, err := q.Item(ctx, in.RunID, in.HRMOSUserID); err == nil {
+		if it, err := q.Item(ctx, ref(in.TenantID, in.RunID), in.HRMOSUserID); err == nil {
 			res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
 			return nil
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		row, err := q.StagedAttendance(ctx, in.RunID, in.HRMOSUserID)
+		row, err := q.StagedAttendance(ctx, ref(in.TenantID, in.RunID), in.HRMOSUserID)
 		if err != nil {
 			return err
 		}
@@ -117,7 +117,7 @@ func (a *Activities) SyncAttendance(ctx context.Context, in SyncAttendanceInput)
 			}
 		}
 		res = EmployeeResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
-		return q.RecordItem(ctx, in.TenantID, in.RunID, store.Item{
+		return q.RecordItem(ctx, ref(in.TenantID, in.RunID), store.Item{
 			HRMOSUserID: in.HRMOSUserID, EmployeeID: d.EmployeeID, Outcome: string(d.Outcome), ReasonCode: d.ReasonCode,
 			Reason: d.Reason, ChangedFields: d.ChangedFields,
 		})

@@ -83,7 +83,7 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 			progress.GenderProvided = progress.GenderProvided || u.HasGender
 			staged = append(staged, stagedUser(u, deptNames, officeNames))
 		}
-		if err := a.Store.StageUsers(ctx, in.TenantID, in.RunID, page.Number, staged); err != nil {
+		if err := a.Store.StageUsers(ctx, ref(in.TenantID, in.RunID), page.Number, staged); err != nil {
 			return err
 		}
 		pages++
@@ -100,7 +100,7 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 		}
 		return FetchResult{}, safe(err)
 	}
-	n, err := a.Store.FinishStaging(ctx, in.RunID)
+	n, err := a.Store.FinishStaging(ctx, ref(in.TenantID, in.RunID))
 	if err != nil {
 		return FetchResult{}, safe(err)
 	}
@@ -139,10 +139,11 @@ func stagedUser(u hrmos.User, deptNames, officeNames map[int64]string) rules.HRM
 type StagedUsersInput struct {
 	// Kind is the run's kind; empty means roster (runs recorded before
 	// attendance existed).
-	Kind  string
-	RunID string
-	First int
-	Last  int
+	Kind     string
+	TenantID string
+	RunID    string
+	First    int
+	Last     int
 }
 
 // StagedUserIDs lists the HRMOS user IDs of one chunk.
@@ -151,7 +152,7 @@ func (a *Activities) StagedUserIDs(ctx context.Context, in StagedUsersInput) ([]
 	if kind == "" {
 		kind = store.KindRoster
 	}
-	ids, err := a.Store.StagedUserIDs(ctx, kind, in.RunID, in.First, in.Last)
+	ids, err := a.Store.StagedUserIDs(ctx, kind, ref(in.TenantID, in.RunID), in.First, in.Last)
 	return ids, safe(err)
 }
 
@@ -178,13 +179,13 @@ type EmployeeResult struct {
 func (a *Activities) SyncEmployee(ctx context.Context, in SyncEmployeeInput) (EmployeeResult, error) {
 	var res EmployeeResult
 	err := a.Store.InTx(ctx, func(q *store.Queries) error {
-		if it, err := q.Item(ctx, in.RunID, in.HRMOSUserID); err == nil {
+		if it, err := q.Item(ctx, ref(in.TenantID, in.RunID), in.HRMOSUserID); err == nil {
 			res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
 			return nil
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		u, err := q.StagedUser(ctx, in.RunID, in.HRMOSUserID)
+		u, err := q.StagedUser(ctx, ref(in.TenantID, in.RunID), in.HRMOSUserID)
 		if err != nil {
 			return err
 		}
@@ -217,7 +218,7 @@ func (a *Activities) SyncEmployee(ctx context.Context, in SyncEmployeeInput) (Em
 			}
 		}
 		res = EmployeeResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
-		return q.RecordItem(ctx, in.TenantID, in.RunID, item)
+		return q.RecordItem(ctx, ref(in.TenantID, in.RunID), item)
 	})
 	if err != nil {
 		return EmployeeResult{}, safe(err)
@@ -240,7 +241,7 @@ type RecordEmployeeFailureInput struct {
 // RecordEmployeeFailure records the employee as an error of the run, so one
 // employee's failure is reported alone and the others still sync.
 func (a *Activities) RecordEmployeeFailure(ctx context.Context, in RecordEmployeeFailureInput) error {
-	return safe(a.Store.RecordItem(ctx, in.TenantID, in.RunID, store.Item{
+	return safe(a.Store.RecordItem(ctx, ref(in.TenantID, in.RunID), store.Item{
 		HRMOSUserID: in.HRMOSUserID, Outcome: string(rules.Error), ReasonCode: rules.ReasonSyncFailed,
 		Reason: fmt.Sprintf("HRMOS user %d: the sync failed after all retries (%s); see the workflow history", in.HRMOSUserID, in.Cause),
 	}))

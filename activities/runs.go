@@ -65,6 +65,7 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) error {
 
 // FinishRunInput closes a run.
 type FinishRunInput struct {
+	TenantID      string
 	RunID         string
 	Status        string
 	FailureReason string
@@ -75,9 +76,11 @@ type FinishRunInput struct {
 // FinishRun records the run's end and counts, and deletes its staged
 // personal data.
 func (a *Activities) FinishRun(ctx context.Context, in FinishRunInput) (store.Run, error) {
-	r, err := a.Store.FinishRun(ctx, in.RunID, in.Status, in.FailureReason, in.Notices, in.Fetched)
+	r, err := a.Store.FinishRun(ctx, ref(in.TenantID, in.RunID), in.Status, in.FailureReason, in.Notices, in.Fetched)
 	if err != nil {
 		return store.Run{}, safe(err)
 	}
 	return r, nil
 }
+
+func ref(tenantID, runID string) store.RunRef { return store.RunRef{TenantID: tenantID, RunID: runID} }

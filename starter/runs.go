@@ -76,11 +76,12 @@ func runsCmd() *cobra.Command {
 }
 
 func printRun(cmd *cobra.Command, st *store.Store, tenant, runID string, asJSON bool) error {
-	r, err := st.Run(cmd.Context(), runID)
-	if err != nil || r.TenantID != tenant {
+	ref := store.RunRef{TenantID: tenant, RunID: runID}
+	r, err := st.Run(cmd.Context(), ref)
+	if err != nil {
 		return fmt.Errorf("tenant %s has no run %s", tenant, runID)
 	}
-	items, err := st.Items(cmd.Context(), runID)
+	items, err := st.Items(cmd.Context(), ref)
 	if err != nil {
 		return err
 	}

@@ -121,7 +121,7 @@ func startSync(cmd *cobra.Command, req syncRequest) error {
 	var summary store.Run
 	runErr := run.Get(ctx, &summary)
 	if runErr != nil {
-		summary, err = finishedRun(ctx, cfg.DatabaseURL, run.GetRunID(), cfg.DatabaseMaxConns)
+		summary, err = finishedRun(ctx, cfg.DatabaseURL, store.RunRef{TenantID: req.tenant, RunID: run.GetRunID()}, cfg.DatabaseMaxConns)
 		if err != nil {
 			return &exitError{code: 1, msg: fmt.Sprintf("The %s of tenant %s failed: %s", what, req.tenant, workflowFailure(runErr))}
 		}
@@ -134,13 +134,13 @@ func startSync(cmd *cobra.Command, req syncRequest) error {
 }
 
 // finishedRun reads the history row of a run whose workflow failed.
-func finishedRun(ctx context.Context, url, runID string, maxConns int32) (store.Run, error) {
+func finishedRun(ctx context.Context, url string, ref store.RunRef, maxConns int32) (store.Run, error) {
 	pool, err := store.Open(ctx, url, maxConns)
 	if err != nil {
 		return store.Run{}, err
 	}
 	defer pool.Close()
-	return store.New(pool).Run(ctx, runID)
+	return store.New(pool).Run(ctx, ref)
 }
 
 func workflowFailure(err error) string {

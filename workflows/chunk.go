@@ -62,7 +62,7 @@ func AttendanceSyncChunk(ctx workflow.Context, in ChunkInput) (ChunkResult, erro
 func runChunk(ctx workflow.Context, in ChunkInput, kind string, sync syncOne) (ChunkResult, error) {
 	var ids []int64
 	if err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.StagedUserIDs,
-		activities.StagedUsersInput{Kind: kind, RunID: in.RunID, First: in.First, Last: in.Last}).Get(ctx, &ids); err != nil {
+		activities.StagedUsersInput{Kind: kind, TenantID: in.TenantID, RunID: in.RunID, First: in.First, Last: in.Last}).Get(ctx, &ids); err != nil {
 		return ChunkResult{}, err
 	}
 	res := ChunkResult{Outcomes: map[rules.Outcome]int{}}

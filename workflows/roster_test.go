@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -50,8 +51,11 @@ func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
 	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{Fetched: 1201, Staged: 1200}, nil).Once()
 	mockStaged(env)
 	seen := map[int64]int{}
+	var mu sync.Mutex // local activities run concurrently
 	env.OnActivity(a.SyncEmployee, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.SyncEmployeeInput) (activities.EmployeeResult, error) {
+			mu.Lock()
+			defer mu.Unlock()
 			seen[in.HRMOSUserID]++
 			if in.Today == "" {
 				return activities.EmployeeResult{}, errors.New("today not set")
@@ -126,8 +130,11 @@ func TestRosterSyncRecordsAnEmployeeThatKeepsFailing(t *testing.T) {
 			return activities.EmployeeResult{Outcome: rules.Unchanged}, nil
 		})
 	var failed []int64
+	var mu sync.Mutex // local activities run concurrently
 	env.OnActivity(a.RecordEmployeeFailure, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RecordEmployeeFailureInput) error {
+			mu.Lock()
+			defer mu.Unlock()
 			failed = append(failed, in.HRMOSUserID)
 			return nil
 		})

@@ -106,7 +106,7 @@ func (r *syncRun) execute(ctx workflow.Context) (RunSummary, error) {
 	}
 	var summary RunSummary
 	if err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.FinishRun, activities.FinishRunInput{
-		RunID: r.runID, Status: store.RunCompleted, Notices: notices, Fetched: fetched.Fetched,
+		TenantID: r.tenantID, RunID: r.runID, Status: store.RunCompleted, Notices: notices, Fetched: fetched.Fetched,
 	}).Get(ctx, &summary); err != nil {
 		return r.fail(ctx, fetched.Fetched, err)
 	}
@@ -173,7 +173,7 @@ func (r *syncRun) fail(ctx workflow.Context, fetched int, cause error) (RunSumma
 	defer cancel()
 	var summary RunSummary
 	if err := workflow.ExecuteLocalActivity(dbOptions(dctx), a.FinishRun, activities.FinishRunInput{
-		RunID: r.runID, Status: store.RunFailed, FailureReason: reason, Fetched: fetched,
+		TenantID: r.tenantID, RunID: r.runID, Status: store.RunFailed, FailureReason: reason, Fetched: fetched,
 	}).Get(dctx, &summary); err != nil {
 		return RunSummary{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
 	}

@@ -30,13 +30,13 @@ func (e *env) attendance(in workflows.AttendanceSyncInput) (store.Run, error) {
 	if err != nil {
 		e.t.Fatalf("start attendance sync: %v", err)
 	}
-	return e.wait(ctx, run.GetRunID(), run.Get)
+	return e.wait(ctx, in.TenantID, run.GetRunID(), run.Get)
 }
 
-func (e *env) wait(ctx context.Context, runID string, get func(context.Context, any) error) (store.Run, error) {
+func (e *env) wait(ctx context.Context, tenant, runID string, get func(context.Context, any) error) (store.Run, error) {
 	var summary store.Run
 	if err := get(ctx, &summary); err != nil {
-		r, _ := e.store.Run(ctx, runID)
+		r, _ := e.store.Run(ctx, store.RunRef{TenantID: tenant, RunID: runID})
 		return r, err
 	}
 	return summary, nil
@@ -84,7 +84,7 @@ func TestAttendanceSyncOfAFullMonthAndItsResync(t *testing.T) {
 	if before.Fetched == 0 || before.Skipped != before.Fetched || before.Created != 0 {
 		t.Fatalf("attendance before the roster = %+v", before)
 	}
-	for _, it := range e.items(before.ID) {
+	for _, it := range e.items(before) {
 		if it.ReasonCode != rules.ReasonEmployeeNotInMediment || !strings.Contains(it.Reason, "run the roster sync first") {
 			t.Fatalf("item = %+v", it)
 		}
@@ -101,7 +101,7 @@ func TestAttendanceSyncOfAFullMonthAndItsResync(t *testing.T) {
 	}
 
 	// Values follow the SPEC §3 table.
-	items := e.items(run.ID)
+	items := e.items(run)
 	checked := 0
 	for _, r := range rows {
 		it, ok := items[r.UserID]
@@ -145,11 +145,11 @@ func TestAttendanceSyncOfAFullMonthAndItsResync(t *testing.T) {
 	if count2 != count {
 		t.Fatalf("re-sync changed the row count from %d to %d", count, count2)
 	}
-	emp := *e.items(again.ID)[changed.UserID].EmployeeID
+	emp := *e.items(again)[changed.UserID].EmployeeID
 	if got := e.attendanceOf("att", emp, month); *got.LateMinutes != 225 || got.SyncRunID != again.ID {
 		t.Fatalf("overwritten row = %+v", got)
 	}
-	if it := e.items(again.ID)[changed.UserID]; len(it.ChangedFields) != 1 || it.ChangedFields[0] != "late_minutes" {
+	if it := e.items(again)[changed.UserID]; len(it.ChangedFields) != 1 || it.ChangedFields[0] != "late_minutes" {
 		t.Fatalf("changed fields = %v", it.ChangedFields)
 	}
 }
@@ -178,7 +178,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := e.wait(ctx, run.GetRunID(), run.Get)
+	r, err := e.wait(ctx, "ui", run.GetRunID(), run.Get)
 	if err != nil || r.Trigger != workflows.TriggerUI || r.Kind != store.KindRoster {
 		t.Fatalf("roster from the UI = %+v, %v", r, err)
 	}
@@ -188,7 +188,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err = e.wait(ctx, run.GetRunID(), run.Get); err != nil || r.Trigger != workflows.TriggerUI || r.Month != month || r.Created == 0 {
+	if r, err = e.wait(ctx, "ui", run.GetRunID(), run.Get); err != nil || r.Trigger != workflows.TriggerUI || r.Month != month || r.Created == 0 {
 		t.Fatalf("attendance from the UI = %+v, %v", r, err)
 	}
 

@@ -148,7 +148,7 @@ func (e *env) roster(in workflows.RosterSyncInput) (store.Run, error) {
 	var summary store.Run
 	wfErr := run.Get(ctx, &summary)
 	if wfErr != nil {
-		r, err := e.store.Run(ctx, run.GetRunID())
+		r, err := e.store.Run(ctx, store.RunRef{TenantID: in.TenantID, RunID: run.GetRunID()})
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			e.t.Fatal(err)
 		}
@@ -167,9 +167,10 @@ func (e *env) mustRoster(in workflows.RosterSyncInput) store.Run {
 }
 
 // items maps HRMOS user ID to the run's outcome for it.
-func (e *env) items(runID string) map[int64]store.Item {
+func (e *env) items(run store.Run) map[int64]store.Item {
+	tenant, runID := run.TenantID, run.ID
 	e.t.Helper()
-	items, err := e.store.Items(context.Background(), runID)
+	items, err := e.store.Items(context.Background(), store.RunRef{TenantID: tenant, RunID: runID})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ func TestRosterSyncAppliesEverySpecRule(t *testing.T) {
 	}
 
 	run := e.mustRoster(workflows.RosterSyncInput{TenantID: "acme"})
-	items := e.items(run.ID)
+	items := e.items(run)
 
 	want := map[int64]struct {
 		outcome rules.Outcome
@@ -224,7 +224,7 @@ func TestRosterSyncAppliesEverySpecRule(t *testing.T) {
 	// unchanged employee is reported unchanged.
 	testdb.Exec(t, e.store, `UPDATE employees SET stress_check_target = false WHERE id = $1`, *created.EmployeeID)
 	run2 := e.mustRoster(workflows.RosterSyncInput{TenantID: "acme"})
-	items2 := e.items(run2.ID)
+	items2 := e.items(run2)
 	if it := items2[6]; it.Outcome != string(rules.Unchanged) || len(it.ChangedFields) != 0 {
 		t.Errorf("second sync of the created employee = %+v", it)
 	}
@@ -280,7 +280,7 @@ func TestRosterSyncInChunksSyncsEveryEmployeeOnce(t *testing.T) {
 		t.Fatalf("fetched %d, want 230 (every page)", run.Fetched)
 	}
 	total := run.Created + run.Updated + run.Unchanged + run.Skipped + run.Errors
-	if total != 230 || len(e.items(run.ID)) != 230 {
+	if total != 230 || len(e.items(run)) != 230 {
 		t.Fatalf("counts %+v add up to %d, want 230", run.Counts, total)
 	}
 	if run.Errors == 0 {

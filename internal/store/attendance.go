@@ -13,7 +13,8 @@ import (
 
 // StageAttendance stores one page of HRMOS's monthly report for a run.
 // Re-staging a row (a retried page) overwrites it.
-func (q *Queries) StageAttendance(ctx context.Context, tenantID, runID string, page int, rows []rules.AttendanceRow) error {
+func (q *Queries) StageAttendance(ctx context.Context, ref RunRef, page int, rows []rules.AttendanceRow) error {
+	tenantID, runID := ref.TenantID, ref.RunID
 	if len(rows) == 0 {
 		return nil
 	}
@@ -49,22 +50,23 @@ func (q *Queries) StageAttendance(ctx context.Context, tenantID, runID string, p
 
 // FinishAttendanceStaging numbers the staged rows for chunking and returns
 // how many there are.
-func (q *Queries) FinishAttendanceStaging(ctx context.Context, runID string) (int, error) {
-	if err := q.numberStaged(ctx, KindAttendance, runID); err != nil {
+func (q *Queries) FinishAttendanceStaging(ctx context.Context, ref RunRef) (int, error) {
+	if err := q.numberStaged(ctx, KindAttendance, ref); err != nil {
 		return 0, err
 	}
-	return q.countStaged(ctx, KindAttendance, runID)
+	return q.countStaged(ctx, KindAttendance, ref)
 }
 
 // StagedAttendance reads one staged report row of a run.
-func (q *Queries) StagedAttendance(ctx context.Context, runID string, hrmosUserID int64) (rules.AttendanceRow, error) {
+func (q *Queries) StagedAttendance(ctx context.Context, ref RunRef, hrmosUserID int64) (rules.AttendanceRow, error) {
+	runID := ref.RunID
 	var r rules.AttendanceRow
 	err := q.db.QueryRow(ctx, `
 		SELECT hrmos_user_id, coalesce(number, ''), coalesce(working_days, ''), coalesce(absence_days, ''), coalesce(tardy_days, ''),
 			coalesce(leave_early_days, ''), coalesce(paid_holidays, ''), coalesce(actual_working_hours, ''),
 			coalesce(total_late_hours, ''), coalesce(total_leave_early_hours, ''), coalesce(hours_in_prescribed_working_hours, ''),
 			coalesce(excess_of_statutory_working_hours, ''), coalesce(late_night_overtime_working_hours, ''), invalid_fields
-		FROM attendance_staging WHERE sync_run_id = $1 AND hrmos_user_id = $2`, runID, hrmosUserID).
+		FROM attendance_staging WHERE tenant_id = $3 AND sync_run_id = $1 AND hrmos_user_id = $2`, runID, hrmosUserID, ref.TenantID).
 		Scan(&r.HRMOSUserID, &r.Number, &r.WorkingDays, &r.AbsenceDays, &r.TardyDays, &r.LeaveEarlyDays, &r.PaidHolidays,
 			&r.ActualWorkingHours, &r.TotalLateHours, &r.TotalLeaveEarlyHours, &r.HoursInPrescribedWorkingHours,
 			&r.ExcessOfStatutoryWorkingHours, &r.LateNightOvertimeWorkingHours, &r.InvalidFields)

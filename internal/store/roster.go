@@ -13,7 +13,8 @@ import (
 
 // StageUsers stores one page of HRMOS users for a run. Re-staging a user
 // (a retried page) overwrites it, so a retry never duplicates.
-func (q *Queries) StageUsers(ctx context.Context, tenantID, runID string, page int, users []rules.HRMOSUser) error {
+func (q *Queries) StageUsers(ctx context.Context, ref RunRef, page int, users []rules.HRMOSUser) error {
+	tenantID, runID := ref.TenantID, ref.RunID
 	if len(users) == 0 {
 		return nil
 	}
@@ -46,60 +47,64 @@ func (q *Queries) StageUsers(ctx context.Context, tenantID, runID string, page i
 // FinishStaging numbers the staged users 1..n by HRMOS user ID, so the run
 // can split them into chunks by number, and flags users that share a
 // matching key with another HRMOS user of the run. It returns n.
-func (q *Queries) FinishStaging(ctx context.Context, runID string) (int, error) {
-	if err := q.numberStaged(ctx, KindRoster, runID); err != nil {
+func (q *Queries) FinishStaging(ctx context.Context, ref RunRef) (int, error) {
+	runID := ref.RunID
+	if err := q.numberStaged(ctx, KindRoster, ref); err != nil {
 		return 0, err
 	}
 	if _, err := q.db.Exec(ctx, `
 		UPDATE roster_staging SET duplicate_key = 'employee_number'
-		WHERE sync_run_id = $1 AND sync_norm_number(number) IN (
+		WHERE tenant_id = $2 AND sync_run_id = $1 AND sync_norm_number(number) IN (
 			SELECT sync_norm_number(number) FROM roster_staging
-			WHERE sync_run_id = $1 AND sync_norm_number(number) IS NOT NULL
-			GROUP BY 1 HAVING count(*) > 1)`, runID); err != nil {
+			WHERE tenant_id = $2 AND sync_run_id = $1 AND sync_norm_number(number) IS NOT NULL
+			GROUP BY 1 HAVING count(*) > 1)`, runID, ref.TenantID); err != nil {
 		return 0, fmt.Errorf("flag duplicate employee numbers of run %s: %w", runID, err)
 	}
 	if _, err := q.db.Exec(ctx, `
 		UPDATE roster_staging SET duplicate_key = 'name_and_email'
-		WHERE sync_run_id = $1 AND duplicate_key IS NULL
+		WHERE tenant_id = $2 AND sync_run_id = $1 AND duplicate_key IS NULL
 		  AND (sync_norm_name(last_name, first_name), sync_norm_email(email)) IN (
 			SELECT sync_norm_name(last_name, first_name), sync_norm_email(email) FROM roster_staging
-			WHERE sync_run_id = $1 AND sync_norm_name(last_name, first_name) IS NOT NULL AND sync_norm_email(email) IS NOT NULL
-			GROUP BY 1, 2 HAVING count(*) > 1)`, runID); err != nil {
+			WHERE tenant_id = $2 AND sync_run_id = $1 AND sync_norm_name(last_name, first_name) IS NOT NULL AND sync_norm_email(email) IS NOT NULL
+			GROUP BY 1, 2 HAVING count(*) > 1)`, runID, ref.TenantID); err != nil {
 		return 0, fmt.Errorf("flag duplicate names and emails of run %s: %w", runID, err)
 	}
-	return q.countStaged(ctx, KindRoster, runID)
+	return q.countStaged(ctx, KindRoster, ref)
 }
 
 // numberStaged numbers a run's staged rows 1..n by HRMOS user ID.
-func (q *Queries) numberStaged(ctx context.Context, kind, runID string) error {
+func (q *Queries) numberStaged(ctx context.Context, kind string, ref RunRef) error {
 	table := stagingTables[kind]
 	if _, err := q.db.Exec(ctx, `
 		UPDATE `+table+` s SET seq = r.n
-		FROM (SELECT hrmos_user_id, row_number() OVER (ORDER BY hrmos_user_id) AS n FROM `+table+` WHERE sync_run_id = $1) r
-		WHERE s.sync_run_id = $1 AND s.hrmos_user_id = r.hrmos_user_id`, runID); err != nil {
-		return fmt.Errorf("number the staged rows of run %s: %w", runID, err)
+		FROM (SELECT hrmos_user_id, row_number() OVER (ORDER BY hrmos_user_id) AS n FROM `+table+`
+		      WHERE tenant_id = $2 AND sync_run_id = $1) r
+		WHERE s.tenant_id = $2 AND s.sync_run_id = $1 AND s.hrmos_user_id = r.hrmos_user_id`, ref.RunID, ref.TenantID); err != nil {
+		return fmt.Errorf("number the staged rows of run %s: %w", ref.RunID, err)
 	}
 	return nil
 }
 
-func (q *Queries) countStaged(ctx context.Context, kind, runID string) (int, error) {
+func (q *Queries) countStaged(ctx context.Context, kind string, ref RunRef) (int, error) {
 	var n int
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM `+stagingTables[kind]+` WHERE sync_run_id = $1`, runID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count the staged rows of run %s: %w", runID, err)
+	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM `+stagingTables[kind]+` WHERE tenant_id = $1 AND sync_run_id = $2`,
+		ref.TenantID, ref.RunID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the staged rows of run %s: %w", ref.RunID, err)
 	}
 	return n, nil
 }
 
 // StagedUserIDs lists the HRMOS user IDs numbered first..last in a run of
 // the given kind.
-func (q *Queries) StagedUserIDs(ctx context.Context, kind, runID string, first, last int) ([]int64, error) {
+func (q *Queries) StagedUserIDs(ctx context.Context, kind string, ref RunRef, first, last int) ([]int64, error) {
+	runID := ref.RunID
 	table, ok := stagingTables[kind]
 	if !ok {
 		return nil, fmt.Errorf("no staging for sync kind %q", kind)
 	}
 	rows, err := q.db.Query(ctx, `
-		SELECT hrmos_user_id FROM `+table+` WHERE sync_run_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
-		runID, first, last)
+		SELECT hrmos_user_id FROM `+table+` WHERE tenant_id = $4 AND sync_run_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
+		runID, first, last, ref.TenantID)
 	if err != nil {
 		return nil, fmt.Errorf("list staged users %d-%d of run %s: %w", first, last, runID, err)
 	}
@@ -115,7 +120,8 @@ func (q *Queries) StagedUserIDs(ctx context.Context, kind, runID string, first, 
 var ErrStagingGone = errors.New("the staged HRMOS data of this run is gone (the run was closed or restarted); start the sync again")
 
 // StagedUser reads one staged HRMOS user of a run.
-func (q *Queries) StagedUser(ctx context.Context, runID string, hrmosUserID int64) (rules.HRMOSUser, error) {
+func (q *Queries) StagedUser(ctx context.Context, ref RunRef, hrmosUserID int64) (rules.HRMOSUser, error) {
+	runID := ref.RunID
 	var u rules.HRMOSUser
 	var dup *string
 	err := q.db.QueryRow(ctx, `
@@ -123,7 +129,7 @@ func (q *Queries) StagedUser(ctx context.Context, runID string, hrmosUserID int6
 			coalesce(last_name_kana, ''), coalesce(first_name_kana, ''), coalesce(email, ''),
 			coalesce(start_date, ''), coalesce(end_date, ''), department_id, department_name, lodgment_id, lodgment_name,
 			has_gender, coalesce(gender, ''), invalid_fields, duplicate_key
-		FROM roster_staging WHERE sync_run_id = $1 AND hrmos_user_id = $2`, runID, hrmosUserID).
+		FROM roster_staging WHERE tenant_id = $3 AND sync_run_id = $1 AND hrmos_user_id = $2`, runID, hrmosUserID, ref.TenantID).
 		Scan(&u.ID, &u.Number, &u.LastName, &u.FirstName, &u.LastNameKana, &u.FirstNameKana, &u.Email,
 			&u.StartDate, &u.EndDate, &u.DepartmentID, &u.DepartmentName, &u.LodgmentID, &u.LodgmentName,
 			&u.HasGender, &u.Gender, &u.InvalidFields, &dup)

@@ -100,10 +100,18 @@ func (q *Queries) StartRun(ctx context.Context, r Run) (abandoned int64, err err
 	return tag.RowsAffected(), nil
 }
 
+// RunRef names a run within its tenant. Every query about a run takes one,
+// so no query reads or writes a run's rows without its tenant in the WHERE.
+type RunRef struct {
+	TenantID string
+	RunID    string
+}
+
 // FinishRun closes a run: counts come from its items, so they always agree
 // with the per-employee list. Its staged personal data is deleted in the
 // same transaction. Finishing an already finished run changes nothing.
-func (q *Queries) FinishRun(ctx context.Context, runID, status, failureReason string, notices []string, fetched int) (Run, error) {
+func (q *Queries) FinishRun(ctx context.Context, ref RunRef, status, failureReason string, notices []string, fetched int) (Run, error) {
+	runID := ref.RunID
 	var reason *string
 	if failureReason != "" {
 		reason = &failureReason
@@ -119,17 +127,17 @@ func (q *Queries) FinishRun(ctx context.Context, runID, status, failureReason st
 		             count(*) FILTER (WHERE outcome = 'unchanged') AS unchanged,
 		             count(*) FILTER (WHERE outcome = 'skipped')   AS skipped,
 		             count(*) FILTER (WHERE outcome = 'error')     AS errors
-		      FROM sync_run_items WHERE sync_run_id = $1) c
-		WHERE r.id = $1 AND r.status = 'running'`,
-		runID, status, reason, notices, fetched); err != nil {
+		      FROM sync_run_items WHERE tenant_id = $6 AND sync_run_id = $1) c
+		WHERE r.tenant_id = $6 AND r.id = $1 AND r.status = 'running'`,
+		runID, status, reason, notices, fetched, ref.TenantID); err != nil {
 		return Run{}, fmt.Errorf("record the end of run %s: %w", runID, err)
 	}
 	for _, table := range stagingTables {
-		if _, err := q.db.Exec(ctx, `DELETE FROM `+table+` WHERE sync_run_id = $1`, runID); err != nil {
+		if _, err := q.db.Exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND sync_run_id = $2`, ref.TenantID, runID); err != nil {
 			return Run{}, fmt.Errorf("delete the staging of run %s: %w", runID, err)
 		}
 	}
-	return q.Run(ctx, runID)
+	return q.Run(ctx, ref)
 }
 
 const runColumns = `id::text, tenant_id, kind, coalesce(month, ''), trigger, dry_run, workflow_id, workflow_run_id, status,
@@ -142,9 +150,10 @@ func scanRun(row pgx.Row) (Run, error) {
 	return r, err
 }
 
-// Run reads one run; ErrNotFound when absent.
-func (q *Queries) Run(ctx context.Context, runID string) (Run, error) {
-	r, err := scanRun(q.db.QueryRow(ctx, `SELECT `+runColumns+` FROM sync_runs WHERE id = $1`, runID))
+// Run reads one run of a tenant; ErrNotFound when the tenant has no such run.
+func (q *Queries) Run(ctx context.Context, ref RunRef) (Run, error) {
+	runID := ref.RunID
+	r, err := scanRun(q.db.QueryRow(ctx, `SELECT `+runColumns+` FROM sync_runs WHERE tenant_id = $1 AND id = $2`, ref.TenantID, runID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Run{}, ErrNotFound
 	}
@@ -168,10 +177,11 @@ func (q *Queries) Runs(ctx context.Context, tenantID string, limit int) ([]Run, 
 }
 
 // Items lists a run's per-employee outcomes, by HRMOS user ID.
-func (q *Queries) Items(ctx context.Context, runID string) ([]Item, error) {
+func (q *Queries) Items(ctx context.Context, ref RunRef) ([]Item, error) {
+	runID := ref.RunID
 	rows, err := q.db.Query(ctx, `
 		SELECT hrmos_user_id, employee_id, outcome, reason_code, coalesce(reason, ''), changed_fields, needs_attention
-		FROM sync_run_items WHERE sync_run_id = $1 ORDER BY hrmos_user_id`, runID)
+		FROM sync_run_items WHERE tenant_id = $1 AND sync_run_id = $2 ORDER BY hrmos_user_id`, ref.TenantID, runID)
 	if err != nil {
 		return nil, fmt.Errorf("list the items of run %s: %w", runID, err)
 	}
@@ -183,10 +193,11 @@ func (q *Queries) Items(ctx context.Context, runID string) ([]Item, error) {
 }
 
 // Item reads one employee's outcome in a run; ErrNotFound when not recorded yet.
-func (q *Queries) Item(ctx context.Context, runID string, hrmosUserID int64) (Item, error) {
+func (q *Queries) Item(ctx context.Context, ref RunRef, hrmosUserID int64) (Item, error) {
+	runID := ref.RunID
 	rows, err := q.db.Query(ctx, `
 		SELECT hrmos_user_id, employee_id, outcome, reason_code, coalesce(reason, ''), changed_fields, needs_attention
-		FROM sync_run_items WHERE sync_run_id = $1 AND hrmos_user_id = $2`, runID, hrmosUserID)
+		FROM sync_run_items WHERE tenant_id = $1 AND sync_run_id = $2 AND hrmos_user_id = $3`, ref.TenantID, runID, hrmosUserID)
 	if err != nil {
 		return Item{}, fmt.Errorf("read item %d of run %s: %w", hrmosUserID, runID, err)
 	}
@@ -202,7 +213,8 @@ func (q *Queries) Item(ctx context.Context, runID string, hrmosUserID int64) (It
 
 // RecordItem stores one employee's outcome; the first record wins, so a
 // retried activity cannot record two outcomes for one employee.
-func (q *Queries) RecordItem(ctx context.Context, tenantID, runID string, it Item) error {
+func (q *Queries) RecordItem(ctx context.Context, ref RunRef, it Item) error {
+	tenantID, runID := ref.TenantID, ref.RunID
 	if it.ChangedFields == nil {
 		it.ChangedFields = []string{}
 	}

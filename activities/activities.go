@@ -10,17 +10,20 @@ package activities
 import (
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/store"
 )
 
 // Activities are registered once per worker.
 type Activities struct {
-	Store   *store.Store
-	Sealer  *credentials.Sealer
-	HRMOS   *HRMOSClients
-	Now     func() time.Time
-	MaxPage int // 0 = no cap; tests cap the pages fetched to provoke partial runs
+	Store  *store.Store
+	Sealer *credentials.Sealer
+	HRMOS  *HRMOSClients
+	// Temporal lets the sweeper ask whether a run's workflow still runs.
+	Temporal client.Client
+	Now      func() time.Time
 }
 
 // Application error types: stable names support sees in the workflow

@@ -89,12 +89,9 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 		pages++
 		progress.NextPage = page.Number + 1
 		activity.RecordHeartbeat(ctx, progress)
-		if a.MaxPage > 0 && page.Number >= a.MaxPage {
-			return errStopPaging
-		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStopPaging) {
+	if err != nil {
 		if hrmos.KindOf(err) != hrmos.KindUnknown {
 			return FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
 		}
@@ -111,8 +108,6 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 		GenderProvided: progress.GenderProvided, Pages: progress.NextPage - 1,
 	}, nil
 }
-
-var errStopPaging = errors.New("stop paging")
 
 func stagedUser(u hrmos.User, deptNames, officeNames map[int64]string) rules.HRMOSUser {
 	s := rules.HRMOSUser{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -25,43 +26,69 @@ type StartRunInput struct {
 	StartedAt     time.Time
 }
 
+// StartRunResult tells the workflow what the run should warn about.
+type StartRunResult struct {
+	// KeyExpiryNotice is set from 14 days before the API key's 3 months run out.
+	KeyExpiryNotice string
+}
+
+// KeyExpiryWarning is how long before its expiry a key is warned about.
+const KeyExpiryWarning = 14 * 24 * time.Hour
+
 // StartRun records the run as running in the execution history, then
 // checks that the tenant is connected. An unknown tenant has no row to
 // record into and touches nothing.
-func (a *Activities) StartRun(ctx context.Context, in StartRunInput) error {
+func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunResult, error) {
 	conn, err := a.Store.Connection(ctx, in.TenantID)
 	if errors.Is(err, store.ErrNotFound) {
 		if exists, err := a.Store.TenantExists(ctx, in.TenantID); err != nil {
-			return safe(err)
+			return StartRunResult{}, safe(err)
 		} else if !exists {
-			return temporal.NewNonRetryableApplicationError(
+			return StartRunResult{}, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("tenant %q does not exist in mediment", in.TenantID), ErrTypeTenantNotFound, nil)
 		}
 	} else if err != nil {
-		return safe(err)
+		return StartRunResult{}, safe(err)
 	}
 	abandoned, err := a.Store.StartRun(ctx, store.Run{
 		ID: in.RunID, TenantID: in.TenantID, Kind: in.Kind, Month: in.Month, Trigger: in.Trigger, DryRun: in.DryRun,
 		WorkflowID: in.WorkflowID, WorkflowRunID: in.WorkflowRunID, StartedAt: in.StartedAt,
 	})
 	if err != nil {
-		return safe(err)
+		return StartRunResult{}, safe(err)
 	}
 	if abandoned > 0 {
 		activity.GetLogger(ctx).Warn("closed runs that ended without recording a result", "tenant", in.TenantID, "kind", in.Kind, "count", abandoned)
 	}
 	switch {
 	case conn.Status == "":
-		return temporal.NewNonRetryableApplicationError(
+		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("tenant %q is not connected to HRMOS: connect it with `starter connect --tenant %s --company <company ID>`", in.TenantID, in.TenantID),
 			ErrTypeTenantNotConnected, nil)
 	case conn.Status == store.ConnectionDisconnected:
-		return temporal.NewNonRetryableApplicationError(
+		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("tenant %q was disconnected from HRMOS: connect it again with `starter connect` before syncing", in.TenantID),
 			ErrTypeTenantNotConnected, nil)
 	}
-	return nil
+	return StartRunResult{KeyExpiryNotice: KeyExpiryNotice(conn.KeyExpiresAt, a.Now())}, nil
 }
+
+// KeyExpiryNotice is the run notice for a key that expires within 14 days
+// (or has expired), "" otherwise.
+func KeyExpiryNotice(expiresAt, now time.Time) string {
+	left := expiresAt.Sub(now)
+	switch {
+	case expiresAt.IsZero() || left > KeyExpiryWarning:
+		return ""
+	case left <= 0:
+		return fmt.Sprintf("key_expired: the HRMOS API key passed its 3 months on %s: generate a new one in HRMOS システム設定 and run `starter connect`",
+			expiresAt.In(japan).Format(time.DateOnly))
+	}
+	return fmt.Sprintf("key_expires_soon: the HRMOS API key expires in %d days (%s): generate a new one in HRMOS システム設定 and run `starter connect`",
+		int(math.Ceil(left.Hours()/24)), expiresAt.In(japan).Format(time.DateOnly))
+}
+
+var japan = time.FixedZone("JST", 9*60*60)
 
 // FinishRunInput closes a run.
 type FinishRunInput struct {

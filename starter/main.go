@@ -48,7 +48,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(migrateCmd(), connectCmd(), disconnectCmd(), rosterCmd(), attendanceCmd(), runsCmd(), scheduleCmd())
+	root.AddCommand(migrateCmd(), connectCmd(), disconnectCmd(), rosterCmd(), attendanceCmd(), runsCmd(), scheduleCmd(), connectionsCmd(), rotateCredentialsKeyCmd(), sweepCmd())
 	return root
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/schedules"
+	"github.com/mediment/hrmos-sync/internal/sweeper"
 )
 
 func scheduleCmd() *cobra.Command {
@@ -55,6 +56,10 @@ func scheduleApplyCmd() *cobra.Command {
 			changes, err := schedules.Apply(cmd.Context(), c.ScheduleClient(), tenants, settings)
 			out := cmd.OutOrStdout()
 			for _, ch := range changes {
+				if ch.TenantID == "" {
+					fmt.Fprintf(out, "%-9s %s\n", ch.Action, ch.ScheduleID)
+					continue
+				}
 				fmt.Fprintf(out, "%-9s %s (tenant %s)\n", ch.Action, ch.ScheduleID, ch.TenantID)
 			}
 			if err != nil {
@@ -105,6 +110,36 @@ func scheduleListCmd() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", e.ID, e.TenantID, e.Paused, strings.Join(next, ", "))
 			}
 			return tw.Flush()
+		},
+	}
+}
+
+func sweepCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "sweep",
+		Short: "Close runs whose workflow was terminated or lost, and delete the personal data they staged (also runs hourly as a schedule)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := app.OpenStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Pool().Close()
+			c, err := app.DialTemporal(cfg, app.NewLogger("warn"))
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			res, err := sweeper.Sweep(cmd.Context(), st, sweeper.TemporalWorkflowRunning(c), time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "checked %d running runs, closed %d abandoned, deleted %d staged rows\n", res.Checked, res.Closed, res.StagingDeleted)
+			return nil
 		},
 	}
 }

@@ -37,15 +37,15 @@ func run() error {
 		return err
 	}
 	defer st.Pool().Close()
-	acts, err := app.NewActivities(cfg, st)
-	if err != nil {
-		return err
-	}
 	c, err := app.DialTemporal(cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	acts, err := app.NewActivities(cfg, st, c)
+	if err != nil {
+		return err
+	}
 
 	w := app.NewWorker(c, cfg, acts)
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace, "hrmos_base_url", cfg.HRMOSBaseURL)

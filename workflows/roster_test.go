@@ -47,7 +47,7 @@ func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
 	env := newEnv(t, "acme")
 	env.OnActivity(a.StartRun, mock.Anything, mock.MatchedBy(func(in activities.StartRunInput) bool {
 		return in.TenantID == "acme" && in.Kind == store.KindRoster && in.Trigger == TriggerCLI && !in.DryRun
-	})).Return(nil).Once()
+	})).Return(activities.StartRunResult{}, nil).Once()
 	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{Fetched: 1201, Staged: 1200}, nil).Once()
 	mockStaged(env)
 	seen := map[int64]int{}
@@ -96,7 +96,7 @@ func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
 
 func TestRosterSyncKeyRejectedFailsTheRunAtOnce(t *testing.T) {
 	env := newEnv(t, "acme")
-	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(activities.StartRunResult{}, nil)
 	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{},
 		temporal.NewNonRetryableApplicationError(activities.KeyRejectedReason, activities.ErrTypeKeyRejected, nil)).Once()
 	var finished activities.FinishRunInput
@@ -119,7 +119,7 @@ func TestRosterSyncKeyRejectedFailsTheRunAtOnce(t *testing.T) {
 
 func TestRosterSyncRecordsAnEmployeeThatKeepsFailing(t *testing.T) {
 	env := newEnv(t, "acme")
-	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(activities.StartRunResult{}, nil)
 	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{Fetched: 3, Staged: 3, GenderProvided: true}, nil)
 	mockStaged(env)
 	env.OnActivity(a.SyncEmployee, mock.Anything, mock.Anything).Return(

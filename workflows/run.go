@@ -74,7 +74,8 @@ func (r *syncRun) execute(ctx workflow.Context) (RunSummary, error) {
 		DryRun: r.dryRun, WorkflowID: info.WorkflowExecution.ID, WorkflowRunID: info.WorkflowExecution.RunID,
 		StartedAt: workflow.Now(ctx),
 	}
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.StartRun, start).Get(ctx, nil); err != nil {
+	var started activities.StartRunResult
+	if err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.StartRun, start).Get(ctx, &started); err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeTenantNotFound {
 			return RunSummary{}, runFailed(appErr.Message(), err) // no tenant, so no history row to write
@@ -98,6 +99,9 @@ func (r *syncRun) execute(ctx workflow.Context) (RunSummary, error) {
 
 	r.progress.Phase = "recording the result"
 	notices := r.notices(fetched)
+	if started.KeyExpiryNotice != "" {
+		notices = append(notices, started.KeyExpiryNotice)
+	}
 	if fetched.WithoutID > 0 {
 		notices = append(notices, noticeUsersWithoutID(fetched.WithoutID))
 	}

@@ -48,16 +48,17 @@ func DialTemporal(cfg config.Config, logger *slog.Logger) (client.Client, error)
 }
 
 // NewActivities builds the activities with their dependencies.
-func NewActivities(cfg config.Config, st *store.Store) (*activities.Activities, error) {
+func NewActivities(cfg config.Config, st *store.Store, c client.Client) (*activities.Activities, error) {
 	sealer, err := credentials.NewSealer(cfg.CredentialsKey)
 	if err != nil {
 		return nil, err
 	}
 	return &activities.Activities{
-		Store:  st,
-		Sealer: sealer,
-		HRMOS:  activities.NewHRMOSClients(cfg.HRMOSBaseURL, cfg.HRMOSRequestTimeout, cfg.HRMOSRetryBaseDelay, cfg.HRMOSRequestsPerMinute),
-		Now:    time.Now,
+		Store:    st,
+		Sealer:   sealer,
+		HRMOS:    activities.NewHRMOSClients(cfg.HRMOSBaseURL, cfg.HRMOSRequestTimeout, cfg.HRMOSRetryBaseDelay, cfg.HRMOSRequestsPerMinute),
+		Temporal: c,
+		Now:      time.Now,
 	}, nil
 }
 
@@ -69,6 +70,7 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.AttendanceSync, workflow.RegisterOptions{Name: workflows.AttendanceSyncName})
 	r.RegisterWorkflowWithOptions(workflows.AttendanceSyncChunk, workflow.RegisterOptions{Name: workflows.AttendanceSyncChunkName})
 	r.RegisterWorkflowWithOptions(workflows.ScheduledSync, workflow.RegisterOptions{Name: workflows.ScheduledSyncName})
+	r.RegisterWorkflowWithOptions(workflows.StagingSweeper, workflow.RegisterOptions{Name: workflows.StagingSweeperName})
 	r.RegisterActivity(acts)
 }
 

@@ -86,7 +86,7 @@ func newEnv(t *testing.T) *env {
 	cfg.HRMOSRequestsPerMinute = 0
 	cfg.DatabaseMaxConns = 20
 
-	acts, err := app.NewActivities(cfg, st)
+	acts, err := app.NewActivities(cfg, st, c)
 	if err != nil {
 		t.Fatal(err)
 	}

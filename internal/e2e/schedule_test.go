@@ -26,11 +26,11 @@ func TestScheduleRunsRosterThenLastMonthsAttendance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(changes) != 1 || changes[0].Action != "created" || changes[0].ScheduleID != schedules.MonthlyID("sch") {
+	if len(changes) != 2 || changes[0].ScheduleID != schedules.SweeperID || changes[1].Action != "created" || changes[1].ScheduleID != schedules.MonthlyID("sch") {
 		t.Fatalf("first apply = %+v", changes)
 	}
 	changes, err = schedules.Apply(ctx, sc, []string{"sch"}, settings)
-	if err != nil || len(changes) != 1 || changes[0].Action != "unchanged" {
+	if err != nil || len(changes) != 2 || changes[0].Action != "unchanged" || changes[1].Action != "unchanged" {
 		t.Fatalf("second apply = %+v, %v; applying twice must change nothing", changes, err)
 	}
 	desc, err := sc.GetHandle(ctx, schedules.MonthlyID("sch")).Describe(ctx)
@@ -75,7 +75,7 @@ func TestScheduleRunsRosterThenLastMonthsAttendance(t *testing.T) {
 	// An optional roster-only schedule; a disconnected tenant loses both.
 	settings.RosterCron = "0 6 * * 1"
 	changes, err = schedules.Apply(ctx, sc, []string{"sch"}, settings)
-	if err != nil || len(changes) != 2 || changes[1].Action != "created" {
+	if err != nil || len(changes) != 3 || changes[2].Action != "created" || changes[1].Action != "unchanged" {
 		t.Fatalf("apply with a roster schedule = %+v, %v", changes, err)
 	}
 	removed, err := schedules.Remove(ctx, sc, "sch")

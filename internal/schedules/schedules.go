@@ -56,14 +56,19 @@ func MonthlyID(tenantID string) string { return "hrmos-monthly-" + tenantID }
 // RosterID names a tenant's optional roster-only schedule.
 func RosterID(tenantID string) string { return "hrmos-roster-schedule-" + tenantID }
 
+// SweeperID names the one schedule that cleans up after runs whose
+// workflow was terminated (internal/sweeper).
+const SweeperID = "hrmos-sweeper"
+
 // desired is one schedule as configuration wants it.
 type desired struct {
-	id       string
-	tenantID string
-	spec     client.ScheduleSpec
-	input    workflows.ScheduledSyncInput
-	policy   client.SchedulePolicies
-	note     string
+	id           string
+	tenantID     string
+	spec         client.ScheduleSpec
+	workflowType string
+	args         []any
+	policy       client.SchedulePolicies
+	note         string
 }
 
 func (s Settings) desired(tenantID string) []desired {
@@ -74,8 +79,8 @@ func (s Settings) desired(tenantID string) []desired {
 		CatchupWindow: s.CatchupWindow,
 	}
 	monthly := desired{
-		id: MonthlyID(tenantID), tenantID: tenantID, policy: policy,
-		input: workflows.ScheduledSyncInput{TenantID: tenantID, Attendance: true},
+		id: MonthlyID(tenantID), tenantID: tenantID, policy: policy, workflowType: workflows.ScheduledSyncName,
+		args: []any{workflows.ScheduledSyncInput{TenantID: tenantID, Attendance: true}},
 		spec: client.ScheduleSpec{
 			Calendars: []client.ScheduleCalendarSpec{{
 				Second:     []client.ScheduleRange{{Start: 0}},
@@ -91,22 +96,36 @@ func (s Settings) desired(tenantID string) []desired {
 	out := []desired{monthly}
 	if s.RosterCron != "" {
 		out = append(out, desired{
-			id: RosterID(tenantID), tenantID: tenantID, policy: policy,
-			input: workflows.ScheduledSyncInput{TenantID: tenantID},
-			spec:  client.ScheduleSpec{CronExpressions: []string{s.RosterCron}, TimeZoneName: TimeZone},
+			id: RosterID(tenantID), tenantID: tenantID, policy: policy, workflowType: workflows.ScheduledSyncName,
+			args: []any{workflows.ScheduledSyncInput{TenantID: tenantID}},
+			spec: client.ScheduleSpec{CronExpressions: []string{s.RosterCron}, TimeZoneName: TimeZone},
 		})
 	}
 	for i := range out {
-		out[i].note = "managed by `starter schedule apply` (config " + fingerprint(s.TaskQueue, out[i]) + ")"
+		out[i].note = noteFor(s.TaskQueue, out[i])
 	}
 	return out
+}
+
+func (s Settings) sweeper() desired {
+	d := desired{
+		id: SweeperID, workflowType: workflows.StagingSweeperName,
+		spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+		policy: client.SchedulePolicies{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, CatchupWindow: time.Hour},
+	}
+	d.note = noteFor(s.TaskQueue, d)
+	return d
+}
+
+func noteFor(taskQueue string, d desired) string {
+	return "managed by `starter schedule apply` (config " + fingerprint(taskQueue, d) + ")"
 }
 
 // fingerprint identifies a desired schedule, so apply can tell whether the
 // one in Temporal is already as wanted without comparing Temporal's
 // normalized form of the spec field by field.
 func fingerprint(taskQueue string, d desired) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%+v|%+v|%+v|%s", d.id, d.spec, d.input, d.policy, taskQueue))
+	h := sha256.Sum256(fmt.Appendf(nil, "%s|%+v|%s|%+v|%+v|%s", d.id, d.spec, d.workflowType, d.args, d.policy, taskQueue))
 	return hex.EncodeToString(h[:6])
 }
 
@@ -125,7 +144,13 @@ func Apply(ctx context.Context, sc client.ScheduleClient, tenants []string, s Se
 		return nil, err
 	}
 	var changes []Change
-	keep := map[string]bool{}
+	sweep := s.sweeper()
+	action, err := applyOne(ctx, sc, s.TaskQueue, sweep)
+	if err != nil {
+		return nil, err
+	}
+	changes = append(changes, Change{ScheduleID: sweep.id, Action: action})
+	keep := map[string]bool{sweep.id: true}
 	for _, tenant := range tenants {
 		for _, d := range s.desired(tenant) {
 			keep[d.id] = true
@@ -156,8 +181,8 @@ func Apply(ctx context.Context, sc client.ScheduleClient, tenants []string, s Se
 func applyOne(ctx context.Context, sc client.ScheduleClient, taskQueue string, d desired) (string, error) {
 	action := &client.ScheduleWorkflowAction{
 		ID:        d.id, // Temporal appends the action time
-		Workflow:  workflows.ScheduledSyncName,
-		Args:      []any{d.input},
+		Workflow:  d.workflowType,
+		Args:      d.args,
 		TaskQueue: taskQueue,
 	}
 	h := sc.GetHandle(ctx, d.id)
@@ -228,6 +253,9 @@ func List(ctx context.Context, sc client.ScheduleClient) ([]Entry, error) {
 }
 
 func tenantOf(scheduleID string) (string, bool) {
+	if scheduleID == SweeperID {
+		return "", true
+	}
 	for _, p := range []string{MonthlyID(""), RosterID("")} {
 		if t, ok := strings.CutPrefix(scheduleID, p); ok && t != "" {
 			return t, true

@@ -28,7 +28,8 @@ func (q *Queries) StageAttendance(ctx context.Context, ref RunRef, page int, row
 			INSERT INTO attendance_staging (sync_run_id, tenant_id, hrmos_user_id, page, number, working_days, absence_days,
 				tardy_days, leave_early_days, paid_holidays, actual_working_hours, total_late_hours, total_leave_early_hours,
 				hours_in_prescribed_working_hours, excess_of_statutory_working_hours, late_night_overtime_working_hours, invalid_fields)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+			WHERE `+runIsRunning+`
 			ON CONFLICT (sync_run_id, hrmos_user_id) DO UPDATE SET
 				page = excluded.page, number = excluded.number, working_days = excluded.working_days,
 				absence_days = excluded.absence_days, tardy_days = excluded.tardy_days, leave_early_days = excluded.leave_early_days,
@@ -42,10 +43,7 @@ func (q *Queries) StageAttendance(ctx context.Context, ref RunRef, page int, row
 			r.PaidHolidays, r.ActualWorkingHours, r.TotalLateHours, r.TotalLeaveEarlyHours, r.HoursInPrescribedWorkingHours,
 			r.ExcessOfStatutoryWorkingHours, r.LateNightOvertimeWorkingHours, invalid)
 	}
-	if err := q.db.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("stage report page %d of run %s: %w", page, runID, err)
-	}
-	return nil
+	return sendStagingBatch(ctx, q.db, b, fmt.Sprintf("stage report page %d of run %s", page, runID))
 }
 
 // FinishAttendanceStaging numbers the staged rows for chunking and returns

@@ -125,3 +125,31 @@ func (q *Queries) ConnectedTenants(ctx context.Context) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// Connections lists every tenant's HRMOS connection, by tenant.
+func (q *Queries) Connections(ctx context.Context) ([]Connection, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT tenant_id, company_id, api_key_ciphertext, coalesce(api_key_key_id, ''),
+			coalesce(key_set_at, 'epoch'), coalesce(key_expires_at, 'epoch'), status
+		FROM hrmos_connections ORDER BY tenant_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list connections: %w", err)
+	}
+	conns, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Connection])
+	if err != nil {
+		return nil, fmt.Errorf("list connections: %w", err)
+	}
+	return conns, nil
+}
+
+// ReplaceCiphertext re-seals a tenant's stored key, only if it is still the
+// ciphertext sealed under oldKeyID (a concurrent connect wins).
+func (q *Queries) ReplaceCiphertext(ctx context.Context, tenantID, oldKeyID string, ciphertext []byte, keyID string) (bool, error) {
+	tag, err := q.db.Exec(ctx, `
+		UPDATE hrmos_connections SET api_key_ciphertext = $3, api_key_key_id = $4, updated_at = now()
+		WHERE tenant_id = $1 AND api_key_key_id = $2 AND api_key_ciphertext IS NOT NULL`, tenantID, oldKeyID, ciphertext, keyID)
+	if err != nil {
+		return false, fmt.Errorf("re-encrypt the API key of tenant %s: %w", tenantID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

@@ -28,7 +28,8 @@ func (q *Queries) StageUsers(ctx context.Context, ref RunRef, page int, users []
 			INSERT INTO roster_staging (sync_run_id, tenant_id, hrmos_user_id, page, number, last_name, first_name,
 				last_name_kana, first_name_kana, email, start_date, end_date, department_id, department_name,
 				lodgment_id, lodgment_name, has_gender, gender, invalid_fields)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
+			WHERE `+runIsRunning+`
 			ON CONFLICT (sync_run_id, hrmos_user_id) DO UPDATE SET
 				page = excluded.page, number = excluded.number, last_name = excluded.last_name, first_name = excluded.first_name,
 				last_name_kana = excluded.last_name_kana, first_name_kana = excluded.first_name_kana, email = excluded.email,
@@ -38,8 +39,32 @@ func (q *Queries) StageUsers(ctx context.Context, ref RunRef, page int, users []
 			runID, tenantID, u.ID, page, u.Number, u.LastName, u.FirstName, u.LastNameKana, u.FirstNameKana, u.Email,
 			u.StartDate, u.EndDate, u.DepartmentID, u.DepartmentName, u.LodgmentID, u.LodgmentName, u.HasGender, u.Gender, invalid)
 	}
-	if err := q.db.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("stage page %d of run %s: %w", page, runID, err)
+	return sendStagingBatch(ctx, q.db, b, fmt.Sprintf("stage page %d of run %s", page, runID))
+}
+
+// runIsRunning guards every staging insert ($1 run, $2 tenant): once a run
+// is closed (finished, or abandoned by the sweeper) nothing more of it is
+// staged, even by an activity that has not noticed yet.
+const runIsRunning = `EXISTS (SELECT 1 FROM sync_runs WHERE id = $1 AND tenant_id = $2 AND status = 'running')`
+
+// sendStagingBatch runs a batch of guarded staging inserts; when none of
+// them inserted, the run was closed meanwhile.
+func sendStagingBatch(ctx context.Context, db DBTX, b *pgx.Batch, what string) error {
+	res := db.SendBatch(ctx, b)
+	var inserted int64
+	for range b.Len() {
+		tag, err := res.Exec()
+		if err != nil {
+			_ = res.Close()
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		inserted += tag.RowsAffected()
+	}
+	if err := res.Close(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if inserted == 0 {
+		return ErrStagingGone
 	}
 	return nil
 }

@@ -132,10 +132,8 @@ func (q *Queries) FinishRun(ctx context.Context, ref RunRef, status, failureReas
 		runID, status, reason, notices, fetched, ref.TenantID); err != nil {
 		return Run{}, fmt.Errorf("record the end of run %s: %w", runID, err)
 	}
-	for _, table := range stagingTables {
-		if _, err := q.db.Exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND sync_run_id = $2`, ref.TenantID, runID); err != nil {
-			return Run{}, fmt.Errorf("delete the staging of run %s: %w", runID, err)
-		}
+	if err := q.deleteStaging(ctx, ref); err != nil {
+		return Run{}, err
 	}
 	return q.Run(ctx, ref)
 }
@@ -230,4 +228,55 @@ func (q *Queries) RecordItem(ctx context.Context, ref RunRef, it Item) error {
 		return fmt.Errorf("record the outcome of HRMOS user %d in run %s: %w", it.HRMOSUserID, runID, err)
 	}
 	return nil
+}
+
+// StaleRunningRuns lists runs of every tenant still marked running that
+// started before the cutoff: candidates for the sweeper, which asks Temporal
+// whether their workflow still runs.
+func (q *Queries) StaleRunningRuns(ctx context.Context, startedBefore time.Time) ([]Run, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+runColumns+` FROM sync_runs WHERE status = 'running' AND started_at < $1 ORDER BY started_at`, startedBefore)
+	if err != nil {
+		return nil, fmt.Errorf("list running runs: %w", err)
+	}
+	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Run, error) { return scanRun(row) })
+	if err != nil {
+		return nil, fmt.Errorf("list running runs: %w", err)
+	}
+	return runs, nil
+}
+
+// AbandonRun closes a run whose workflow ended without recording its
+// result (terminated, timed out) and deletes its staged personal data.
+func (q *Queries) AbandonRun(ctx context.Context, ref RunRef) error {
+	if _, err := q.db.Exec(ctx, `
+		UPDATE sync_runs SET status = 'failed', finished_at = now(), failure_reason = $3
+		WHERE tenant_id = $1 AND id = $2 AND status = 'running'`, ref.TenantID, ref.RunID, AbandonedReason); err != nil {
+		return fmt.Errorf("close abandoned run %s: %w", ref.RunID, err)
+	}
+	return q.deleteStaging(ctx, ref)
+}
+
+func (q *Queries) deleteStaging(ctx context.Context, ref RunRef) error {
+	for _, table := range stagingTables {
+		if _, err := q.db.Exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND sync_run_id = $2`, ref.TenantID, ref.RunID); err != nil {
+			return fmt.Errorf("delete the staging of run %s: %w", ref.RunID, err)
+		}
+	}
+	return nil
+}
+
+// DeleteOrphanStaging deletes staged rows whose run is no longer running,
+// a safety net behind FinishRun and AbandonRun. It returns how many rows.
+func (q *Queries) DeleteOrphanStaging(ctx context.Context) (int64, error) {
+	var n int64
+	for _, table := range stagingTables {
+		tag, err := q.db.Exec(ctx, `
+			DELETE FROM `+table+` s USING sync_runs r
+			WHERE s.tenant_id = r.tenant_id AND s.sync_run_id = r.id AND r.status <> 'running'`)
+		if err != nil {
+			return n, fmt.Errorf("delete orphaned staging: %w", err)
+		}
+		n += tag.RowsAffected()
+	}
+	return n, nil
 }

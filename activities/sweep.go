@@ -1,0 +1,20 @@
+package activities
+
+import (
+	"context"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/mediment/hrmos-sync/internal/sweeper"
+)
+
+// Sweep closes runs whose workflow ended without recording a result and
+// deletes the personal data they staged.
+func (a *Activities) Sweep(ctx context.Context) (sweeper.Result, error) {
+	res, err := sweeper.Sweep(ctx, a.Store, sweeper.TemporalWorkflowRunning(a.Temporal), a.Now())
+	if err != nil {
+		return res, safe(err)
+	}
+	activity.GetLogger(ctx).Info("sweep done", "checked", res.Checked, "closed", res.Closed, "staging_deleted", res.StagingDeleted)
+	return res, nil
+}

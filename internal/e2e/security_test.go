@@ -1,0 +1,242 @@
+package e2e
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/sweeper"
+	"github.com/mediment/hrmos-sync/workflows"
+)
+
+func (e *env) stagedRows() int {
+	e.t.Helper()
+	var n int
+	if err := e.store.Pool().QueryRow(context.Background(),
+		`SELECT (SELECT count(*) FROM roster_staging) + (SELECT count(*) FROM attendance_staging)`).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// startSlowRoster starts a roster sync of a 3-page company whose HRMOS is
+// slow, and returns once its first page is staged.
+func (e *env) startSlowRoster(tenant string) (workflowID, runID string) {
+	e.t.Helper()
+	c := e.company(hrmossim.GenerateSpec{CompanyID: tenant, Users: 250, Seed: 77})
+	e.mustConnect(tenant, tenant, c.APIKey)
+	e.sim.SetFaults(hrmossim.Faults{Latency: 700 * time.Millisecond})
+	run, err := e.temporal.ExecuteWorkflow(context.Background(), workflows.RosterStartOptions(e.cfg.TaskQueue, tenant),
+		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: tenant, Trigger: workflows.TriggerCLI})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for e.stagedRows() == 0 {
+		if time.Now().After(deadline) {
+			e.t.Fatal("nothing was staged in 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return run.GetID(), run.GetRunID()
+}
+
+func (e *env) waitRunStatus(tenant, runID string) store.Run {
+	e.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r, err := e.store.Run(context.Background(), store.RunRef{TenantID: tenant, RunID: runID})
+		if err == nil && r.Status != store.RunRunning {
+			return r
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("run %s still running after 60 s: %+v, %v", runID, r, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Staged personal data is deleted however a run ends.
+func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
+	t.Run("completed", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.company(hrmossim.GenerateSpec{CompanyID: "done", Users: 120, Seed: 1, Months: []string{lastMonth()}})
+		e.mustConnect("done", "done", c.APIKey)
+		e.mustRoster(workflows.RosterSyncInput{TenantID: "done"})
+		e.mustAttendance(workflows.AttendanceSyncInput{TenantID: "done", Month: lastMonth()})
+		if n := e.stagedRows(); n != 0 {
+			t.Fatalf("%d staged rows after completed runs", n)
+		}
+	})
+	t.Run("failed", func(t *testing.T) {
+		e := newEnv(t)
+		workflows.HRMOSRetryInterval = 100 * time.Millisecond
+		t.Cleanup(func() { workflows.HRMOSRetryInterval = 5 * time.Second })
+		_, runID := e.startSlowRoster("fail")
+		e.sim.SetFaults(hrmossim.Faults{FailNextN: 1 << 30, FailStatus: 503})
+		r := e.waitRunStatus("fail", runID)
+		if r.Status != store.RunFailed || !strings.Contains(r.FailureReason, "HRMOS is unavailable") {
+			t.Fatalf("run = %+v", r)
+		}
+		if n := e.stagedRows(); n != 0 {
+			t.Fatalf("%d staged rows after a failed run", n)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		e := newEnv(t)
+		wfID, runID := e.startSlowRoster("cancel")
+		if err := e.temporal.CancelWorkflow(context.Background(), wfID, runID); err != nil {
+			t.Fatal(err)
+		}
+		r := e.waitRunStatus("cancel", runID)
+		if r.Status != store.RunFailed || !strings.Contains(r.FailureReason, "cancelled") {
+			t.Fatalf("run = %+v", r)
+		}
+		time.Sleep(2 * time.Second) // the fetch activity may still be finishing a page
+		if n := e.stagedRows(); n != 0 {
+			t.Fatalf("%d staged rows after a cancelled run", n)
+		}
+	})
+	t.Run("terminated, then swept", func(t *testing.T) {
+		e := newEnv(t)
+		wfID, runID := e.startSlowRoster("term")
+		if err := e.temporal.TerminateWorkflow(context.Background(), wfID, runID, "operator terminated it"); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.stagedRows(); n == 0 {
+			t.Fatal("expected the terminated run to have left staged rows")
+		}
+		// The sweeper ignores runs younger than a few minutes: look from later.
+		res, err := sweeper.Sweep(context.Background(), e.store, sweeper.TemporalWorkflowRunning(e.temporal), time.Now().Add(sweeper.MinAge+time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Closed != 1 {
+			t.Fatalf("sweep = %+v, want one run closed", res)
+		}
+		r, _ := e.store.Run(context.Background(), store.RunRef{TenantID: "term", RunID: runID})
+		if r.Status != store.RunFailed || r.FailureReason != store.AbandonedReason {
+			t.Fatalf("run after the sweep = %+v", r)
+		}
+		time.Sleep(2 * time.Second) // the fetch activity may still try to stage a page
+		if n := e.stagedRows(); n != 0 {
+			t.Fatalf("%d staged rows after the sweep", n)
+		}
+	})
+}
+
+// Two tenants whose HRMOS companies hold the same people (same numbers,
+// names and emails): a run of one never reads or writes the other's rows.
+func TestTenantsWithOverlappingEmployeesStayApart(t *testing.T) {
+	e := newEnv(t)
+	month := lastMonth()
+	spec := hrmossim.GenerateSpec{Users: 40, Seed: 99, Months: []string{month}}
+	spec.CompanyID = "alpha"
+	a := e.company(spec)
+	spec.CompanyID = "beta"
+	b := e.company(spec)
+	e.mustConnect("alpha", "alpha", a.APIKey)
+	e.mustConnect("beta", "beta", b.APIKey)
+
+	e.mustRoster(workflows.RosterSyncInput{TenantID: "beta"})
+	e.mustAttendance(workflows.AttendanceSyncInput{TenantID: "beta", Month: month})
+	// Admin edits in beta that a run of alpha must not see or undo.
+	ctx := context.Background()
+	if _, err := e.store.Pool().Exec(ctx, `UPDATE employees SET nationality = 'beta-only', stress_check_target = false WHERE tenant_id = 'beta'`); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() string {
+		var s string
+		err := e.store.Pool().QueryRow(ctx, `
+			SELECT coalesce(string_agg(e::text, '|' ORDER BY e.id), '') || '#' ||
+			       (SELECT coalesce(string_agg(m::text, '|' ORDER BY m.employee_id), '') FROM monthly_attendance m WHERE m.tenant_id = 'beta')
+			FROM employees e WHERE e.tenant_id = 'beta'`).Scan(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := snapshot()
+
+	ra := e.mustRoster(workflows.RosterSyncInput{TenantID: "alpha"})
+	at := e.mustAttendance(workflows.AttendanceSyncInput{TenantID: "alpha", Month: month})
+	if snapshot() != before {
+		t.Fatal("a run of tenant alpha changed tenant beta's rows")
+	}
+	// alpha matched nobody of beta's: everything it could create, it created.
+	rb, _ := e.store.Runs(ctx, "beta", 5)
+	betaRoster := rb[len(rb)-1]
+	if ra.Created != betaRoster.Created || ra.Updated != 0 || ra.Unchanged != 0 {
+		t.Fatalf("alpha's roster run %+v, beta's first %+v: alpha must not match beta's employees", ra.Counts, betaRoster.Counts)
+	}
+	for _, it := range e.items(ra) {
+		if it.EmployeeID == nil {
+			continue
+		}
+		var owner string
+		_ = e.store.Pool().QueryRow(ctx, `SELECT tenant_id FROM employees WHERE id = $1`, *it.EmployeeID).Scan(&owner)
+		if owner != "alpha" {
+			t.Fatalf("alpha's run recorded employee %d of tenant %q", *it.EmployeeID, owner)
+		}
+	}
+	if at.Created == 0 {
+		t.Fatalf("alpha's attendance = %+v", at)
+	}
+	// Neither tenant can read the other's run through the store.
+	if _, err := e.store.Run(ctx, store.RunRef{TenantID: "beta", RunID: ra.ID}); err != store.ErrNotFound {
+		t.Fatalf("reading alpha's run as beta: %v", err)
+	}
+}
+
+func TestRunWarnsFrom14DaysBeforeTheKeyExpires(t *testing.T) {
+	e := newEnv(t)
+	c := e.company(hrmossim.GenerateSpec{CompanyID: "exp", Users: 3, Seed: 5})
+	e.mustConnect("exp", "exp", c.APIKey)
+	if _, err := e.store.Pool().Exec(context.Background(),
+		`UPDATE hrmos_connections SET key_expires_at = now() + interval '10 days' WHERE tenant_id = 'exp'`); err != nil {
+		t.Fatal(err)
+	}
+	r := e.mustRoster(workflows.RosterSyncInput{TenantID: "exp"})
+	if !slices.ContainsFunc(r.Notices, func(n string) bool {
+		return strings.HasPrefix(n, "key_expires_soon: the HRMOS API key expires in 10 days")
+	}) {
+		t.Fatalf("notices = %v", r.Notices)
+	}
+	// A connection renewed with `starter connect` no longer warns.
+	e.mustConnect("exp", "exp", c.APIKey)
+	r = e.mustRoster(workflows.RosterSyncInput{TenantID: "exp"})
+	if slices.ContainsFunc(r.Notices, func(n string) bool { return strings.HasPrefix(n, "key_") }) {
+		t.Fatalf("notices after renewal = %v", r.Notices)
+	}
+}
+
+// Replacing the key of a connected tenant is a rotation: the new key is
+// validated first, and the old one stays until the new one has worked.
+func TestReconnectWithABadKeyKeepsTheWorkingOne(t *testing.T) {
+	e := newEnv(t)
+	c := e.company(hrmossim.GenerateSpec{CompanyID: "rotk", Users: 3, Seed: 6})
+	e.mustConnect("rotk", "rotk", c.APIKey)
+	before, _ := e.store.Connection(context.Background(), "rotk")
+	if err := e.connect("rotk", "rotk", "a-wrong-key"); err == nil || !strings.Contains(err.Error(), "nothing was stored") {
+		t.Fatalf("reconnect with a wrong key: %v", err)
+	}
+	after, _ := e.store.Connection(context.Background(), "rotk")
+	if string(after.Ciphertext) != string(before.Ciphertext) || after.Status != store.ConnectionConnected {
+		t.Fatal("a refused key replaced the working one")
+	}
+	e.mustRoster(workflows.RosterSyncInput{TenantID: "rotk"})
+
+	newKey, err := e.sim.RotateKey("rotk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mustConnect("rotk", "rotk", newKey)
+	if err := e.sim.ExpireTokens("rotk"); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRoster(workflows.RosterSyncInput{TenantID: "rotk"})
+}

@@ -64,7 +64,7 @@ func newEnv(t *testing.T) *env {
 	if testing.Short() {
 		t.Skip("integration test: runs a Temporal server (skipped with -short)")
 	}
-	st, _ := testdb.New(t)
+	st, dbURL := testdb.New(t)
 	clock := hrmossim.NewManualClock(time.Now())
 	sim := hrmossim.New(hrmossim.Options{Clock: clock})
 	srv := httptest.NewServer(sim.Handler())
@@ -86,7 +86,13 @@ func newEnv(t *testing.T) *env {
 	cfg.HRMOSRequestsPerMinute = 0
 	cfg.DatabaseMaxConns = 20
 
-	acts, err := app.NewActivities(cfg, st, c)
+	// The worker runs as the least-privilege role of migration 003.
+	workerPool, err := store.Open(context.Background(), testdb.WorkerURL(t, dbURL), cfg.DatabaseMaxConns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(workerPool.Close)
+	acts, err := app.NewActivities(cfg, store.New(workerPool), c)
 	if err != nil {
 		t.Fatal(err)
 	}

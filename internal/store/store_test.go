@@ -123,3 +123,38 @@ func TestCandidatesAreScopedByTenantAndNormalized(t *testing.T) {
 		t.Fatal("number and name+email should find different employees here")
 	}
 }
+
+// The worker's role reads and writes rows; it cannot change the schema or
+// delete employees and history.
+func TestWorkerRoleIsLeastPrivilege(t *testing.T) {
+	st, dbURL := testdb.New(t)
+	ctx := context.Background()
+	pool, err := store.Open(ctx, testdb.WorkerURL(t, dbURL), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	testdb.Exec(t, st, `INSERT INTO tenants (id, name) VALUES ('a', 'A')`)
+	worker := store.New(pool)
+	if _, err := worker.Pool().Exec(ctx, `INSERT INTO employees (tenant_id, employee_number) VALUES ('a', 'X1')`); err != nil {
+		t.Fatalf("the worker cannot insert employees: %v", err)
+	}
+	if _, err := worker.Pool().Exec(ctx, `UPDATE employees SET email = 'x@example.jp' WHERE tenant_id = 'a'`); err != nil {
+		t.Fatalf("the worker cannot update employees: %v", err)
+	}
+	for _, stmt := range []string{
+		`DROP TABLE sync_run_items`,
+		`ALTER TABLE employees ADD COLUMN x int`,
+		`TRUNCATE sync_runs`,
+		`DELETE FROM employees`,
+		`DELETE FROM sync_run_items`,
+		`CREATE TABLE evil (id int)`,
+		`UPDATE hrmos_sync_schema_version SET version = 0`,
+	} {
+		_, err := worker.Pool().Exec(ctx, stmt)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Errorf("%s: err = %v, want insufficient_privilege", stmt, err)
+		}
+	}
+}

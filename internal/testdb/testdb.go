@@ -72,6 +72,37 @@ func New(t testing.TB) (*store.Store, string) {
 	return s, dbURL
 }
 
+// WorkerRole is a login role of the test cluster that holds only the
+// least-privilege hrmos_sync_worker role (migration 003): integration tests
+// run the worker as it, proving those privileges suffice.
+const WorkerRole = "hrmos_sync_test_worker"
+
+// WorkerURL returns dbURL with the least-privilege login role as its user,
+// creating the role on first use.
+func WorkerURL(t testing.TB, dbURL string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	// Parallel test packages may race to create it: tolerate that.
+	_, err = admin.Exec(ctx, `DO $$ BEGIN
+		CREATE ROLE `+WorkerRole+` LOGIN IN ROLE hrmos_sync_worker;
+	EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`)
+	if err != nil {
+		t.Fatalf("create the worker login role: %v", err)
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(WorkerRole)
+	return u.String()
+}
+
 // Exec runs SQL in a test and fails it on error.
 func Exec(t testing.TB, s *store.Store, sql string, args ...any) {
 	t.Helper()

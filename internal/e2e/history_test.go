@@ -3,11 +3,13 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -16,14 +18,20 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"go.temporal.io/sdk/client"
+
+	"github.com/mediment/hrmos-sync/internal/schedules"
+
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
-// TestHistoriesAndLogsHoldNoPersonalData runs syncs of a generated company,
-// a completed one and a failed one, then reads every event of every workflow
-// history (inputs, results, failures, markers, memo, search attributes) and
-// every log line, and looks for each name, kana, email and key the
+// TestHistoriesAndLogsHoldNoPersonalData runs every workflow on a generated
+// company (roster and attendance with their chunks, the scheduled sync, the
+// sweeper, and a failed run), then reads every event of every history
+// (inputs, results, failures, markers, memo, search attributes), the
+// progress query of each sync, every log line and the reasons recorded in
+// the history tables, and looks for each name, kana, email and key the
 // simulator generated.
 func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	e := newEnv(t)
@@ -38,6 +46,18 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	if att := e.mustAttendance(workflows.AttendanceSyncInput{TenantID: "pii", Month: month, ChunkSize: 40}); att.Created == 0 {
 		t.Fatalf("attendance run = %+v", att)
 	}
+	// The schedule's workflow and the sweeper's too.
+	ctx := context.Background()
+	settings := schedules.Settings{TaskQueue: e.cfg.TaskQueue, DayOfMonth: 3, Hour: 6, CatchupWindow: time.Hour}
+	if _, err := schedules.Apply(ctx, e.temporal.ScheduleClient(), []string{"pii"}, settings); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{schedules.MonthlyID("pii"), schedules.SweeperID} {
+		if err := e.temporal.ScheduleClient().GetHandle(ctx, id).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitForRuns("pii", 4)
 	// The key is regenerated in HRMOS and the cached token dies with it.
 	if _, err := e.sim.RotateKey("pii"); err != nil {
 		t.Fatal(err)
@@ -50,15 +70,47 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	}
 
 	histories := e.histories()
-	if len(histories) < 7 {
-		t.Fatalf("found %d workflow histories, want the two runs and their chunks", len(histories))
-	}
+	types := map[string]bool{}
 	var text strings.Builder
 	for _, h := range histories {
+		types[h.workflowType] = true
 		for _, ev := range h.Events {
 			collectStrings(ev.ProtoReflect(), &text)
 		}
+		// Query results are not in the history: ask each sync for its progress.
+		if h.workflowType == workflows.RosterSyncName || h.workflowType == workflows.AttendanceSyncName {
+			v, err := e.temporal.QueryWorkflow(ctx, h.workflowID, h.runID, "progress")
+			if err != nil {
+				t.Fatalf("query %s: %v", h.workflowID, err)
+			}
+			var p workflows.Progress
+			if err := v.Get(&p); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&text, "%+v\n", p)
+		}
 	}
+	for _, want := range []string{workflows.RosterSyncName, workflows.RosterSyncChunkName, workflows.AttendanceSyncName,
+		workflows.AttendanceSyncChunkName, workflows.ScheduledSyncName, workflows.StagingSweeperName} {
+		if !types[want] {
+			t.Fatalf("no %s history was scanned (found %v)", want, types)
+		}
+	}
+	// What the execution history tables say of each employee is for admins to
+	// read in mediment: reasons name fields, never values.
+	rows, err := e.store.Pool().Query(ctx, `
+		SELECT coalesce(reason, '') FROM sync_run_items
+		UNION ALL SELECT coalesce(failure_reason, '') || array_to_string(notices, ' ') FROM sync_runs`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var r string
+		_ = rows.Scan(&r)
+		text.WriteString(r)
+		text.WriteByte('\n')
+	}
+	rows.Close()
 	logs := e.logs.String()
 	if !strings.Contains(logs, "roster fetched") {
 		t.Fatal("the worker's logs were not captured")

@@ -45,18 +45,7 @@ func TestScheduleRunsRosterThenLastMonthsAttendance(t *testing.T) {
 	if err := sc.GetHandle(ctx, schedules.MonthlyID("sch")).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	var runs []store.Run
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
-		runs, err = e.store.Runs(ctx, "sch", 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(runs) == 2 && runs[0].Status != store.RunRunning && runs[1].Status != store.RunRunning {
-			break
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	runs := e.waitForRuns("sch", 2)
 	if len(runs) != 2 {
 		t.Fatalf("the schedule started %d runs, want a roster and an attendance run: %+v", len(runs), runs)
 	}

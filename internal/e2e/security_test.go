@@ -240,3 +240,26 @@ func TestReconnectWithABadKeyKeepsTheWorkingOne(t *testing.T) {
 	}
 	e.mustRoster(workflows.RosterSyncInput{TenantID: "rotk"})
 }
+
+// waitForRuns waits until a tenant has n runs, none of them running.
+func (e *env) waitForRuns(tenant string, n int) []store.Run {
+	e.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		runs, err := e.store.Runs(context.Background(), tenant, 50)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		done := len(runs) >= n
+		for _, r := range runs {
+			done = done && r.Status != store.RunRunning
+		}
+		if done {
+			return runs
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("tenant %s has %d runs after 90 s, want %d finished: %+v", tenant, len(runs), n, runs)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 
 	"go.temporal.io/sdk/activity"
 
@@ -86,44 +85,33 @@ type SyncAttendanceInput struct {
 
 // SyncAttendance matches one report row to its employee, maps it and
 // upserts the employee's month, recording the outcome in the same
-// transaction (a retry finds it recorded, or redoes everything).
+// transaction.
 func (a *Activities) SyncAttendance(ctx context.Context, in SyncAttendanceInput) (EmployeeResult, error) {
-	var res EmployeeResult
-	err := a.Store.InTx(ctx, func(q *store.Queries) error {
-		if it, err := q.Item(ctx, ref(in.TenantID, in.RunID), in.HRMOSUserID); err == nil {
-			res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
-			return nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		row, err := q.StagedAttendance(ctx, ref(in.TenantID, in.RunID), in.HRMOSUserID)
+	run := ref(in.TenantID, in.RunID)
+	return a.syncRecordOnce(ctx, run, in.HRMOSUserID, func(q *store.Queries) (store.Item, error) {
+		row, err := q.StagedAttendance(ctx, run, in.HRMOSUserID)
 		if err != nil {
-			return err
+			return store.Item{}, err
 		}
 		match, err := q.AttendanceMatch(ctx, in.TenantID, in.HRMOSUserID, row.Number)
 		if err != nil {
-			return err
+			return store.Item{}, err
 		}
 		var existing *rules.AttendanceFields
 		if id := match.Employee(); id != nil {
 			if existing, err = q.Attendance(ctx, in.TenantID, *id, in.Month); err != nil {
-				return err
+				return store.Item{}, err
 			}
 		}
 		d := rules.DecideAttendance(row, match, existing)
 		if !in.DryRun && (d.Outcome == rules.Created || d.Outcome == rules.Updated || d.Outcome == rules.Unchanged) {
 			if err := q.UpsertAttendance(ctx, in.TenantID, *d.EmployeeID, in.Month, in.RunID, d.Fields); err != nil {
-				return err
+				return store.Item{}, err
 			}
 		}
-		res = EmployeeResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
-		return q.RecordItem(ctx, ref(in.TenantID, in.RunID), store.Item{
+		return store.Item{
 			HRMOSUserID: in.HRMOSUserID, EmployeeID: d.EmployeeID, Outcome: string(d.Outcome), ReasonCode: d.ReasonCode,
 			Reason: d.Reason, ChangedFields: d.ChangedFields,
-		})
+		}, nil
 	})
-	if err != nil {
-		return EmployeeResult{}, safe(err)
-	}
-	return res, nil
 }

@@ -169,25 +169,18 @@ type EmployeeResult struct {
 }
 
 // SyncEmployee matches, maps, upserts and applies the defaults for one
-// HRMOS employee, and records its outcome, all in one transaction: a retry
-// after a crash either finds the outcome recorded or redoes everything.
+// HRMOS employee, and records its outcome, all in one transaction.
 func (a *Activities) SyncEmployee(ctx context.Context, in SyncEmployeeInput) (EmployeeResult, error) {
-	var res EmployeeResult
-	err := a.Store.InTx(ctx, func(q *store.Queries) error {
-		if it, err := q.Item(ctx, ref(in.TenantID, in.RunID), in.HRMOSUserID); err == nil {
-			res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
-			return nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		u, err := q.StagedUser(ctx, ref(in.TenantID, in.RunID), in.HRMOSUserID)
+	run := ref(in.TenantID, in.RunID)
+	return a.syncRecordOnce(ctx, run, in.HRMOSUserID, func(q *store.Queries) (store.Item, error) {
+		u, err := q.StagedUser(ctx, run, in.HRMOSUserID)
 		if err != nil {
-			return err
+			return store.Item{}, err
 		}
 		var cands rules.Candidates
 		if u.DuplicateKey == "" {
 			if cands, err = q.Candidates(ctx, in.TenantID, u); err != nil {
-				return err
+				return store.Item{}, err
 			}
 		}
 		d := rules.DecideRoster(u, cands, in.Today)
@@ -198,28 +191,51 @@ func (a *Activities) SyncEmployee(ctx context.Context, in SyncEmployeeInput) (Em
 		if d.Employee != nil {
 			item.EmployeeID = &d.Employee.ID
 		}
-		if !in.DryRun {
-			switch d.Outcome {
-			case rules.Created:
-				id, err := q.CreateEmployee(ctx, in.TenantID, in.HRMOSUserID, d.Fields)
-				if err != nil {
-					return err
-				}
-				item.EmployeeID = &id
-			case rules.Updated:
-				if err := q.UpdateEmployee(ctx, in.TenantID, d.Employee.ID, in.HRMOSUserID, d.Fields); err != nil {
-					return err
-				}
+		if in.DryRun {
+			return item, nil
+		}
+		switch d.Outcome {
+		case rules.Created:
+			id, err := q.CreateEmployee(ctx, in.TenantID, in.HRMOSUserID, d.Fields)
+			if err != nil {
+				return store.Item{}, err
+			}
+			item.EmployeeID = &id
+		case rules.Updated:
+			if err := q.UpdateEmployee(ctx, in.TenantID, d.Employee.ID, in.HRMOSUserID, d.Fields); err != nil {
+				return store.Item{}, err
 			}
 		}
-		res = EmployeeResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
-		return q.RecordItem(ctx, ref(in.TenantID, in.RunID), item)
+		return item, nil
+	})
+}
+
+// syncRecordOnce runs one record's sync and records its outcome in one
+// transaction. A retry after a crash either finds the outcome recorded (and
+// returns it) or redoes everything, so nothing is written twice.
+func (a *Activities) syncRecordOnce(ctx context.Context, run store.RunRef, hrmosUserID int64,
+	sync func(q *store.Queries) (store.Item, error)) (EmployeeResult, error) {
+	var res EmployeeResult
+	err := a.Store.InTx(ctx, func(q *store.Queries) error {
+		it, err := q.Item(ctx, run, hrmosUserID)
+		if err == nil {
+			res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if it, err = sync(q); err != nil {
+			return err
+		}
+		res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
+		return q.RecordItem(ctx, run, it)
 	})
 	if err != nil {
 		return EmployeeResult{}, safe(err)
 	}
-	activity.GetLogger(ctx).Debug("employee synced", "tenant", in.TenantID, "run", in.RunID,
-		"hrmos_user_id", in.HRMOSUserID, "outcome", res.Outcome, "reason_code", res.ReasonCode)
+	activity.GetLogger(ctx).Debug("record synced", "tenant", run.TenantID, "run", run.RunID,
+		"hrmos_user_id", hrmosUserID, "outcome", res.Outcome, "reason_code", res.ReasonCode)
 	return res, nil
 }
 

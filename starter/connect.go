@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/connect"
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
@@ -35,25 +34,20 @@ func connectCmd() *cobra.Command {
 			"The key is read from HRMOS_API_KEY or, when that is unset, from standard input.\n" +
 			"Connecting a tenant that is already connected replaces its key once the new one works.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
 			key, err := readAPIKey(cmd)
 			if err != nil {
 				return err
 			}
-			st, err := app.OpenStore(cmd.Context(), cfg)
+			st, err := e.store()
 			if err != nil {
 				return err
 			}
-			defer st.Pool().Close()
-			sealer, err := credentials.NewSealer(cfg.CredentialsKey)
+			sealer, err := credentials.NewSealer(e.cfg.CredentialsKey)
 			if err != nil {
 				return err
 			}
-			svc := &connect.Service{Store: st, Sealer: sealer, BaseURL: cfg.HRMOSBaseURL, Timeout: cfg.HRMOSRequestTimeout, Now: time.Now}
+			svc := &connect.Service{Store: st, Sealer: sealer, BaseURL: e.cfg.HRMOSBaseURL, Timeout: e.cfg.HRMOSRequestTimeout, Now: time.Now}
 			res, err := svc.Connect(cmd.Context(), tenant, company, key)
 			if err != nil {
 				return err
@@ -66,7 +60,7 @@ func connectCmd() *cobra.Command {
 			fmt.Fprintf(out, "Tenant %s is connected to HRMOS company %s. The key expires around %s: generate a new one in HRMOS before then and connect again.\n",
 				tenant, company, res.KeyExpiresAt.Format("2006-01-02"))
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	cmd.Flags().StringVar(&company, "company", "", "HRMOS company ID, from the login URL https://f.ieyasu.co/{company}/login (required)")
@@ -106,16 +100,11 @@ func disconnectCmd() *cobra.Command {
 		Use:   "disconnect --tenant T",
 		Short: "Disconnect a tenant from HRMOS and forget its API key",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			st, err := e.store()
 			if err != nil {
 				return err
 			}
-			st, err := app.OpenStore(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Pool().Close()
 			svc := &connect.Service{Store: st}
 			if err := svc.Disconnect(cmd.Context(), tenant); err != nil {
 				return err
@@ -123,9 +112,8 @@ func disconnectCmd() *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Tenant %s is disconnected from HRMOS; its API key was deleted.\n", tenant)
 			// Its schedules go too, so nothing runs for it unattended.
-			c, err := app.DialTemporal(cfg, app.NewLogger("warn"))
+			c, err := e.temporal()
 			if err == nil {
-				defer c.Close()
 				var removed []string
 				if removed, err = schedules.Remove(cmd.Context(), c.ScheduleClient(), tenant); err == nil {
 					for _, id := range removed {
@@ -135,7 +123,7 @@ func disconnectCmd() *cobra.Command {
 				}
 			}
 			return fmt.Errorf("tenant %s is disconnected, but its schedules could not be deleted (%v); run `starter schedule apply` once Temporal is reachable", tenant, err)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	_ = cmd.MarkFlagRequired("tenant")

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/credentials"
 )
 
@@ -30,16 +29,11 @@ func connectionsCmd() *cobra.Command {
 		Use:   "connections [--json]",
 		Short: "List tenants connected to HRMOS with their status and days until the API key expires",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			st, err := e.store()
 			if err != nil {
 				return err
 			}
-			st, err := app.OpenStore(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Pool().Close()
 			conns, err := st.Connections(cmd.Context())
 			if err != nil {
 				return err
@@ -84,7 +78,7 @@ func connectionsCmd() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.TenantID, v.CompanyID, v.Status, set, exp, days, note)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -99,20 +93,15 @@ func rotateCredentialsKeyCmd() *cobra.Command {
 			"  2. run `starter rotate-credentials-key`: every key is re-encrypted under <new>;\n" +
 			"  3. once it reports no failures, set HRMOS_CREDENTIALS_KEY=<new> everywhere.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			sealer, err := credentials.NewSealer(e.cfg.CredentialsKey)
 			if err != nil {
 				return err
 			}
-			sealer, err := credentials.NewSealer(cfg.CredentialsKey)
+			st, err := e.store()
 			if err != nil {
 				return err
 			}
-			st, err := app.OpenStore(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Pool().Close()
 			rep, err := credentials.Rotate(cmd.Context(), st, sealer)
 			fmt.Fprintf(cmd.OutOrStdout(), "re-encrypted %d, already under the new key %d, changed meanwhile %d (new key ID %s)\n",
 				rep.Reencrypted, rep.AlreadyNew, rep.Skipped, sealer.PrimaryKeyID())
@@ -120,6 +109,6 @@ func rotateCredentialsKeyCmd() *cobra.Command {
 				return fmt.Errorf("some keys could not be re-encrypted; keep the old key in HRMOS_CREDENTIALS_KEY: %w", err)
 			}
 			return nil
-		},
+		}),
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-
-	"github.com/mediment/hrmos-sync/internal/config"
 )
 
 // exitError carries a specific exit code (e.g. a run that failed under --wait).
@@ -50,8 +48,4 @@ func newRoot() *cobra.Command {
 	}
 	root.AddCommand(migrateCmd(), connectCmd(), disconnectCmd(), rosterCmd(), attendanceCmd(), runsCmd(), scheduleCmd(), connectionsCmd(), rotateCredentialsKeyCmd(), sweepCmd())
 	return root
-}
-
-func loadConfig(cmd *cobra.Command) (config.Config, error) {
-	return config.Load(cmd.Context())
 }

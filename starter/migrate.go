@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/mediment/hrmos-sync/internal/app"
 )
 
 func migrateCmd() *cobra.Command {
@@ -13,16 +11,11 @@ func migrateCmd() *cobra.Command {
 		Use:   "migrate",
 		Short: "Create or update the database schema (idempotent)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			st, err := e.store()
 			if err != nil {
 				return err
 			}
-			st, err := app.OpenStore(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Pool().Close()
 			from, to, err := st.Migrate(cmd.Context())
 			if err != nil {
 				return err
@@ -33,6 +26,6 @@ func migrateCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "schema migrated from version %d to %d\n", from, to)
 			}
 			return nil
-		},
+		}),
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/store"
 )
 
@@ -20,16 +19,11 @@ func runsCmd() *cobra.Command {
 		Use:   "runs --tenant T [--json] [--run ID]",
 		Short: "List a tenant's execution history (実行履歴), or one run's per-employee outcomes",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			st, err := e.store()
 			if err != nil {
 				return err
 			}
-			st, err := app.OpenStore(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Pool().Close()
 			out := cmd.OutOrStdout()
 			if runID != "" {
 				return printRun(cmd, st, tenant, runID, asJSON)
@@ -65,7 +59,7 @@ func runsCmd() *cobra.Command {
 					r.Fetched, r.Created, r.Updated, r.Unchanged, r.Skipped, r.Errors, r.ID, r.FailureReason)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	cmd.Flags().StringVar(&runID, "run", "", "show one run and each employee's outcome")

@@ -30,29 +30,23 @@ func scheduleApplyCmd() *cobra.Command {
 			"its roster sync and then the previous month's attendance sync, plus a roster-only schedule when\n" +
 			"SCHEDULE_ROSTER_CRON is set. Running apply twice changes nothing.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			settings, err := app.ScheduleSettings(e.cfg)
 			if err != nil {
 				return err
 			}
-			settings, err := app.ScheduleSettings(cfg)
+			st, err := e.store()
 			if err != nil {
 				return err
 			}
-			st, err := app.OpenStore(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Pool().Close()
 			tenants, err := st.ConnectedTenants(cmd.Context())
 			if err != nil {
 				return err
 			}
-			c, err := app.DialTemporal(cfg, app.NewLogger("warn"))
+			c, err := e.temporal()
 			if err != nil {
 				return err
 			}
-			defer c.Close()
 			changes, err := schedules.Apply(cmd.Context(), c.ScheduleClient(), tenants, settings)
 			out := cmd.OutOrStdout()
 			for _, ch := range changes {
@@ -71,7 +65,7 @@ func scheduleApplyCmd() *cobra.Command {
 			}
 			fmt.Fprintln(out, ".")
 			return nil
-		},
+		}),
 	}
 }
 
@@ -80,16 +74,11 @@ func scheduleListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List the engine's schedules with their next run times",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			c, err := e.temporal()
 			if err != nil {
 				return err
 			}
-			c, err := app.DialTemporal(cfg, app.NewLogger("warn"))
-			if err != nil {
-				return err
-			}
-			defer c.Close()
 			entries, err := schedules.List(cmd.Context(), c.ScheduleClient())
 			if err != nil {
 				return err
@@ -110,7 +99,7 @@ func scheduleListCmd() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", e.ID, e.TenantID, e.Paused, strings.Join(next, ", "))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 }
 
@@ -119,27 +108,21 @@ func sweepCmd() *cobra.Command {
 		Use:   "sweep",
 		Short: "Close runs whose workflow was terminated or lost, and delete the personal data they staged (also runs hourly as a schedule)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd)
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			st, err := e.store()
 			if err != nil {
 				return err
 			}
-			st, err := app.OpenStore(cmd.Context(), cfg)
+			c, err := e.temporal()
 			if err != nil {
 				return err
 			}
-			defer st.Pool().Close()
-			c, err := app.DialTemporal(cfg, app.NewLogger("warn"))
-			if err != nil {
-				return err
-			}
-			defer c.Close()
 			res, err := sweeper.Sweep(cmd.Context(), st, sweeper.TemporalWorkflowRunning(c), time.Now())
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "checked %d running runs, closed %d abandoned, deleted %d staged rows\n", res.Checked, res.Closed, res.StagingDeleted)
 			return nil
-		},
+		}),
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -26,8 +24,8 @@ func rosterCmd() *cobra.Command {
 		Use:   "roster --tenant T [--dry-run] [--wait]",
 		Short: "Start a roster sync (従業員名簿を同期する) of a tenant",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return startSync(cmd, syncRequest{
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			return startSync(e, syncRequest{
 				kind: "roster", tenant: tenant, dryRun: dryRun, wait: wait,
 				workflowType: workflows.RosterSyncName,
 				options: func(taskQueue string) client.StartWorkflowOptions {
@@ -35,7 +33,7 @@ func rosterCmd() *cobra.Command {
 				},
 				input: workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: workflows.TriggerCLI},
 			})
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and record every outcome without writing any employee")
@@ -51,11 +49,11 @@ func attendanceCmd() *cobra.Command {
 		Use:   "attendance --tenant T --month YYYY-MM [--dry-run] [--wait]",
 		Short: "Start a monthly attendance sync (勤怠情報を連携する) of a tenant",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runE(func(cmd *cobra.Command, e *env) error {
 			if !monthFlag.MatchString(month) {
 				return fmt.Errorf("--month must be a month as YYYY-MM (e.g. 2026-10), not %q", month)
 			}
-			return startSync(cmd, syncRequest{
+			return startSync(e, syncRequest{
 				kind: "attendance", tenant: tenant, dryRun: dryRun, wait: wait,
 				workflowType: workflows.AttendanceSyncName,
 				options: func(taskQueue string) client.StartWorkflowOptions {
@@ -63,7 +61,7 @@ func attendanceCmd() *cobra.Command {
 				},
 				input: workflows.AttendanceSyncInput{TenantID: tenant, Month: month, DryRun: dryRun, Trigger: workflows.TriggerCLI},
 			})
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	cmd.Flags().StringVar(&month, "month", "", "target month 対象の年月 as YYYY-MM (required)")
@@ -85,20 +83,13 @@ type syncRequest struct {
 	input        any
 }
 
-func startSync(cmd *cobra.Command, req syncRequest) error {
-	ctx := cmd.Context()
-	cfg, err := loadConfig(cmd)
+func startSync(e *env, req syncRequest) error {
+	ctx := e.cmd.Context()
+	c, err := e.temporal()
 	if err != nil {
 		return err
 	}
-	logger := app.NewLogger("warn")
-	c, err := app.DialTemporal(cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-
-	opts := req.options(cfg.TaskQueue)
+	opts := req.options(e.cfg.TaskQueue)
 	run, err := c.ExecuteWorkflow(ctx, opts, req.workflowType, req.input)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &already) {
@@ -107,7 +98,7 @@ func startSync(cmd *cobra.Command, req syncRequest) error {
 	if err != nil {
 		return fmt.Errorf("start the %s sync of tenant %s: %w", req.kind, req.tenant, err)
 	}
-	out := cmd.OutOrStdout()
+	out := e.cmd.OutOrStdout()
 	what := req.kind + " sync"
 	if req.dryRun {
 		what = "dry run of the " + what
@@ -121,7 +112,7 @@ func startSync(cmd *cobra.Command, req syncRequest) error {
 	var summary store.Run
 	runErr := run.Get(ctx, &summary)
 	if runErr != nil {
-		summary, err = finishedRun(ctx, cfg.DatabaseURL, store.RunRef{TenantID: req.tenant, RunID: run.GetRunID()}, cfg.DatabaseMaxConns)
+		summary, err = finishedRun(e, store.RunRef{TenantID: req.tenant, RunID: run.GetRunID()})
 		if err != nil {
 			return &exitError{code: 1, msg: fmt.Sprintf("The %s of tenant %s failed: %s", what, req.tenant, workflowFailure(runErr))}
 		}
@@ -134,13 +125,12 @@ func startSync(cmd *cobra.Command, req syncRequest) error {
 }
 
 // finishedRun reads the history row of a run whose workflow failed.
-func finishedRun(ctx context.Context, url string, ref store.RunRef, maxConns int32) (store.Run, error) {
-	pool, err := store.Open(ctx, url, maxConns)
+func finishedRun(e *env, ref store.RunRef) (store.Run, error) {
+	st, err := e.store()
 	if err != nil {
 		return store.Run{}, err
 	}
-	defer pool.Close()
-	return store.New(pool).Run(ctx, ref)
+	return st.Run(e.cmd.Context(), ref)
 }
 
 func workflowFailure(err error) string {

@@ -25,12 +25,7 @@ func (a *Activities) FetchAttendance(ctx context.Context, in FetchAttendanceInpu
 	if err != nil {
 		return FetchResult{}, err
 	}
-	progress := fetchProgress{NextPage: 1}
-	if activity.HasHeartbeatDetails(ctx) {
-		if err := activity.GetHeartbeatDetails(ctx, &progress); err != nil || progress.NextPage < 1 {
-			progress = fetchProgress{NextPage: 1}
-		}
-	}
+	progress := resumeProgress(ctx)
 	err = client.MonthlyReport(ctx, in.Month, progress.NextPage, func(page hrmos.Page[hrmos.MonthlyReportRow]) error {
 		staged := make([]rules.AttendanceRow, 0, len(page.Items))
 		for _, r := range page.Items {
@@ -49,10 +44,7 @@ func (a *Activities) FetchAttendance(ctx context.Context, in FetchAttendanceInpu
 		return nil
 	})
 	if err != nil {
-		if hrmos.KindOf(err) != hrmos.KindUnknown {
-			return FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
-		}
-		return FetchResult{}, safe(err)
+		return FetchResult{}, a.fetchError(ctx, in.TenantID, err)
 	}
 	n, err := a.Store.FinishAttendanceStaging(ctx, ref(in.TenantID, in.RunID))
 	if err != nil {

@@ -65,13 +65,7 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 		officeNames[l.ID] = l.Name
 	}
 
-	progress := fetchProgress{NextPage: 1}
-	if activity.HasHeartbeatDetails(ctx) {
-		if err := activity.GetHeartbeatDetails(ctx, &progress); err != nil || progress.NextPage < 1 {
-			progress = fetchProgress{NextPage: 1}
-		}
-	}
-	pages := 0
+	progress := resumeProgress(ctx)
 	err = client.Users(ctx, progress.NextPage, func(page hrmos.Page[hrmos.User]) error {
 		staged := make([]rules.HRMOSUser, 0, len(page.Items))
 		for _, u := range page.Items {
@@ -86,27 +80,44 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 		if err := a.Store.StageUsers(ctx, ref(in.TenantID, in.RunID), page.Number, staged); err != nil {
 			return err
 		}
-		pages++
 		progress.NextPage = page.Number + 1
 		activity.RecordHeartbeat(ctx, progress)
 		return nil
 	})
 	if err != nil {
-		if hrmos.KindOf(err) != hrmos.KindUnknown {
-			return FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
-		}
-		return FetchResult{}, safe(err)
+		return FetchResult{}, a.fetchError(ctx, in.TenantID, err)
 	}
 	n, err := a.Store.FinishStaging(ctx, ref(in.TenantID, in.RunID))
 	if err != nil {
 		return FetchResult{}, safe(err)
 	}
 	activity.GetLogger(ctx).Info("roster fetched", "tenant", in.TenantID, "run", in.RunID,
-		"fetched", progress.Fetched, "staged", n, "without_id", progress.WithoutID, "pages", pages)
+		"fetched", progress.Fetched, "staged", n, "without_id", progress.WithoutID, "pages", progress.NextPage-1)
 	return FetchResult{
 		Fetched: progress.Fetched, Staged: n, WithoutID: progress.WithoutID,
 		GenderProvided: progress.GenderProvided, Pages: progress.NextPage - 1,
 	}, nil
+}
+
+// resumeProgress is where a retried fetch resumes: after the last page its
+// previous attempt staged and heartbeated.
+func resumeProgress(ctx context.Context) fetchProgress {
+	progress := fetchProgress{NextPage: 1}
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &progress); err != nil || progress.NextPage < 1 {
+			progress = fetchProgress{NextPage: 1}
+		}
+	}
+	return progress
+}
+
+// fetchError words a failed fetch for the workflow: HRMOS's errors by kind,
+// the rest (the database) made safe for history.
+func (a *Activities) fetchError(ctx context.Context, tenantID string, err error) error {
+	if hrmos.KindOf(err) != hrmos.KindUnknown {
+		return a.hrmosError(ctx, tenantID, err)
+	}
+	return safe(err)
 }
 
 func stagedUser(u hrmos.User, deptNames, officeNames map[int64]string) rules.HRMOSUser {

@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/mediment/hrmos-sync/activities"
@@ -33,7 +34,7 @@ import (
 // env is one isolated world: its own database, Temporal server, simulator
 // and worker.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	store    *store.Store
 	temporal client.Client
 	sim      *hrmossim.Server
@@ -64,6 +65,18 @@ func newEnv(t *testing.T) *env {
 	if testing.Short() {
 		t.Skip("integration test: runs a Temporal server (skipped with -short)")
 	}
+	return setupEnv(t, temporaltest.NewServer(temporaltest.WithT(t)), nil)
+}
+
+// newEnvB is newEnv for benchmarks, with extra workflows on the worker.
+func newEnvB(b *testing.B, register func(worker.Registry)) *env {
+	b.Helper()
+	ts := temporaltest.NewServer()
+	b.Cleanup(ts.Stop)
+	return setupEnv(b, ts, register)
+}
+
+func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Registry)) *env {
 	st, dbURL := testdb.New(t)
 	clock := hrmossim.NewManualClock(time.Now())
 	sim := hrmossim.New(hrmossim.Options{Clock: clock})
@@ -72,7 +85,6 @@ func newEnv(t *testing.T) *env {
 
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	c := ts.NewClientWithOptions(client.Options{Logger: sdklog.NewStructuredLogger(logger)})
 
 	cfg, err := config.Load(context.Background())
@@ -97,6 +109,9 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	w := app.NewWorker(c, cfg, acts)
+	if register != nil {
+		register(w)
+	}
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 // Sweep closes runs whose workflow ended without recording a result and
 // deletes the personal data they staged.
 func (a *Activities) Sweep(ctx context.Context) (sweeper.Result, error) {
-	res, err := sweeper.Sweep(ctx, a.Store, sweeper.TemporalWorkflowRunning(a.Temporal), a.Now())
+	res, err := sweeper.Sweep(ctx, a.Store, sweeper.TemporalWorkflowState(a.Temporal), a.Now())
 	if err != nil {
 		return res, safe(err)
 	}

@@ -117,7 +117,7 @@ func sweepCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := sweeper.Sweep(cmd.Context(), st, sweeper.TemporalWorkflowRunning(c), time.Now())
+			res, err := sweeper.Sweep(cmd.Context(), st, sweeper.TemporalWorkflowState(c), time.Now())
 			if err != nil {
 				return err
 			}

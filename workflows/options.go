@@ -16,6 +16,11 @@ var a *activities.Activities
 // Every retry policy is bounded: Temporal's default retries forever, and a
 // broken run must end as failed within minutes, not hang.
 
+// DBRetryInterval is the first wait before retrying a failed database step;
+// it doubles up to 20 s over 6 attempts. A variable only so that tests of a
+// database outage run in seconds: production never changes it.
+var DBRetryInterval = time.Second
+
 // dbOptions are for short database writes (run rows, one employee): local
 // activities, run in the worker without a round trip through the server,
 // about sixty times the throughput of regular activities (see README).
@@ -23,7 +28,7 @@ func dbOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
+			InitialInterval:        DBRetryInterval,
 			BackoffCoefficient:     2,
 			MaximumInterval:        20 * time.Second,
 			MaximumAttempts:        6,

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,6 +43,7 @@ type env struct {
 	clock    *hrmossim.ManualClock
 	cfg      config.Config
 	logs     *syncBuffer
+	dbName   string
 }
 
 type syncBuffer struct {
@@ -116,7 +119,8 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Re
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	return &env{t: t, store: st, temporal: c, sim: sim, clock: clock, cfg: cfg, logs: logs}
+	u, _ := url.Parse(dbURL)
+	return &env{t: t, store: st, temporal: c, sim: sim, clock: clock, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/")}
 }
 
 // company generates an HRMOS company in the simulator.

@@ -7,9 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
+	"github.com/mediment/hrmos-sync/internal/testdb"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -111,7 +114,7 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 			t.Fatal("expected the terminated run to have left staged rows")
 		}
 		// The sweeper ignores runs younger than a few minutes: look from later.
-		res, err := sweeper.Sweep(context.Background(), e.store, sweeper.TemporalWorkflowRunning(e.temporal), time.Now().Add(sweeper.MinAge+time.Minute))
+		res, err := sweeper.Sweep(context.Background(), e.store, sweeper.TemporalWorkflowState(e.temporal), time.Now().Add(sweeper.MinAge+time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +122,7 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 			t.Fatalf("sweep = %+v, want one run closed", res)
 		}
 		r, _ := e.store.Run(context.Background(), store.RunRef{TenantID: "term", RunID: runID})
-		if r.Status != store.RunFailed || r.FailureReason != store.AbandonedReason {
+		if r.Status != store.RunFailed || !strings.Contains(r.FailureReason, "terminated") {
 			t.Fatalf("run after the sweep = %+v", r)
 		}
 		time.Sleep(2 * time.Second) // the fetch activity may still try to stage a page
@@ -261,5 +264,52 @@ func (e *env) waitForRuns(tenant string, n int) []store.Run {
 			e.t.Fatalf("tenant %s has %d runs after 90 s, want %d finished: %+v", tenant, len(runs), n, runs)
 		}
 		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// A run that fails while the database is down cannot record its failure;
+// it still ends as failed in the table, with its reason, once the database
+// is back (the sweeper reads the reason from the workflow's end).
+func TestRunEndsFailedInTheTableAfterADatabaseOutage(t *testing.T) {
+	e := newEnv(t)
+	workflows.HRMOSRetryInterval, workflows.DBRetryInterval = 100*time.Millisecond, 50*time.Millisecond
+	t.Cleanup(func() { workflows.HRMOSRetryInterval, workflows.DBRetryInterval = 5*time.Second, time.Second })
+	wfID, runID := e.startSlowRoster("dbdown")
+
+	// Take the database away from the worker: no new sessions, its own cut.
+	admin, err := pgx.Connect(context.Background(), testdb.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	mustExec := func(sql string) {
+		if _, err := admin.Exec(context.Background(), sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(`ALTER DATABASE ` + e.dbName + ` ALLOW_CONNECTIONS false`)
+	mustExec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '` + e.dbName + `' AND usename = '` + testdb.WorkerRole + `'`)
+
+	err = e.temporal.GetWorkflow(context.Background(), wfID, runID).Get(context.Background(), nil)
+	if err == nil {
+		t.Fatal("the run succeeded without its database")
+	}
+	r, _ := e.store.Run(context.Background(), store.RunRef{TenantID: "dbdown", RunID: runID})
+	if r.Status != store.RunRunning {
+		t.Fatalf("with the database down the run could not have recorded its end: %+v", r)
+	}
+
+	mustExec(`ALTER DATABASE ` + e.dbName + ` ALLOW_CONNECTIONS true`)
+	res, err := sweeper.Sweep(context.Background(), e.store, sweeper.TemporalWorkflowState(e.temporal), time.Now().Add(sweeper.MinAge+time.Minute))
+	if err != nil || res.Closed != 1 {
+		t.Fatalf("sweep = %+v, %v", res, err)
+	}
+	r, _ = e.store.Run(context.Background(), store.RunRef{TenantID: "dbdown", RunID: runID})
+	if r.Status != store.RunFailed || !strings.Contains(r.FailureReason, "not currently accepting connections") ||
+		!strings.Contains(r.FailureReason, "recorded late") {
+		t.Fatalf("run after the outage = %+v", r)
+	}
+	if n := e.stagedRows(); n != 0 {
+		t.Fatalf("%d staged rows left", n)
 	}
 }

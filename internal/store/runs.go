@@ -245,12 +245,12 @@ func (q *Queries) StaleRunningRuns(ctx context.Context, startedBefore time.Time)
 	return runs, nil
 }
 
-// AbandonRun closes a run whose workflow ended without recording its
-// result (terminated, timed out) and deletes its staged personal data.
-func (q *Queries) AbandonRun(ctx context.Context, ref RunRef) error {
+// AbandonRun closes, as failed with the reason given, a run whose workflow
+// ended without recording its result, and deletes its staged personal data.
+func (q *Queries) AbandonRun(ctx context.Context, ref RunRef, reason string) error {
 	if _, err := q.db.Exec(ctx, `
 		UPDATE sync_runs SET status = 'failed', finished_at = now(), failure_reason = $3
-		WHERE tenant_id = $1 AND id = $2 AND status = 'running'`, ref.TenantID, ref.RunID, AbandonedReason); err != nil {
+		WHERE tenant_id = $1 AND id = $2 AND status = 'running'`, ref.TenantID, ref.RunID, reason); err != nil {
 		return fmt.Errorf("close abandoned run %s: %w", ref.RunID, err)
 	}
 	return q.deleteStaging(ctx, ref)

@@ -28,27 +28,49 @@ type Result struct {
 	StagingDeleted int64
 }
 
-// WorkflowRunning reports whether a workflow execution is still running.
-type WorkflowRunning func(ctx context.Context, workflowID, runID string) (bool, error)
+// WorkflowState reports whether a workflow execution is still running and,
+// when it has ended, why (for the run's failure_reason).
+type WorkflowState func(ctx context.Context, workflowID, runID string) (running bool, endReason string, err error)
 
-// TemporalWorkflowRunning asks Temporal.
-func TemporalWorkflowRunning(c client.Client) WorkflowRunning {
-	return func(ctx context.Context, workflowID, runID string) (bool, error) {
+// TemporalWorkflowState asks Temporal. A workflow that failed ended with the
+// reason the run meant to record (it could not, e.g. with the database
+// down), so that reason is kept.
+func TemporalWorkflowState(c client.Client) WorkflowState {
+	return func(ctx context.Context, workflowID, runID string) (bool, string, error) {
 		d, err := c.DescribeWorkflowExecution(ctx, workflowID, runID)
 		var notFound *serviceerror.NotFound
 		if errors.As(err, &notFound) {
-			return false, nil // gone from Temporal (e.g. past retention)
+			return false, store.AbandonedReason, nil // gone from Temporal (e.g. past retention)
 		}
 		if err != nil {
-			return false, fmt.Errorf("describe workflow %s: %w", workflowID, err)
+			return false, "", fmt.Errorf("describe workflow %s: %w", workflowID, err)
 		}
-		return d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, nil
+		switch d.WorkflowExecutionInfo.Status {
+		case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+			return true, "", nil
+		case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+			it := c.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+			for it.HasNext() {
+				ev, err := it.Next()
+				if err != nil {
+					return false, "", fmt.Errorf("read the end of workflow %s: %w", workflowID, err)
+				}
+				if f := ev.GetWorkflowExecutionFailedEventAttributes().GetFailure(); f != nil {
+					return false, f.GetMessage() + " (recorded late by the sweeper: the run could not record it itself)", nil
+				}
+			}
+		case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+			return false, "the workflow was terminated (from the Temporal UI or CLI) before the run finished; open its history for who and why", nil
+		case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+			return false, "the workflow timed out before the run finished; open its history", nil
+		}
+		return false, store.AbandonedReason, nil
 	}
 }
 
 // Sweep closes every run still marked running whose workflow is not, then
 // deletes staging left by runs that are not running.
-func Sweep(ctx context.Context, st *store.Store, running WorkflowRunning, now time.Time) (Result, error) {
+func Sweep(ctx context.Context, st *store.Store, state WorkflowState, now time.Time) (Result, error) {
 	var res Result
 	runs, err := st.StaleRunningRuns(ctx, now.Add(-MinAge))
 	if err != nil {
@@ -56,14 +78,14 @@ func Sweep(ctx context.Context, st *store.Store, running WorkflowRunning, now ti
 	}
 	for _, r := range runs {
 		res.Checked++
-		ok, err := running(ctx, r.WorkflowID, r.WorkflowRunID)
+		running, reason, err := state(ctx, r.WorkflowID, r.WorkflowRunID)
 		if err != nil {
 			return res, err
 		}
-		if ok {
+		if running {
 			continue
 		}
-		if err := st.AbandonRun(ctx, store.RunRef{TenantID: r.TenantID, RunID: r.ID}); err != nil {
+		if err := st.AbandonRun(ctx, store.RunRef{TenantID: r.TenantID, RunID: r.ID}, reason); err != nil {
 			return res, err
 		}
 		res.Closed++

@@ -27,21 +27,11 @@ func (a *Activities) FetchAttendance(ctx context.Context, in FetchAttendanceInpu
 	}
 	progress := resumeProgress(ctx)
 	err = client.MonthlyReport(ctx, in.Month, progress.NextPage, func(page hrmos.Page[hrmos.MonthlyReportRow]) error {
-		staged := make([]rules.AttendanceRow, 0, len(page.Items))
-		for _, r := range page.Items {
-			progress.Fetched++
-			if r.UserID <= 0 {
-				progress.WithoutID++
-				continue
-			}
-			staged = append(staged, attendanceRow(r))
-		}
-		if err := a.Store.StageAttendance(ctx, ref(in.TenantID, in.RunID), page.Number, staged); err != nil {
-			return err
-		}
-		progress.NextPage = page.Number + 1
-		activity.RecordHeartbeat(ctx, progress)
-		return nil
+		return stagePage(ctx, &progress, page,
+			func(r hrmos.MonthlyReportRow) (int64, rules.AttendanceRow) { return r.UserID, attendanceRow(r) },
+			func(rows []rules.AttendanceRow) error {
+				return a.Store.StageAttendance(ctx, ref(in.TenantID, in.RunID), page.Number, rows)
+			})
 	})
 	if err != nil {
 		return FetchResult{}, a.fetchError(ctx, in.TenantID, err)

@@ -67,22 +67,14 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 
 	progress := resumeProgress(ctx)
 	err = client.Users(ctx, progress.NextPage, func(page hrmos.Page[hrmos.User]) error {
-		staged := make([]rules.HRMOSUser, 0, len(page.Items))
-		for _, u := range page.Items {
-			progress.Fetched++
-			if u.ID <= 0 {
-				progress.WithoutID++
-				continue
-			}
-			progress.GenderProvided = progress.GenderProvided || u.HasGender
-			staged = append(staged, stagedUser(u, deptNames, officeNames))
-		}
-		if err := a.Store.StageUsers(ctx, ref(in.TenantID, in.RunID), page.Number, staged); err != nil {
-			return err
-		}
-		progress.NextPage = page.Number + 1
-		activity.RecordHeartbeat(ctx, progress)
-		return nil
+		return stagePage(ctx, &progress, page,
+			func(u hrmos.User) (int64, rules.HRMOSUser) {
+				progress.GenderProvided = progress.GenderProvided || (u.ID > 0 && u.HasGender)
+				return u.ID, stagedUser(u, deptNames, officeNames)
+			},
+			func(users []rules.HRMOSUser) error {
+				return a.Store.StageUsers(ctx, ref(in.TenantID, in.RunID), page.Number, users)
+			})
 	})
 	if err != nil {
 		return FetchResult{}, a.fetchError(ctx, in.TenantID, err)
@@ -97,6 +89,29 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 		Fetched: progress.Fetched, Staged: n, WithoutID: progress.WithoutID,
 		GenderProvided: progress.GenderProvided, Pages: progress.NextPage - 1,
 	}, nil
+}
+
+// stagePage stages one page of HRMOS records and heartbeats the next page
+// to fetch. Records without a usable user ID are counted, not staged: they
+// could be neither matched nor named in the history.
+func stagePage[T, S any](ctx context.Context, progress *fetchProgress, page hrmos.Page[T],
+	convert func(T) (int64, S), stage func([]S) error) error {
+	staged := make([]S, 0, len(page.Items))
+	for _, item := range page.Items {
+		progress.Fetched++
+		id, s := convert(item)
+		if id <= 0 {
+			progress.WithoutID++
+			continue
+		}
+		staged = append(staged, s)
+	}
+	if err := stage(staged); err != nil {
+		return err
+	}
+	progress.NextPage = page.Number + 1
+	activity.RecordHeartbeat(ctx, *progress)
+	return nil
 }
 
 // resumeProgress is where a retried fetch resumes: after the last page its

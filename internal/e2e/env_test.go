@@ -40,7 +40,6 @@ type env struct {
 	store    *store.Store
 	temporal client.Client
 	sim      *hrmossim.Server
-	clock    *hrmossim.ManualClock
 	cfg      config.Config
 	logs     *syncBuffer
 	dbName   string
@@ -81,8 +80,7 @@ func newEnvB(b *testing.B, register func(worker.Registry)) *env {
 
 func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Registry)) *env {
 	st, dbURL := testdb.New(t)
-	clock := hrmossim.NewManualClock(time.Now())
-	sim := hrmossim.New(hrmossim.Options{Clock: clock})
+	sim := hrmossim.New(hrmossim.Options{})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 
@@ -120,7 +118,7 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Re
 	}
 	t.Cleanup(w.Stop)
 	u, _ := url.Parse(dbURL)
-	return &env{t: t, store: st, temporal: c, sim: sim, clock: clock, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/")}
+	return &env{t: t, store: st, temporal: c, sim: sim, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/")}
 }
 
 // company generates an HRMOS company in the simulator.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -109,11 +108,4 @@ func Exec(t testing.TB, s *store.Store, sql string, args ...any) {
 	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
 		t.Fatalf("exec %q: %v", sql, err)
 	}
-}
-
-// Name is a readable unique suffix for fixtures.
-func Name(prefix string) string {
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	return fmt.Sprintf("%s-%s", prefix, hex.EncodeToString(b))
 }

@@ -146,12 +146,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, companyID 
 // handlePostpone is PUT /authentication/postpone: a still-valid token's
 // expiry moves to now + TokenTTL; same token.
 func (s *Server) handlePostpone(w http.ResponseWriter, r *http.Request) {
-	state := s.lookupCompany(r)
-	if state == nil {
-		writeError(w, http.StatusNotFound, "Company not found")
-		return
-	}
-	token := s.authenticate(w, r, state.c.ID)
+	token := s.requestToken(w, r)
 	if token == "" {
 		return
 	}
@@ -165,12 +160,7 @@ func (s *Server) handlePostpone(w http.ResponseWriter, r *http.Request) {
 // handleDestroy is DELETE /authentication/destroy: the token dies; the body
 // is the Token object as it was.
 func (s *Server) handleDestroy(w http.ResponseWriter, r *http.Request) {
-	state := s.lookupCompany(r)
-	if state == nil {
-		writeError(w, http.StatusNotFound, "Company not found")
-		return
-	}
-	token := s.authenticate(w, r, state.c.ID)
+	token := s.requestToken(w, r)
 	if token == "" {
 		return
 	}
@@ -180,6 +170,17 @@ func (s *Server) handleDestroy(w http.ResponseWriter, r *http.Request) {
 	expires := st.expiresAt
 	s.tokenMu.Unlock()
 	writeJSON(w, http.StatusOK, appendToken(nil, token, expires))
+}
+
+// requestToken is the valid token of a request to a known company; "" when
+// it has already answered 404 or 401.
+func (s *Server) requestToken(w http.ResponseWriter, r *http.Request) string {
+	state := s.lookupCompany(r)
+	if state == nil {
+		writeError(w, http.StatusNotFound, "Company not found")
+		return ""
+	}
+	return s.authenticate(w, r, state.c.ID)
 }
 
 // ExpireTokens makes every token of the company expired now, as if a day had

@@ -310,21 +310,20 @@ func appendApprover(b []byte, a *Approver) []byte {
 }
 
 func appendDepartment(b []byte, d *Department) []byte {
-	w := objectWriter{buf: b}
-	w.begin()
-	w.int("id", d.ID)
-	w.string("name", d.Name)
-	w.int("sequence", int64(d.Sequence))
-	w.end()
-	return w.buf
+	return appendMaster(b, d.ID, d.Name, d.Sequence)
 }
 
 func appendEmployment(b []byte, e *Employment) []byte {
+	return appendMaster(b, e.ID, e.Name, e.Sequence)
+}
+
+// appendMaster writes a 部門 or a 雇用形態: both are {id, name, sequence}.
+func appendMaster(b []byte, id int64, name string, sequence int) []byte {
 	w := objectWriter{buf: b}
 	w.begin()
-	w.int("id", e.ID)
-	w.string("name", e.Name)
-	w.int("sequence", int64(e.Sequence))
+	w.int("id", id)
+	w.string("name", name)
+	w.int("sequence", int64(sequence))
 	w.end()
 	return w.buf
 }

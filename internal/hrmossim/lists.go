@@ -267,10 +267,7 @@ func (s *Server) handleLodgments(w http.ResponseWriter, r *http.Request) {
 // the first user and add one at the end.
 func (s *Server) shiftUsers(state *companyState) {
 	now := s.clock.Now().Truncate(time.Second)
-	s.faultMu.Lock()
-	s.shiftCount++
-	remove := s.shiftCount%2 == 1
-	s.faultMu.Unlock()
+	remove := s.nextShiftRemoves()
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
 	c := state.c
@@ -279,6 +276,15 @@ func (s *Server) shiftUsers(state *companyState) {
 		return
 	}
 	c.putUser(shiftUser(c.maxUserID()+1, now))
+}
+
+// nextShiftRemoves alternates the shift fault between removing a record
+// and adding one.
+func (s *Server) nextShiftRemoves() bool {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.shiftCount++
+	return s.shiftCount%2 == 1
 }
 
 // shiftUser is a plausible employee hired just now, for the shift fault.

@@ -88,10 +88,7 @@ func listParam(q url.Values, name string) []string {
 // alternately drop the first row and add a row for a user /users lacks.
 func (s *Server) shiftRows(state *companyState, month string) {
 	now := s.clock.Now().Truncate(time.Second)
-	s.faultMu.Lock()
-	s.shiftCount++
-	remove := s.shiftCount%2 == 1
-	s.faultMu.Unlock()
+	remove := s.nextShiftRemoves()
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
 	c := state.c

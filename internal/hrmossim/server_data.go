@@ -57,36 +57,43 @@ func (s *Server) Company(id string) *Company {
 // CreatedAt or UpdatedAt is set to the clock's now, so a client's from
 // filter finds the change.
 func (s *Server) PutUser(companyID string, u User) error {
+	s.stamp(&u.CreatedAt, &u.UpdatedAt)
+	return s.changeCompany(companyID, func(c *Company) error {
+		c.putUser(u)
+		return nil
+	})
+}
+
+// stamp sets zero timestamps to the clock's now.
+func (s *Server) stamp(ts ...*time.Time) {
 	now := s.clock.Now().Truncate(time.Second)
-	if u.CreatedAt.IsZero() {
-		u.CreatedAt = now
+	for _, t := range ts {
+		if t.IsZero() {
+			*t = now
+		}
 	}
-	if u.UpdatedAt.IsZero() {
-		u.UpdatedAt = now
-	}
+}
+
+// changeCompany runs change on a company under the data lock.
+func (s *Server) changeCompany(companyID string, change func(c *Company) error) error {
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
 	st := s.companies[companyID]
 	if st == nil {
 		return errUnknownCompany(companyID)
 	}
-	st.c.putUser(u)
-	return nil
+	return change(st.c)
 }
 
 // RemoveUser deletes a user from /users. Their monthly rows stay (rows for
 // users /users no longer lists).
 func (s *Server) RemoveUser(companyID string, id int64) error {
-	s.dataMu.Lock()
-	defer s.dataMu.Unlock()
-	st := s.companies[companyID]
-	if st == nil {
-		return errUnknownCompany(companyID)
-	}
-	if !st.c.removeUser(id) {
-		return fmt.Errorf("company %q: no user %d", companyID, id)
-	}
-	return nil
+	return s.changeCompany(companyID, func(c *Company) error {
+		if !c.removeUser(id) {
+			return fmt.Errorf("company %q: no user %d", companyID, id)
+		}
+		return nil
+	})
 }
 
 // PutMonthlyRow adds row to month ("YYYY-MM") or replaces that user's row.
@@ -95,21 +102,11 @@ func (s *Server) PutMonthlyRow(companyID, month string, row MonthlyRow) error {
 	if !validMonth(month) {
 		return fmt.Errorf("company %q: month %q is not YYYY-MM", companyID, month)
 	}
-	now := s.clock.Now().Truncate(time.Second)
-	if row.CreatedAt.IsZero() {
-		row.CreatedAt = now
-	}
-	if row.UpdatedAt.IsZero() {
-		row.UpdatedAt = now
-	}
-	s.dataMu.Lock()
-	defer s.dataMu.Unlock()
-	st := s.companies[companyID]
-	if st == nil {
-		return errUnknownCompany(companyID)
-	}
-	st.c.putMonthlyRow(month, row)
-	return nil
+	s.stamp(&row.CreatedAt, &row.UpdatedAt)
+	return s.changeCompany(companyID, func(c *Company) error {
+		c.putMonthlyRow(month, row)
+		return nil
+	})
 }
 
 // RotateKey issues a new Secret Key valid from now; the old key is rejected
@@ -117,15 +114,15 @@ func (s *Server) PutMonthlyRow(companyID, month string, row MonthlyRow) error {
 func (s *Server) RotateKey(companyID string) (string, error) {
 	key := keyFromRand(cryptoSource{})
 	now := s.clock.Now().Truncate(time.Second)
-	s.dataMu.Lock()
-	defer s.dataMu.Unlock()
-	st := s.companies[companyID]
-	if st == nil {
-		return "", errUnknownCompany(companyID)
+	err := s.changeCompany(companyID, func(c *Company) error {
+		c.formerSecrets = append(c.formerSecrets, c.APIKey)
+		c.APIKey = key
+		c.KeyIssuedAt = now
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
-	st.c.formerSecrets = append(st.c.formerSecrets, st.c.APIKey)
-	st.c.APIKey = key
-	st.c.KeyIssuedAt = now
 	s.log.Info("api key rotated", "company", companyID)
 	return key, nil
 }

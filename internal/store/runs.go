@@ -174,11 +174,14 @@ func (q *Queries) Runs(ctx context.Context, tenantID string, limit int) ([]Run, 
 	return runs, nil
 }
 
+// itemColumns are read into an Item, in its field order.
+const itemColumns = `hrmos_user_id, employee_id, outcome, reason_code, coalesce(reason, ''), changed_fields, needs_attention`
+
 // Items lists a run's per-employee outcomes, by HRMOS user ID.
 func (q *Queries) Items(ctx context.Context, ref RunRef) ([]Item, error) {
 	runID := ref.RunID
 	rows, err := q.db.Query(ctx, `
-		SELECT hrmos_user_id, employee_id, outcome, reason_code, coalesce(reason, ''), changed_fields, needs_attention
+		SELECT `+itemColumns+`
 		FROM sync_run_items WHERE tenant_id = $1 AND sync_run_id = $2 ORDER BY hrmos_user_id`, ref.TenantID, runID)
 	if err != nil {
 		return nil, fmt.Errorf("list the items of run %s: %w", runID, err)
@@ -194,7 +197,7 @@ func (q *Queries) Items(ctx context.Context, ref RunRef) ([]Item, error) {
 func (q *Queries) Item(ctx context.Context, ref RunRef, hrmosUserID int64) (Item, error) {
 	runID := ref.RunID
 	rows, err := q.db.Query(ctx, `
-		SELECT hrmos_user_id, employee_id, outcome, reason_code, coalesce(reason, ''), changed_fields, needs_attention
+		SELECT `+itemColumns+`
 		FROM sync_run_items WHERE tenant_id = $1 AND sync_run_id = $2 AND hrmos_user_id = $3`, ref.TenantID, runID, hrmosUserID)
 	if err != nil {
 		return Item{}, fmt.Errorf("read item %d of run %s: %w", hrmosUserID, runID, err)

@@ -5,6 +5,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
@@ -86,7 +87,7 @@ func (a *Activities) SyncAttendance(ctx context.Context, in SyncAttendanceInput)
 			}
 		}
 		d := rules.DecideAttendance(row, match, existing)
-		if !in.DryRun && (d.Outcome == rules.Created || d.Outcome == rules.Updated || d.Outcome == rules.Unchanged) {
+		if !in.DryRun && (d.Outcome == codes.Created || d.Outcome == codes.Updated || d.Outcome == codes.Unchanged) {
 			if err := q.UpsertAttendance(ctx, in.TenantID, *d.EmployeeID, in.Month, in.RunID, d.Fields); err != nil {
 				return store.Item{}, err
 			}

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/time/rate"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/store"
@@ -65,7 +66,7 @@ func (h *HRMOSClients) Client(companyID string, apiKey hrmos.Secret) (*hrmos.Cli
 // clientFor decrypts a tenant's stored key and returns its HRMOS client.
 func (a *Activities) clientFor(ctx context.Context, tenantID string) (*hrmos.Client, error) {
 	conn, err := a.Store.Connection(ctx, tenantID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && conn.Status == store.ConnectionDisconnected) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && conn.Status == codes.ConnectionDisconnected) {
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("tenant %q is not connected to HRMOS", tenantID), ErrTypeTenantNotConnected, nil)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
@@ -171,7 +172,7 @@ type StagedUsersInput struct {
 func (a *Activities) StagedUserIDs(ctx context.Context, in StagedUsersInput) ([]int64, error) {
 	kind := in.Kind
 	if kind == "" {
-		kind = store.KindRoster
+		kind = codes.KindRoster
 	}
 	ids, err := a.Store.StagedUserIDs(ctx, kind, ref(in.TenantID, in.RunID), in.First, in.Last)
 	return ids, safe(err)
@@ -190,7 +191,7 @@ type SyncEmployeeInput struct {
 
 // EmployeeResult is one employee's outcome: codes only, no personal data.
 type EmployeeResult struct {
-	Outcome    rules.Outcome
+	Outcome    codes.Outcome
 	ReasonCode string
 }
 
@@ -221,13 +222,13 @@ func (a *Activities) SyncEmployee(ctx context.Context, in SyncEmployeeInput) (Em
 			return item, nil
 		}
 		switch d.Outcome {
-		case rules.Created:
+		case codes.Created:
 			id, err := q.CreateEmployee(ctx, in.TenantID, in.HRMOSUserID, d.Fields)
 			if err != nil {
 				return store.Item{}, err
 			}
 			item.EmployeeID = &id
-		case rules.Updated:
+		case codes.Updated:
 			if err := q.UpdateEmployee(ctx, in.TenantID, d.Employee.ID, in.HRMOSUserID, d.Fields); err != nil {
 				return store.Item{}, err
 			}
@@ -245,7 +246,7 @@ func (a *Activities) syncRecordOnce(ctx context.Context, run store.RunRef, hrmos
 	err := a.Store.InTx(ctx, func(q *store.Queries) error {
 		it, err := q.Item(ctx, run, hrmosUserID)
 		if err == nil {
-			res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
+			res = EmployeeResult{Outcome: codes.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
 			return nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -254,7 +255,7 @@ func (a *Activities) syncRecordOnce(ctx context.Context, run store.RunRef, hrmos
 		if it, err = sync(q); err != nil {
 			return err
 		}
-		res = EmployeeResult{Outcome: rules.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
+		res = EmployeeResult{Outcome: codes.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
 		return q.RecordItem(ctx, run, it)
 	})
 	if err != nil {
@@ -279,7 +280,7 @@ type RecordEmployeeFailureInput struct {
 // employee's failure is reported alone and the others still sync.
 func (a *Activities) RecordEmployeeFailure(ctx context.Context, in RecordEmployeeFailureInput) error {
 	return safe(a.Store.RecordItem(ctx, ref(in.TenantID, in.RunID), store.Item{
-		HRMOSUserID: in.HRMOSUserID, Outcome: string(rules.Error), ReasonCode: rules.ReasonSyncFailed,
+		HRMOSUserID: in.HRMOSUserID, Outcome: string(codes.Error), ReasonCode: codes.ReasonSyncFailed,
 		Reason: fmt.Sprintf("HRMOS user %d: the sync failed after all retries (%s); see the workflow history", in.HRMOSUserID, in.Cause),
 	}))
 }

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/store"
 )
 
@@ -31,9 +32,6 @@ type StartRunResult struct {
 	// KeyExpiryNotice is set from 14 days before the API key's 3 months run out.
 	KeyExpiryNotice string
 }
-
-// KeyExpiryWarning is how long before its expiry a key is warned about.
-const KeyExpiryWarning = 14 * 24 * time.Hour
 
 // StartRun records the run as running in the execution history, then
 // checks that the tenant is connected. An unknown tenant has no row to
@@ -65,7 +63,7 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("tenant %q is not connected to HRMOS: connect it with `starter connect --tenant %s --company <company ID>`", in.TenantID, in.TenantID),
 			ErrTypeTenantNotConnected, nil)
-	case conn.Status == store.ConnectionDisconnected:
+	case conn.Status == codes.ConnectionDisconnected:
 		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("tenant %q was disconnected from HRMOS: connect it again with `starter connect` before syncing", in.TenantID),
 			ErrTypeTenantNotConnected, nil)
@@ -78,7 +76,7 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 func KeyExpiryNotice(expiresAt, now time.Time) string {
 	left := expiresAt.Sub(now)
 	switch {
-	case expiresAt.IsZero() || left > KeyExpiryWarning:
+	case expiresAt.IsZero() || left > codes.KeyExpiryWarning:
 		return ""
 	case left <= 0:
 		return fmt.Sprintf("key_expired: the HRMOS API key passed its 3 months on %s: generate a new one in HRMOS システム設定 and run `starter connect`",

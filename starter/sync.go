@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -31,7 +32,7 @@ func rosterCmd() *cobra.Command {
 				options: func(taskQueue string) client.StartWorkflowOptions {
 					return workflows.RosterStartOptions(taskQueue, tenant)
 				},
-				input: workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: workflows.TriggerCLI},
+				input: workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: codes.TriggerCLI},
 			})
 		}),
 	}
@@ -59,7 +60,7 @@ func attendanceCmd() *cobra.Command {
 				options: func(taskQueue string) client.StartWorkflowOptions {
 					return workflows.AttendanceStartOptions(taskQueue, tenant, month)
 				},
-				input: workflows.AttendanceSyncInput{TenantID: tenant, Month: month, DryRun: dryRun, Trigger: workflows.TriggerCLI},
+				input: workflows.AttendanceSyncInput{TenantID: tenant, Month: month, DryRun: dryRun, Trigger: codes.TriggerCLI},
 			})
 		}),
 	}
@@ -118,7 +119,7 @@ func startSync(e *env, req syncRequest) error {
 		}
 	}
 	printSummary(out, summary)
-	if summary.Status != store.RunCompleted {
+	if summary.Status != codes.RunCompleted {
 		return &exitError{code: 1, msg: fmt.Sprintf("The %s of tenant %s failed: %s", what, req.tenant, summary.FailureReason)}
 	}
 	return nil

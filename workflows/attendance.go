@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
-	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // AttendanceSync syncs a tenant's monthly attendance for one month from
@@ -24,7 +24,7 @@ func AttendanceSync(ctx workflow.Context, in AttendanceSyncInput) (RunSummary, e
 			ErrTypeInvalidInput, nil)
 	}
 	r := &syncRun{
-		kind: store.KindAttendance, month: in.Month, tenantID: in.TenantID, trigger: in.Trigger, dryRun: in.DryRun,
+		kind: codes.KindAttendance, month: in.Month, tenantID: in.TenantID, trigger: in.Trigger, dryRun: in.DryRun,
 		chunkSize: in.ChunkSize, chunkWorkflow: AttendanceSyncChunkName,
 		fetch: func(ctx workflow.Context, runID string) (activities.FetchResult, error) {
 			var res activities.FetchResult

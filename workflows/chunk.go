@@ -7,8 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
-	"github.com/mediment/hrmos-sync/internal/rules"
-	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // ChunkInput is one chunk of a run: the staged records numbered First..Last.
@@ -27,7 +26,7 @@ type ChunkInput struct {
 // ChunkResult counts a chunk's outcomes.
 type ChunkResult struct {
 	Processed int
-	Outcomes  map[rules.Outcome]int
+	Outcomes  map[codes.Outcome]int
 }
 
 // syncOne syncs one staged record, identified by its HRMOS user ID.
@@ -36,7 +35,7 @@ type syncOne func(ctx workflow.Context, in ChunkInput, hrmosUserID int64) (activ
 // RosterSyncChunk syncs one chunk of a roster run: each employee is its own
 // local activity, visible in this workflow's history by its HRMOS user ID.
 func RosterSyncChunk(ctx workflow.Context, in ChunkInput) (ChunkResult, error) {
-	return runChunk(ctx, in, store.KindRoster, func(ctx workflow.Context, in ChunkInput, id int64) (activities.EmployeeResult, error) {
+	return runChunk(ctx, in, codes.KindRoster, func(ctx workflow.Context, in ChunkInput, id int64) (activities.EmployeeResult, error) {
 		var res activities.EmployeeResult
 		err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.SyncEmployee, activities.SyncEmployeeInput{
 			TenantID: in.TenantID, RunID: in.RunID, HRMOSUserID: id, DryRun: in.DryRun, Today: in.Today,
@@ -48,7 +47,7 @@ func RosterSyncChunk(ctx workflow.Context, in ChunkInput) (ChunkResult, error) {
 // AttendanceSyncChunk syncs one chunk of an attendance run, one local
 // activity per report row.
 func AttendanceSyncChunk(ctx workflow.Context, in ChunkInput) (ChunkResult, error) {
-	return runChunk(ctx, in, store.KindAttendance, func(ctx workflow.Context, in ChunkInput, id int64) (activities.EmployeeResult, error) {
+	return runChunk(ctx, in, codes.KindAttendance, func(ctx workflow.Context, in ChunkInput, id int64) (activities.EmployeeResult, error) {
 		var res activities.EmployeeResult
 		err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.SyncAttendance, activities.SyncAttendanceInput{
 			TenantID: in.TenantID, RunID: in.RunID, Month: in.Month, HRMOSUserID: id, DryRun: in.DryRun,
@@ -65,7 +64,7 @@ func runChunk(ctx workflow.Context, in ChunkInput, kind string, sync syncOne) (C
 		activities.StagedUsersInput{Kind: kind, TenantID: in.TenantID, RunID: in.RunID, First: in.First, Last: in.Last}).Get(ctx, &ids); err != nil {
 		return ChunkResult{}, err
 	}
-	res := ChunkResult{Outcomes: map[rules.Outcome]int{}}
+	res := ChunkResult{Outcomes: map[codes.Outcome]int{}}
 	sem := workflow.NewSemaphore(ctx, employeesInFlightEach)
 	wg := workflow.NewWaitGroup(ctx)
 	var firstErr error
@@ -96,7 +95,7 @@ func runChunk(ctx workflow.Context, in ChunkInput, kind string, sync syncOne) (C
 	return res, firstErr
 }
 
-func syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmosUserID int64, sync syncOne) (rules.Outcome, error) {
+func syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmosUserID int64, sync syncOne) (codes.Outcome, error) {
 	res, err := sync(ctx, in, hrmosUserID)
 	if err == nil {
 		return res.Outcome, nil
@@ -110,5 +109,5 @@ func syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmosUserID int64,
 	}).Get(ctx, nil); err != nil {
 		return "", err
 	}
-	return rules.Error, nil
+	return codes.Error, nil
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/jst"
 )
 
 // Workflow type names, as ops type them into the Temporal UI's Start
@@ -36,4 +36,4 @@ func chunkWorkflowID(parentID, runID string, chunk int) string {
 }
 
 // japanMonth is the month "YYYY-MM" in Japan at t.
-func japanMonth(t time.Time) string { return rules.JapanToday(t)[:7] }
+func japanMonth(t time.Time) string { return jst.Today(t)[:7] }

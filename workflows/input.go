@@ -9,14 +9,8 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
-)
 
-// Triggers (sync_runs.trigger). A run started from the Temporal UI carries
-// no trigger in its JSON and is recorded as "ui".
-const (
-	TriggerCLI      = "cli"
-	TriggerUI       = "ui"
-	TriggerSchedule = "schedule"
+	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // ErrTypeInvalidInput marks input that no retry can fix.
@@ -177,15 +171,15 @@ func (j *jsonFields) hasProblem(field string) bool {
 
 func validTrigger(t string) []string {
 	switch t {
-	case "", TriggerCLI, TriggerUI, TriggerSchedule:
+	case "", codes.TriggerCLI, codes.TriggerUI, codes.TriggerSchedule:
 		return nil
 	}
-	return []string{fmt.Sprintf(`field "trigger" must be %q, %q or %q (leave it out when starting from the UI)`, TriggerCLI, TriggerUI, TriggerSchedule)}
+	return []string{fmt.Sprintf(`field "trigger" must be %q, %q or %q (leave it out when starting from the UI)`, codes.TriggerCLI, codes.TriggerUI, codes.TriggerSchedule)}
 }
 
 func triggerOrUI(t string) string {
 	if t == "" {
-		return TriggerUI
+		return codes.TriggerUI
 	}
 	return t
 }

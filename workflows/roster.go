@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
-	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // RosterSync syncs a tenant's employee roster from HRMOS (SPEC §2):
@@ -23,7 +23,7 @@ func RosterSync(ctx workflow.Context, in RosterSyncInput) (RunSummary, error) {
 			ErrTypeInvalidInput, nil)
 	}
 	r := &syncRun{
-		kind: store.KindRoster, tenantID: in.TenantID, trigger: in.Trigger, dryRun: in.DryRun, chunkSize: in.ChunkSize,
+		kind: codes.KindRoster, tenantID: in.TenantID, trigger: in.Trigger, dryRun: in.DryRun, chunkSize: in.ChunkSize,
 		chunkWorkflow: RosterSyncChunkName,
 		fetch: func(ctx workflow.Context, runID string) (activities.FetchResult, error) {
 			var res activities.FetchResult

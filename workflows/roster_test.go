@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
-	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/store"
 )
 
@@ -46,7 +46,7 @@ func mockStaged(env *testsuite.TestWorkflowEnvironment) {
 func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
 	env := newEnv(t, "acme")
 	env.OnActivity(a.StartRun, mock.Anything, mock.MatchedBy(func(in activities.StartRunInput) bool {
-		return in.TenantID == "acme" && in.Kind == store.KindRoster && in.Trigger == TriggerCLI && !in.DryRun
+		return in.TenantID == "acme" && in.Kind == codes.KindRoster && in.Trigger == codes.TriggerCLI && !in.DryRun
 	})).Return(activities.StartRunResult{}, nil).Once()
 	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{Fetched: 1201, Staged: 1200}, nil).Once()
 	mockStaged(env)
@@ -60,7 +60,7 @@ func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
 			if in.Today == "" {
 				return activities.EmployeeResult{}, errors.New("today not set")
 			}
-			return activities.EmployeeResult{Outcome: rules.Created, ReasonCode: rules.ReasonNewEmployee}, nil
+			return activities.EmployeeResult{Outcome: codes.Created, ReasonCode: codes.ReasonNewEmployee}, nil
 		})
 	var finished activities.FinishRunInput
 	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(
@@ -69,7 +69,7 @@ func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
 			return store.Run{Status: in.Status, Counts: store.Counts{Fetched: in.Fetched, Created: 1200}}, nil
 		}).Once()
 
-	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme", Trigger: TriggerCLI})
+	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme", Trigger: codes.TriggerCLI})
 
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow failed: %v", err)
@@ -82,14 +82,14 @@ func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
 			t.Fatalf("employee %d synced %d times", id, n)
 		}
 	}
-	if finished.Status != store.RunCompleted || finished.Fetched != 1201 {
+	if finished.Status != codes.RunCompleted || finished.Fetched != 1201 {
 		t.Fatalf("finished with %+v", finished)
 	}
 	if !slices.Contains(finished.Notices, NoticeGenderNotProvided) {
 		t.Fatalf("notices = %v, want the gender notice", finished.Notices)
 	}
 	var got RunSummary
-	if err := env.GetWorkflowResult(&got); err != nil || got.Status != store.RunCompleted {
+	if err := env.GetWorkflowResult(&got); err != nil || got.Status != codes.RunCompleted {
 		t.Fatalf("result = %+v, %v", got, err)
 	}
 }
@@ -112,7 +112,7 @@ func TestRosterSyncKeyRejectedFailsTheRunAtOnce(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), activities.KeyRejectedReason) {
 		t.Fatalf("workflow error = %v, want the key-rejected reason", err)
 	}
-	if finished.Status != store.RunFailed || finished.FailureReason != activities.KeyRejectedReason {
+	if finished.Status != codes.RunFailed || finished.FailureReason != activities.KeyRejectedReason {
 		t.Fatalf("finished with %+v", finished)
 	}
 }
@@ -127,7 +127,7 @@ func TestRosterSyncRecordsAnEmployeeThatKeepsFailing(t *testing.T) {
 			if in.HRMOSUserID == 2 {
 				return activities.EmployeeResult{}, errors.New("constraint nobody expected")
 			}
-			return activities.EmployeeResult{Outcome: rules.Unchanged}, nil
+			return activities.EmployeeResult{Outcome: codes.Unchanged}, nil
 		})
 	var failed []int64
 	var mu sync.Mutex // local activities run concurrently
@@ -153,7 +153,7 @@ func TestRosterSyncRecordsAnEmployeeThatKeepsFailing(t *testing.T) {
 	if len(failed) != 1 || failed[0] != 2 {
 		t.Fatalf("recorded failures for %v, want [2]", failed)
 	}
-	if finished.Status != store.RunCompleted || slices.Contains(finished.Notices, NoticeGenderNotProvided) || !slices.Contains(finished.Notices, NoticeDryRun) {
+	if finished.Status != codes.RunCompleted || slices.Contains(finished.Notices, NoticeGenderNotProvided) || !slices.Contains(finished.Notices, NoticeDryRun) {
 		t.Fatalf("finished with %+v", finished)
 	}
 }

@@ -11,7 +11,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
-	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
 	"github.com/mediment/hrmos-sync/internal/store"
 )
 
@@ -110,7 +111,7 @@ func (r *syncRun) execute(ctx workflow.Context) (RunSummary, error) {
 	}
 	var summary RunSummary
 	if err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.FinishRun, activities.FinishRunInput{
-		TenantID: r.tenantID, RunID: r.runID, Status: store.RunCompleted, Notices: notices, Fetched: fetched.Fetched,
+		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunCompleted, Notices: notices, Fetched: fetched.Fetched,
 	}).Get(ctx, &summary); err != nil {
 		return r.fail(ctx, fetched.Fetched, err)
 	}
@@ -131,7 +132,7 @@ func (r *syncRun) syncChunks(ctx workflow.Context, staged int) error {
 	wg := workflow.NewWaitGroup(ctx)
 	var firstErr error
 	parentID := workflow.GetInfo(ctx).WorkflowExecution.ID
-	today := rules.JapanToday(workflow.Now(ctx))
+	today := jst.Today(workflow.Now(ctx))
 	for i := range chunks {
 		if err := sem.Acquire(ctx, 1); err != nil {
 			break
@@ -177,7 +178,7 @@ func (r *syncRun) fail(ctx workflow.Context, fetched int, cause error) (RunSumma
 	defer cancel()
 	var summary RunSummary
 	if err := workflow.ExecuteLocalActivity(dbOptions(dctx), a.FinishRun, activities.FinishRunInput{
-		TenantID: r.tenantID, RunID: r.runID, Status: store.RunFailed, FailureReason: reason, Fetched: fetched,
+		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunFailed, FailureReason: reason, Fetched: fetched,
 	}).Get(dctx, &summary); err != nil {
 		return RunSummary{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
 	}

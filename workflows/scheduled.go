@@ -9,7 +9,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
 )
 
 // ScheduledSyncName is the workflow type Temporal Schedules start.
@@ -50,7 +51,7 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 	var res ScheduledSyncResult
 
 	roster, ran, err := scheduledChild(ctx, RosterWorkflowID(in.TenantID), RosterSyncName,
-		RosterSyncInput{TenantID: in.TenantID, Trigger: TriggerSchedule})
+		RosterSyncInput{TenantID: in.TenantID, Trigger: codes.TriggerSchedule})
 	if err != nil {
 		return res, err
 	}
@@ -64,7 +65,7 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 	}
 	res.Month = PreviousMonth(actionTime)
 	attendance, ran, err := scheduledChild(ctx, AttendanceWorkflowID(in.TenantID, res.Month), AttendanceSyncName,
-		AttendanceSyncInput{TenantID: in.TenantID, Month: res.Month, Trigger: TriggerSchedule})
+		AttendanceSyncInput{TenantID: in.TenantID, Month: res.Month, Trigger: codes.TriggerSchedule})
 	if err != nil {
 		return res, err
 	}
@@ -99,7 +100,7 @@ func scheduledChild(ctx workflow.Context, id, workflowType string, input any) (s
 
 // PreviousMonth is the month before t's month in Japan, "YYYY-MM".
 func PreviousMonth(t time.Time) string {
-	today := rules.JapanToday(t) // YYYY-MM-DD in Japan
+	today := jst.Today(t) // YYYY-MM-DD in Japan
 	first, _ := time.Parse(time.DateOnly, today[:8]+"01")
 	return first.AddDate(0, -1, 0).Format("2006-01")
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/store"
@@ -72,7 +73,7 @@ func (s *Service) Connect(ctx context.Context, tenantID, companyID string, apiKe
 		return Result{}, err
 	}
 	now := s.Now()
-	res := Result{Replaced: existing.Status != "" && existing.Status != store.ConnectionDisconnected, KeyExpiresAt: now.AddDate(0, KeyLifetime, 0)}
+	res := Result{Replaced: existing.Status != "" && existing.Status != codes.ConnectionDisconnected, KeyExpiresAt: now.AddDate(0, KeyLifetime, 0)}
 	if err := s.Store.SaveConnection(ctx, store.Connection{
 		TenantID: tenantID, CompanyID: companyID, Ciphertext: ciphertext, KeyID: keyID,
 		KeySetAt: now, KeyExpiresAt: res.KeyExpiresAt,

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
-	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -24,7 +24,7 @@ func (e *env) attendance(in workflows.AttendanceSyncInput) (store.Run, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if in.Trigger == "" {
-		in.Trigger = workflows.TriggerCLI
+		in.Trigger = codes.TriggerCLI
 	}
 	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.AttendanceStartOptions(e.cfg.TaskQueue, in.TenantID, in.Month), workflows.AttendanceSyncName, in)
 	if err != nil {
@@ -85,14 +85,14 @@ func TestAttendanceSyncOfAFullMonthAndItsResync(t *testing.T) {
 		t.Fatalf("attendance before the roster = %+v", before)
 	}
 	for _, it := range e.items(before) {
-		if it.ReasonCode != rules.ReasonEmployeeNotInMediment || !strings.Contains(it.Reason, "run the roster sync first") {
+		if it.ReasonCode != codes.ReasonEmployeeNotInMediment || !strings.Contains(it.Reason, "run the roster sync first") {
 			t.Fatalf("item = %+v", it)
 		}
 	}
 
 	roster := e.mustRoster(workflows.RosterSyncInput{TenantID: "att"})
 	run := e.mustAttendance(workflows.AttendanceSyncInput{TenantID: "att", Month: month})
-	if run.Kind != store.KindAttendance || run.Month != month || run.Trigger != workflows.TriggerCLI {
+	if run.Kind != codes.KindAttendance || run.Month != month || run.Trigger != codes.TriggerCLI {
 		t.Fatalf("run row = %+v", run)
 	}
 	rows := c.MonthlyRows[month]
@@ -105,7 +105,7 @@ func TestAttendanceSyncOfAFullMonthAndItsResync(t *testing.T) {
 	checked := 0
 	for _, r := range rows {
 		it, ok := items[r.UserID]
-		if !ok || it.Outcome != string(rules.Created) {
+		if !ok || it.Outcome != string(codes.Created) {
 			continue
 		}
 		got := e.attendanceOf("att", *it.EmployeeID, month)
@@ -127,7 +127,7 @@ func TestAttendanceSyncOfAFullMonthAndItsResync(t *testing.T) {
 	_ = e.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM monthly_attendance WHERE tenant_id = 'att'`).Scan(&count)
 	changed := rows[0]
 	for _, r := range rows {
-		if it, ok := items[r.UserID]; ok && it.Outcome == string(rules.Created) {
+		if it, ok := items[r.UserID]; ok && it.Outcome == string(codes.Created) {
 			changed = r
 			break
 		}
@@ -159,7 +159,7 @@ func TestAttendanceOfAMonthWithoutRowsCompletesEmpty(t *testing.T) {
 	c := e.company(hrmossim.GenerateSpec{CompanyID: "empty", Users: 5, Seed: 2})
 	e.mustConnect("empty", "empty", c.APIKey)
 	run := e.mustAttendance(workflows.AttendanceSyncInput{TenantID: "empty", Month: "2020-01"})
-	if run.Status != store.RunCompleted || run.Fetched != 0 || len(run.Notices) == 0 || !strings.HasPrefix(run.Notices[0], "no_rows:") {
+	if run.Status != codes.RunCompleted || run.Fetched != 0 || len(run.Notices) == 0 || !strings.HasPrefix(run.Notices[0], "no_rows:") {
 		t.Fatalf("run = %+v", run)
 	}
 }
@@ -179,7 +179,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := e.wait(ctx, "ui", run.GetRunID(), run.Get)
-	if err != nil || r.Trigger != workflows.TriggerUI || r.Kind != store.KindRoster {
+	if err != nil || r.Trigger != codes.TriggerUI || r.Kind != codes.KindRoster {
 		t.Fatalf("roster from the UI = %+v, %v", r, err)
 	}
 
@@ -188,7 +188,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err = e.wait(ctx, "ui", run.GetRunID(), run.Get); err != nil || r.Trigger != workflows.TriggerUI || r.Month != month || r.Created == 0 {
+	if r, err = e.wait(ctx, "ui", run.GetRunID(), run.Get); err != nil || r.Trigger != codes.TriggerUI || r.Month != month || r.Created == 0 {
 		t.Fatalf("attendance from the UI = %+v, %v", r, err)
 	}
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/app"
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/connect"
 	"github.com/mediment/hrmos-sync/internal/credentials"
@@ -162,7 +163,7 @@ func (e *env) roster(in workflows.RosterSyncInput) (store.Run, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if in.Trigger == "" {
-		in.Trigger = workflows.TriggerCLI
+		in.Trigger = codes.TriggerCLI
 	}
 	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, in.TenantID), workflows.RosterSyncName, in)
 	if err != nil {

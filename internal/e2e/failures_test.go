@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
@@ -26,7 +27,7 @@ func TestRosterFailsWhenHRMOSStaysDown(t *testing.T) {
 	if err == nil {
 		t.Fatal("the run succeeded while HRMOS was down")
 	}
-	if run.Status != store.RunFailed || !strings.Contains(run.FailureReason, "HRMOS is unavailable") || !strings.Contains(run.FailureReason, "503") {
+	if run.Status != codes.RunFailed || !strings.Contains(run.FailureReason, "HRMOS is unavailable") || !strings.Contains(run.FailureReason, "503") {
 		t.Fatalf("run = %+v", run)
 	}
 }
@@ -53,17 +54,17 @@ func TestSecondRosterStartIsRefusedWhileOneRuns(t *testing.T) {
 
 	ctx := context.Background()
 	opts := workflows.RosterStartOptions(e.cfg.TaskQueue, "slow")
-	first, err := e.temporal.ExecuteWorkflow(ctx, opts, workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "slow", Trigger: workflows.TriggerCLI})
+	first, err := e.temporal.ExecuteWorkflow(ctx, opts, workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "slow", Trigger: codes.TriggerCLI})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.temporal.ExecuteWorkflow(ctx, opts, workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "slow", Trigger: workflows.TriggerCLI})
+	_, err = e.temporal.ExecuteWorkflow(ctx, opts, workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "slow", Trigger: codes.TriggerCLI})
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if !errors.As(err, &already) {
 		t.Fatalf("second start: err = %v, want WorkflowExecutionAlreadyStarted", err)
 	}
 	var summary store.Run
-	if err := first.Get(ctx, &summary); err != nil || summary.Status != store.RunCompleted {
+	if err := first.Get(ctx, &summary); err != nil || summary.Status != codes.RunCompleted {
 		t.Fatalf("first run = %+v, %v", summary, err)
 	}
 	// Once it has finished, the next one may start.

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/mediment/hrmos-sync/activities"
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
-	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 	"github.com/mediment/hrmos-sync/workflows"
@@ -135,21 +135,21 @@ func TestRosterSyncAppliesEverySpecRule(t *testing.T) {
 	items := e.items(run)
 
 	want := map[int64]struct {
-		outcome rules.Outcome
+		outcome codes.Outcome
 		code    string
 	}{
-		1:  {rules.Updated, rules.ReasonMatchedByNumber},
-		2:  {rules.Updated, rules.ReasonMatchedByNameMail},
-		3:  {rules.Error, rules.ReasonAmbiguousNameMail},
-		4:  {rules.Error, rules.ReasonConflictingKeys},
-		5:  {rules.Updated, rules.ReasonMatchedByNumber},
-		6:  {rules.Created, rules.ReasonNewEmployee},
-		7:  {rules.Skipped, rules.ReasonRetiredNotInMediment},
-		8:  {rules.Error, rules.ReasonMissingIdentity},
-		9:  {rules.Error, rules.ReasonInvalidDate},
-		10: {rules.Error, rules.ReasonUnknownDepartment},
-		11: {rules.Error, rules.ReasonDuplicateInHRMOS},
-		12: {rules.Error, rules.ReasonDuplicateInHRMOS},
+		1:  {codes.Updated, codes.ReasonMatchedByNumber},
+		2:  {codes.Updated, codes.ReasonMatchedByNameMail},
+		3:  {codes.Error, codes.ReasonAmbiguousNameMail},
+		4:  {codes.Error, codes.ReasonConflictingKeys},
+		5:  {codes.Updated, codes.ReasonMatchedByNumber},
+		6:  {codes.Created, codes.ReasonNewEmployee},
+		7:  {codes.Skipped, codes.ReasonRetiredNotInMediment},
+		8:  {codes.Error, codes.ReasonMissingIdentity},
+		9:  {codes.Error, codes.ReasonInvalidDate},
+		10: {codes.Error, codes.ReasonUnknownDepartment},
+		11: {codes.Error, codes.ReasonDuplicateInHRMOS},
+		12: {codes.Error, codes.ReasonDuplicateInHRMOS},
 	}
 	for id, w := range want {
 		it, ok := items[id]
@@ -157,14 +157,14 @@ func TestRosterSyncAppliesEverySpecRule(t *testing.T) {
 			t.Errorf("HRMOS user %d: no item recorded", id)
 			continue
 		}
-		if rules.Outcome(it.Outcome) != w.outcome || it.ReasonCode != w.code {
+		if codes.Outcome(it.Outcome) != w.outcome || it.ReasonCode != w.code {
 			t.Errorf("HRMOS user %d: %s/%s (%s), want %s/%s", id, it.Outcome, it.ReasonCode, it.Reason, w.outcome, w.code)
 		}
 	}
 	if len(items) != len(want) {
 		t.Errorf("%d items, want %d", len(items), len(want))
 	}
-	if run.Status != store.RunCompleted || run.Fetched != 12 || run.Created != 1 || run.Updated != 3 || run.Skipped != 1 || run.Errors != 7 {
+	if run.Status != codes.RunCompleted || run.Fetched != 12 || run.Created != 1 || run.Updated != 3 || run.Skipped != 1 || run.Errors != 7 {
 		t.Errorf("run = %+v", run)
 	}
 	if !slices.Contains(run.Notices, workflows.NoticeGenderNotProvided) {
@@ -225,7 +225,7 @@ func TestRosterSyncAppliesEverySpecRule(t *testing.T) {
 	testdb.Exec(t, e.store, `UPDATE employees SET stress_check_target = false WHERE id = $1`, *created.EmployeeID)
 	run2 := e.mustRoster(workflows.RosterSyncInput{TenantID: "acme"})
 	items2 := e.items(run2)
-	if it := items2[6]; it.Outcome != string(rules.Unchanged) || len(it.ChangedFields) != 0 {
+	if it := items2[6]; it.Outcome != string(codes.Unchanged) || len(it.ChangedFields) != 0 {
 		t.Errorf("second sync of the created employee = %+v", it)
 	}
 	if *e.employee("acme", *created.EmployeeID).StressCheck {
@@ -314,11 +314,11 @@ func TestRosterFailsAtOnceWhenHRMOSRejectsTheKey(t *testing.T) {
 	if time.Since(start) > 30*time.Second {
 		t.Errorf("a rejected key took %s to fail; it must not be retried", time.Since(start))
 	}
-	if run.Status != store.RunFailed || run.FailureReason != activities.KeyRejectedReason || run.FinishedAt == nil {
+	if run.Status != codes.RunFailed || run.FailureReason != activities.KeyRejectedReason || run.FinishedAt == nil {
 		t.Fatalf("run = %+v", run)
 	}
 	conn, _ := e.store.Connection(context.Background(), "rot")
-	if conn.Status != store.ConnectionKeyRejected {
+	if conn.Status != codes.ConnectionKeyRejected {
 		t.Fatalf("connection status = %s, want key_rejected", conn.Status)
 	}
 }
@@ -345,7 +345,7 @@ func TestRosterOfAnUnconnectedTenantFailsWithAReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	run, err := e.roster(workflows.RosterSyncInput{TenantID: "gone"})
-	if err == nil || run.Status != store.RunFailed || !strings.Contains(run.FailureReason, "disconnected") {
+	if err == nil || run.Status != codes.RunFailed || !strings.Contains(run.FailureReason, "disconnected") {
 		t.Fatalf("run = %+v, err = %v", run, err)
 	}
 	_, err = e.roster(workflows.RosterSyncInput{TenantID: "nobody"})

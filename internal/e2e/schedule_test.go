@@ -7,10 +7,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/schedules"
 	"github.com/mediment/hrmos-sync/internal/store"
-	"github.com/mediment/hrmos-sync/workflows"
 )
 
 func TestScheduleRunsRosterThenLastMonthsAttendance(t *testing.T) {
@@ -50,11 +50,11 @@ func TestScheduleRunsRosterThenLastMonthsAttendance(t *testing.T) {
 		t.Fatalf("the schedule started %d runs, want a roster and an attendance run: %+v", len(runs), runs)
 	}
 	byKind := map[string]store.Run{runs[0].Kind: runs[0], runs[1].Kind: runs[1]}
-	roster, attendance := byKind[store.KindRoster], byKind[store.KindAttendance]
-	if roster.Status != store.RunCompleted || roster.Trigger != workflows.TriggerSchedule || roster.Created == 0 {
+	roster, attendance := byKind[codes.KindRoster], byKind[codes.KindAttendance]
+	if roster.Status != codes.RunCompleted || roster.Trigger != codes.TriggerSchedule || roster.Created == 0 {
 		t.Fatalf("scheduled roster run = %+v", roster)
 	}
-	if attendance.Status != store.RunCompleted || attendance.Trigger != workflows.TriggerSchedule || attendance.Month != month || attendance.Created == 0 {
+	if attendance.Status != codes.RunCompleted || attendance.Trigger != codes.TriggerSchedule || attendance.Month != month || attendance.Created == 0 {
 		t.Fatalf("scheduled attendance run = %+v, want month %s", attendance, month)
 	}
 	if !attendance.StartedAt.After(roster.StartedAt) {

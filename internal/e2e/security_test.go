@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
@@ -34,7 +35,7 @@ func (e *env) startSlowRoster(tenant string) (workflowID, runID string) {
 	e.mustConnect(tenant, tenant, c.APIKey)
 	e.sim.SetFaults(hrmossim.Faults{Latency: 700 * time.Millisecond})
 	run, err := e.temporal.ExecuteWorkflow(context.Background(), workflows.RosterStartOptions(e.cfg.TaskQueue, tenant),
-		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: tenant, Trigger: workflows.TriggerCLI})
+		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: tenant, Trigger: codes.TriggerCLI})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func (e *env) waitRunStatus(tenant, runID string) store.Run {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		r, err := e.store.Run(context.Background(), store.RunRef{TenantID: tenant, RunID: runID})
-		if err == nil && r.Status != store.RunRunning {
+		if err == nil && r.Status != codes.RunRunning {
 			return r
 		}
 		if time.Now().After(deadline) {
@@ -82,7 +83,7 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 		_, runID := e.startSlowRoster("fail")
 		e.sim.SetFaults(hrmossim.Faults{FailNextN: 1 << 30, FailStatus: 503})
 		r := e.waitRunStatus("fail", runID)
-		if r.Status != store.RunFailed || !strings.Contains(r.FailureReason, "HRMOS is unavailable") {
+		if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "HRMOS is unavailable") {
 			t.Fatalf("run = %+v", r)
 		}
 		if n := e.stagedRows(); n != 0 {
@@ -96,7 +97,7 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := e.waitRunStatus("cancel", runID)
-		if r.Status != store.RunFailed || !strings.Contains(r.FailureReason, "cancelled") {
+		if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "cancelled") {
 			t.Fatalf("run = %+v", r)
 		}
 		time.Sleep(2 * time.Second) // the fetch activity may still be finishing a page
@@ -122,7 +123,7 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 			t.Fatalf("sweep = %+v, want one run closed", res)
 		}
 		r, _ := e.store.Run(context.Background(), store.RunRef{TenantID: "term", RunID: runID})
-		if r.Status != store.RunFailed || !strings.Contains(r.FailureReason, "terminated") {
+		if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "terminated") {
 			t.Fatalf("run after the sweep = %+v", r)
 		}
 		time.Sleep(2 * time.Second) // the fetch activity may still try to stage a page
@@ -228,7 +229,7 @@ func TestReconnectWithABadKeyKeepsTheWorkingOne(t *testing.T) {
 		t.Fatalf("reconnect with a wrong key: %v", err)
 	}
 	after, _ := e.store.Connection(context.Background(), "rotk")
-	if string(after.Ciphertext) != string(before.Ciphertext) || after.Status != store.ConnectionConnected {
+	if string(after.Ciphertext) != string(before.Ciphertext) || after.Status != codes.ConnectionConnected {
 		t.Fatal("a refused key replaced the working one")
 	}
 	e.mustRoster(workflows.RosterSyncInput{TenantID: "rotk"})
@@ -255,7 +256,7 @@ func (e *env) waitForRuns(tenant string, n int) []store.Run {
 		}
 		done := len(runs) >= n
 		for _, r := range runs {
-			done = done && r.Status != store.RunRunning
+			done = done && r.Status != codes.RunRunning
 		}
 		if done {
 			return runs
@@ -295,7 +296,7 @@ func TestRunEndsFailedInTheTableAfterADatabaseOutage(t *testing.T) {
 		t.Fatal("the run succeeded without its database")
 	}
 	r, _ := e.store.Run(context.Background(), store.RunRef{TenantID: "dbdown", RunID: runID})
-	if r.Status != store.RunRunning {
+	if r.Status != codes.RunRunning {
 		t.Fatalf("with the database down the run could not have recorded its end: %+v", r)
 	}
 
@@ -305,7 +306,7 @@ func TestRunEndsFailedInTheTableAfterADatabaseOutage(t *testing.T) {
 		t.Fatalf("sweep = %+v, %v", res, err)
 	}
 	r, _ = e.store.Run(context.Background(), store.RunRef{TenantID: "dbdown", RunID: runID})
-	if r.Status != store.RunFailed || !strings.Contains(r.FailureReason, "not currently accepting connections") ||
+	if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "not currently accepting connections") ||
 		!strings.Contains(r.FailureReason, "recorded late") {
 		t.Fatalf("run after the outage = %+v", r)
 	}

@@ -18,7 +18,7 @@ type clock struct {
 	t  time.Time
 }
 
-func newClock() *clock { return &clock{t: time.Date(2026, 10, 1, 9, 0, 0, 0, JST)} }
+func newClock() *clock { return &clock{t: time.Date(2026, 10, 1, 9, 0, 0, 0, jstZone)} }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
@@ -159,7 +159,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.tokens[tok] = exp
 		f.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"token":%q,"expired_at":%q}`, tok, exp.In(JST).Format("2006-01-02T15:04:05.000-07:00"))
+		fmt.Fprintf(w, `{"token":%q,"expired_at":%q}`, tok, exp.In(jstZone).Format("2006-01-02T15:04:05.000-07:00"))
 		return
 	}
 
@@ -221,3 +221,5 @@ func userItems(n int) []string {
 	}
 	return items
 }
+
+var jstZone = time.FixedZone("JST", 9*60*60)

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mediment/hrmos-sync/internal/hrmos"
+	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // AttendanceRow is one row of HRMOS's monthly report (月次レポート) as the
@@ -85,7 +85,7 @@ func (f *AttendanceFields) ScanTargets() []any {
 // cannot be parsed is the row's error, naming HRMOS's field.
 func MapAttendance(r AttendanceRow) (AttendanceFields, *Problem) {
 	if len(r.InvalidFields) > 0 {
-		return AttendanceFields{}, attendanceProblem(r, ReasonInvalidField, r.InvalidFields[0],
+		return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidField, r.InvalidFields[0],
 			"field %s has a value of the wrong type", r.InvalidFields[0])
 	}
 	var f AttendanceFields
@@ -101,9 +101,9 @@ func MapAttendance(r AttendanceRow) (AttendanceFields, *Problem) {
 		{"paid_holidays", r.PaidHolidays, &f.PaidLeaveDays},
 	}
 	for _, d := range days {
-		v, ok, err := hrmos.ParseDayCount(d.raw)
+		v, ok, err := ParseDayCount(d.raw)
 		if err != nil {
-			return AttendanceFields{}, attendanceProblem(r, ReasonInvalidValue, d.field,
+			return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidValue, d.field,
 				"%s is not a day count such as \"20.0\" or \"0.5\"", d.field)
 		}
 		if ok {
@@ -123,9 +123,9 @@ func MapAttendance(r AttendanceRow) (AttendanceFields, *Problem) {
 		{"late_night_overtime_working_hours", r.LateNightOvertimeWorkingHours, &f.LateNightMinutes},
 	}
 	for _, d := range durations {
-		v, ok, err := hrmos.ParseDuration(d.raw)
+		v, ok, err := ParseDuration(d.raw)
 		if err != nil {
-			return AttendanceFields{}, attendanceProblem(r, ReasonInvalidValue, d.field,
+			return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidValue, d.field,
 				"%s is not a duration such as \"160:00\"", d.field)
 		}
 		if ok {
@@ -171,7 +171,7 @@ func (m AttendanceMatch) Employee() *int64 {
 
 // AttendanceDecision is what a run does with one report row.
 type AttendanceDecision struct {
-	Outcome       Outcome
+	Outcome       codes.Outcome
 	ReasonCode    string
 	Reason        string
 	EmployeeID    *int64
@@ -188,20 +188,20 @@ func DecideAttendance(r AttendanceRow, m AttendanceMatch, existing *AttendanceFi
 	employee := m.Employee()
 	switch {
 	case employee == nil && len(m.ByNumber) > 1:
-		p := attendanceProblem(r, ReasonAmbiguousNumber, "number",
+		p := attendanceProblem(r, codes.ReasonAmbiguousNumber, "number",
 			"its 社員番号 matches %d mediment employees", len(m.ByNumber))
-		return AttendanceDecision{Outcome: Error, ReasonCode: p.Code, Reason: p.Reason}
+		return AttendanceDecision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason}
 	case employee == nil:
-		return AttendanceDecision{Outcome: Skipped, ReasonCode: ReasonEmployeeNotInMediment,
+		return AttendanceDecision{Outcome: codes.Skipped, ReasonCode: codes.ReasonEmployeeNotInMediment,
 			Reason: fmt.Sprintf("HRMOS user %d is %s", r.HRMOSUserID, ErrNoEmployee)}
 	}
 	f, p := MapAttendance(r)
 	if p != nil {
-		return AttendanceDecision{Outcome: Error, ReasonCode: p.Code, Reason: p.Reason, EmployeeID: employee}
+		return AttendanceDecision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason, EmployeeID: employee}
 	}
 	d := AttendanceDecision{EmployeeID: employee, Fields: f}
 	if existing == nil {
-		d.Outcome, d.ReasonCode, d.Reason = Created, ReasonNewAttendance, "first sync of this month for the employee"
+		d.Outcome, d.ReasonCode, d.Reason = codes.Created, codes.ReasonNewAttendance, "first sync of this month for the employee"
 		for _, c := range f.Columns() {
 			if c.Value != nil {
 				d.ChangedFields = append(d.ChangedFields, c.Name)
@@ -215,11 +215,11 @@ func DecideAttendance(r AttendanceRow, m AttendanceMatch, existing *AttendanceFi
 			d.ChangedFields = append(d.ChangedFields, c.Name)
 		}
 	}
-	d.ReasonCode = ReasonAttendanceResynced
+	d.ReasonCode = codes.ReasonAttendanceResynced
 	if len(d.ChangedFields) == 0 {
-		d.Outcome, d.Reason = Unchanged, "same values as the earlier sync of this month"
+		d.Outcome, d.Reason = codes.Unchanged, "same values as the earlier sync of this month"
 	} else {
-		d.Outcome, d.Reason = Updated, "overwrote what an earlier sync of this month wrote"
+		d.Outcome, d.Reason = codes.Updated, "overwrote what an earlier sync of this month wrote"
 	}
 	return d
 }

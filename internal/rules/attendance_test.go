@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 func row(mod ...func(*AttendanceRow)) AttendanceRow {
@@ -94,19 +96,19 @@ func TestDecideAttendance(t *testing.T) {
 		row         AttendanceRow
 		match       AttendanceMatch
 		existing    *AttendanceFields
-		wantOutcome Outcome
+		wantOutcome codes.Outcome
 		wantCode    string
 		wantChanged []string
 	}{
-		{"linked by the roster sync, first sync of the month", row(), AttendanceMatch{ByLink: ptr(int64(3))}, nil, Created, ReasonNewAttendance,
+		{"linked by the roster sync, first sync of the month", row(), AttendanceMatch{ByLink: ptr(int64(3))}, nil, codes.Created, codes.ReasonNewAttendance,
 			[]string{"working_days", "absence_days", "late_days", "early_leave_days", "actual_work_minutes", "late_minutes", "early_leave_minutes",
 				"prescribed_minutes", "non_prescribed_minutes", "statutory_overtime_minutes", "late_night_minutes", "paid_leave_days"}},
-		{"matched by number, re-sync with new values", row(), AttendanceMatch{ByNumber: []int64{3}}, &changed, Updated, ReasonAttendanceResynced, []string{"late_minutes"}},
-		{"re-sync with the same values", row(), AttendanceMatch{ByLink: ptr(int64(3))}, &first, Unchanged, ReasonAttendanceResynced, nil},
-		{"not in mediment", row(), AttendanceMatch{}, nil, Skipped, ReasonEmployeeNotInMediment, nil},
-		{"unknown employee with bad data is still only skipped", row(func(r *AttendanceRow) { r.TardyDays = "??" }), AttendanceMatch{}, nil, Skipped, ReasonEmployeeNotInMediment, nil},
-		{"number matches several", row(), AttendanceMatch{ByNumber: []int64{3, 4}}, nil, Error, ReasonAmbiguousNumber, nil},
-		{"bad value of a known employee", row(func(r *AttendanceRow) { r.TardyDays = "??" }), AttendanceMatch{ByLink: ptr(int64(3))}, nil, Error, ReasonInvalidValue, nil},
+		{"matched by number, re-sync with new values", row(), AttendanceMatch{ByNumber: []int64{3}}, &changed, codes.Updated, codes.ReasonAttendanceResynced, []string{"late_minutes"}},
+		{"re-sync with the same values", row(), AttendanceMatch{ByLink: ptr(int64(3))}, &first, codes.Unchanged, codes.ReasonAttendanceResynced, nil},
+		{"not in mediment", row(), AttendanceMatch{}, nil, codes.Skipped, codes.ReasonEmployeeNotInMediment, nil},
+		{"unknown employee with bad data is still only skipped", row(func(r *AttendanceRow) { r.TardyDays = "??" }), AttendanceMatch{}, nil, codes.Skipped, codes.ReasonEmployeeNotInMediment, nil},
+		{"number matches several", row(), AttendanceMatch{ByNumber: []int64{3, 4}}, nil, codes.Error, codes.ReasonAmbiguousNumber, nil},
+		{"bad value of a known employee", row(func(r *AttendanceRow) { r.TardyDays = "??" }), AttendanceMatch{ByLink: ptr(int64(3))}, nil, codes.Error, codes.ReasonInvalidValue, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

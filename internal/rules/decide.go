@@ -1,6 +1,10 @@
 package rules
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/mediment/hrmos-sync/internal/codes"
+)
 
 // Candidates are the mediment employees of the same tenant that an HRMOS
 // employee's keys find (matching keys normalized by the database).
@@ -15,7 +19,7 @@ type Candidates struct {
 
 // Decision is what a run does with one HRMOS employee.
 type Decision struct {
-	Outcome    Outcome
+	Outcome    codes.Outcome
 	ReasonCode string
 	// Reason is a sentence for the admin; it never holds personal values.
 	Reason string
@@ -33,7 +37,7 @@ type Decision struct {
 // calendar date "YYYY-MM-DD".
 func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
 	if u.DuplicateKey != "" {
-		return errorDecision(problem(u, ReasonDuplicateInHRMOS, u.DuplicateKey,
+		return errorDecision(problem(u, codes.ReasonDuplicateInHRMOS, u.DuplicateKey,
 			"another HRMOS user has the same %s, so neither can be matched safely; make them unique in HRMOS", duplicateLabel(u.DuplicateKey)))
 	}
 	fields, p := MapUser(u)
@@ -47,14 +51,14 @@ func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
 	if match == nil {
 		if IsRetired(fields.RetirementDate, today) {
 			return Decision{
-				Outcome:    Skipped,
-				ReasonCode: ReasonRetiredNotInMediment,
+				Outcome:    codes.Skipped,
+				ReasonCode: codes.ReasonRetiredNotInMediment,
 				Reason:     "retired in HRMOS and not in mediment, so no account is created",
 			}
 		}
 		return Decision{
-			Outcome:        Created,
-			ReasonCode:     ReasonNewEmployee,
+			Outcome:        codes.Created,
+			ReasonCode:     codes.ReasonNewEmployee,
 			Reason:         "matched no mediment employee, so a new one is created with the default settings",
 			Fields:         fields,
 			ChangedFields:  createdColumns(fields),
@@ -68,11 +72,11 @@ func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
 		Fields:         fields,
 		ChangedFields:  changedColumns(match, fields, u.ID),
 		NeedsAttention: match.MedimentOnly.Missing(),
-		Outcome:        Unchanged,
+		Outcome:        codes.Unchanged,
 		Reason:         "already up to date",
 	}
 	if len(d.ChangedFields) > 0 {
-		d.Outcome, d.Reason = Updated, "synced fields overwritten with HRMOS's values"
+		d.Outcome, d.Reason = codes.Updated, "synced fields overwritten with HRMOS's values"
 	}
 	if IsRetired(fields.RetirementDate, today) {
 		// Rule 5: never deactivated automatically; the admin deletes it by hand.
@@ -92,40 +96,40 @@ func Match(u HRMOSUser, c Candidates) (*Employee, string, *Problem) {
 	var how string
 	switch {
 	case len(c.ByNumber) > 1:
-		return nil, "", problem(u, ReasonAmbiguousNumber, "number",
+		return nil, "", problem(u, codes.ReasonAmbiguousNumber, "number",
 			"its 社員番号 matches %d mediment employees (after normalizing full-width and spaces); make them unique in mediment", len(c.ByNumber))
 	case len(c.ByNumber) == 1:
-		match, how = &c.ByNumber[0], ReasonMatchedByNumber
+		match, how = &c.ByNumber[0], codes.ReasonMatchedByNumber
 		for _, e := range c.ByNameEmail {
 			if e.ID != match.ID {
-				return nil, "", problem(u, ReasonConflictingKeys, "number",
+				return nil, "", problem(u, codes.ReasonConflictingKeys, "number",
 					"its 社員番号 matches mediment employee %d but its 氏名+メールアドレス matches employee %d; correct one of them", match.ID, e.ID)
 			}
 		}
 	case len(c.ByNameEmail) > 1:
-		return nil, "", problem(u, ReasonAmbiguousNameMail, "email",
+		return nil, "", problem(u, codes.ReasonAmbiguousNameMail, "email",
 			"its 氏名+メールアドレス match %d mediment employees; set a 社員番号 in HRMOS and mediment", len(c.ByNameEmail))
 	case len(c.ByNameEmail) == 1:
-		match, how = &c.ByNameEmail[0], ReasonMatchedByNameMail
+		match, how = &c.ByNameEmail[0], codes.ReasonMatchedByNameMail
 	case c.ByLink != nil:
-		match, how = c.ByLink, ReasonMatchedByLink
+		match, how = c.ByLink, codes.ReasonMatchedByLink
 	}
 	if match == nil {
 		return nil, "", nil
 	}
 	if c.ByLink != nil && c.ByLink.ID != match.ID {
-		return nil, "", problem(u, ReasonHRMOSUserLinkedToOther, "id",
+		return nil, "", problem(u, codes.ReasonHRMOSUserLinkedToOther, "id",
 			"it matches mediment employee %d but an earlier sync linked it to employee %d; correct the 社員番号 in HRMOS or mediment", match.ID, c.ByLink.ID)
 	}
 	if match.HRMOSUserID != nil && *match.HRMOSUserID != u.ID {
-		return nil, "", problem(u, ReasonLinkedToOtherHRMOSUser, "id",
+		return nil, "", problem(u, codes.ReasonLinkedToOtherHRMOSUser, "id",
 			"it matches mediment employee %d, which is already linked to HRMOS user %d; two HRMOS users cannot share one employee", match.ID, *match.HRMOSUserID)
 	}
 	return match, how, nil
 }
 
 func errorDecision(p *Problem) Decision {
-	return Decision{Outcome: Error, ReasonCode: p.Code, Reason: p.Reason}
+	return Decision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason}
 }
 
 func duplicateLabel(key string) string {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mediment/hrmos-sync/internal/hrmos"
+	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // HRMOSUser is one HRMOS employee as the run staged it: HRMOS's raw text
@@ -58,7 +58,7 @@ func problem(u HRMOSUser, code, field, format string, args ...any) *Problem {
 // table), or says why it cannot (rule 8: bad data is per-employee).
 func MapUser(u HRMOSUser) (SyncedFields, *Problem) {
 	if len(u.InvalidFields) > 0 {
-		return SyncedFields{}, problem(u, ReasonInvalidField, u.InvalidFields[0],
+		return SyncedFields{}, problem(u, codes.ReasonInvalidField, u.InvalidFields[0],
 			"field %s has a value of the wrong type; correct it in HRMOS", u.InvalidFields[0])
 	}
 	f := SyncedFields{
@@ -71,7 +71,7 @@ func MapUser(u HRMOSUser) (SyncedFields, *Problem) {
 	}
 	hasName := f.LastName != nil || f.FirstName != nil
 	if f.EmployeeNumber == nil && (f.Email == nil || !hasName) {
-		return SyncedFields{}, problem(u, ReasonMissingIdentity, "number",
+		return SyncedFields{}, problem(u, codes.ReasonMissingIdentity, "number",
 			"has no 社員番号 (number) and no 氏名+メールアドレス (last_name/first_name and email), so it cannot be matched; set a 社員番号 in HRMOS")
 	}
 	var p *Problem
@@ -83,14 +83,14 @@ func MapUser(u HRMOSUser) (SyncedFields, *Problem) {
 	}
 	if u.DepartmentID != nil {
 		if u.DepartmentName == nil {
-			return SyncedFields{}, problem(u, ReasonUnknownDepartment, "department_id",
+			return SyncedFields{}, problem(u, codes.ReasonUnknownDepartment, "department_id",
 				"department_id %d is not among HRMOS's departments (部門); fix the employee's 部門 in HRMOS", *u.DepartmentID)
 		}
 		f.Department1 = text(*u.DepartmentName)
 	}
 	if u.LodgmentID != nil {
 		if u.LodgmentName == nil {
-			return SyncedFields{}, problem(u, ReasonUnknownOffice, "lodgment_id",
+			return SyncedFields{}, problem(u, codes.ReasonUnknownOffice, "lodgment_id",
 				"lodgment_id %d is not among HRMOS's offices (拠点); fix the employee's 拠点 in HRMOS", *u.LodgmentID)
 		}
 		f.Office = text(*u.LodgmentName)
@@ -113,9 +113,9 @@ func text(s string) *string {
 }
 
 func date(u HRMOSUser, field, raw string) (*string, *Problem) {
-	t, ok, err := hrmos.ParseDate(strings.TrimSpace(raw))
+	t, ok, err := ParseDate(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, problem(u, ReasonInvalidDate, field, "%s is not a date of the form YYYY-MM-DD; correct it in HRMOS", field)
+		return nil, problem(u, codes.ReasonInvalidDate, field, "%s is not a date of the form YYYY-MM-DD; correct it in HRMOS", field)
 	}
 	if !ok {
 		return nil, nil
@@ -129,12 +129,3 @@ func date(u HRMOSUser, field, raw string) (*string, *Problem) {
 func IsRetired(retirementDate *string, today string) bool {
 	return retirementDate != nil && *retirementDate <= today
 }
-
-// JapanToday is the calendar date in Japan at t.
-func JapanToday(t time.Time) string {
-	return t.In(japan).Format(time.DateOnly)
-}
-
-// japan is a fixed +09:00 zone: Japan has no daylight saving time, and a
-// fixed zone works on machines without tzdata.
-var japan = time.FixedZone("JST", 9*60*60)

@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
 )
 
 const today = "2026-11-25"
@@ -81,12 +84,12 @@ func TestMapUser(t *testing.T) {
 		{
 			name:     "no number and no email is missing identity",
 			user:     user(func(u *HRMOSUser) { u.Number, u.Email = "", "" }),
-			wantCode: ReasonMissingIdentity, wantField: "number",
+			wantCode: codes.ReasonMissingIdentity, wantField: "number",
 		},
 		{
 			name:     "no number and no name is missing identity",
 			user:     user(func(u *HRMOSUser) { u.Number, u.LastName, u.FirstName = "  ", "", "" }),
-			wantCode: ReasonMissingIdentity, wantField: "number",
+			wantCode: codes.ReasonMissingIdentity, wantField: "number",
 		},
 		{
 			name: "no number but name and email is fine",
@@ -95,27 +98,27 @@ func TestMapUser(t *testing.T) {
 		{
 			name:     "slashed hire date is invalid",
 			user:     user(func(u *HRMOSUser) { u.StartDate = "2020/04/01" }),
-			wantCode: ReasonInvalidDate, wantField: "start_date",
+			wantCode: codes.ReasonInvalidDate, wantField: "start_date",
 		},
 		{
 			name:     "impossible retirement date is invalid",
 			user:     user(func(u *HRMOSUser) { u.EndDate = "2020-13-45" }),
-			wantCode: ReasonInvalidDate, wantField: "end_date",
+			wantCode: codes.ReasonInvalidDate, wantField: "end_date",
 		},
 		{
 			name:     "unknown department ID",
 			user:     user(func(u *HRMOSUser) { u.DepartmentName = nil }),
-			wantCode: ReasonUnknownDepartment, wantField: "department_id",
+			wantCode: codes.ReasonUnknownDepartment, wantField: "department_id",
 		},
 		{
 			name:     "unknown office ID",
 			user:     user(func(u *HRMOSUser) { u.LodgmentName = nil }),
-			wantCode: ReasonUnknownOffice, wantField: "lodgment_id",
+			wantCode: codes.ReasonUnknownOffice, wantField: "lodgment_id",
 		},
 		{
 			name:     "a wrong-typed field",
 			user:     user(func(u *HRMOSUser) { u.InvalidFields = []string{"email"} }),
-			wantCode: ReasonInvalidField, wantField: "email",
+			wantCode: codes.ReasonInvalidField, wantField: "email",
 		},
 	}
 	for _, tt := range tests {
@@ -165,7 +168,7 @@ func TestDecideRoster(t *testing.T) {
 		name          string
 		user          HRMOSUser
 		cands         Candidates
-		wantOutcome   Outcome
+		wantOutcome   codes.Outcome
 		wantCode      string
 		wantEmployee  int64
 		wantChanged   []string
@@ -174,7 +177,7 @@ func TestDecideRoster(t *testing.T) {
 		{
 			name:        "rule 3: matches nobody, so it is created with the defaults",
 			user:        user(),
-			wantOutcome: Created, wantCode: ReasonNewEmployee,
+			wantOutcome: codes.Created, wantCode: codes.ReasonNewEmployee,
 			wantChanged: []string{"hrmos_user_id", "employee_number", "last_name", "first_name", "last_name_kana", "first_name_kana",
 				"email", "office", "department1", "hire_date", "social_insurance", "stress_check_target", "health_checkup_target"},
 			wantAttention: []string{"insurance_name_kana", "employment_category", "insurance_card_number", "nationality", "job_title", "employment_period"},
@@ -182,24 +185,24 @@ func TestDecideRoster(t *testing.T) {
 		{
 			name:        "rule 4: retired and unknown is skipped",
 			user:        user(func(u *HRMOSUser) { u.EndDate = "2025-03-31" }),
-			wantOutcome: Skipped, wantCode: ReasonRetiredNotInMediment,
+			wantOutcome: codes.Skipped, wantCode: codes.ReasonRetiredNotInMediment,
 		},
 		{
 			name:        "rule 4: retiring today counts as retired",
 			user:        user(func(u *HRMOSUser) { u.EndDate = today }),
-			wantOutcome: Skipped, wantCode: ReasonRetiredNotInMediment,
+			wantOutcome: codes.Skipped, wantCode: codes.ReasonRetiredNotInMediment,
 		},
 		{
 			name:        "rule 4: a future retirement date is still created",
 			user:        user(func(u *HRMOSUser) { u.EndDate = "2026-11-26" }),
-			wantOutcome: Created, wantCode: ReasonNewEmployee,
+			wantOutcome: codes.Created, wantCode: codes.ReasonNewEmployee,
 			wantAttention: MedimentOnlyFields{}.Missing(),
 		},
 		{
 			name:        "rule 2: matched by number, nothing differs",
 			user:        user(),
 			cands:       Candidates{ByNumber: []Employee{employee(7, linked(101))}},
-			wantOutcome: Unchanged, wantCode: ReasonMatchedByNumber, wantEmployee: 7,
+			wantOutcome: codes.Unchanged, wantCode: codes.ReasonMatchedByNumber, wantEmployee: 7,
 			wantAttention: []string{"insurance_name_kana", "employment_category", "insurance_card_number", "nationality", "job_title", "employment_period"},
 		},
 		{
@@ -209,7 +212,7 @@ func TestDecideRoster(t *testing.T) {
 				e.MedimentOnly = MedimentOnlyFields{InsuranceNameKana: ptr("ヤマダ タロウ"), EmploymentCategory: ptr("正社員"),
 					InsuranceCardNumber: ptr("123"), Nationality: ptr("日本"), JobTitle: ptr("課長")}
 			})}},
-			wantOutcome: Updated, wantCode: ReasonMatchedByNumber, wantEmployee: 7,
+			wantOutcome: codes.Updated, wantCode: codes.ReasonMatchedByNumber, wantEmployee: 7,
 			wantChanged:   []string{"email", "department1"},
 			wantAttention: []string{"employment_period"},
 		},
@@ -217,7 +220,7 @@ func TestDecideRoster(t *testing.T) {
 			name:        "rule 2: matched by name and email when the number finds nobody; the link is new",
 			user:        user(func(u *HRMOSUser) { u.Number = "" }),
 			cands:       Candidates{ByNameEmail: []Employee{employee(8)}},
-			wantOutcome: Updated, wantCode: ReasonMatchedByNameMail, wantEmployee: 8,
+			wantOutcome: codes.Updated, wantCode: codes.ReasonMatchedByNameMail, wantEmployee: 8,
 			wantChanged:   []string{"hrmos_user_id", "employee_number"},
 			wantAttention: MedimentOnlyFields{}.Missing(),
 		},
@@ -225,44 +228,44 @@ func TestDecideRoster(t *testing.T) {
 			name:        "rule 2: the keys point at different employees",
 			user:        user(),
 			cands:       Candidates{ByNumber: []Employee{employee(7)}, ByNameEmail: []Employee{employee(8)}},
-			wantOutcome: Error, wantCode: ReasonConflictingKeys,
+			wantOutcome: codes.Error, wantCode: codes.ReasonConflictingKeys,
 		},
 		{
 			name:        "rule 2: both keys point at the same employee",
 			user:        user(),
 			cands:       Candidates{ByNumber: []Employee{employee(7, linked(101))}, ByNameEmail: []Employee{employee(7, linked(101))}},
-			wantOutcome: Unchanged, wantCode: ReasonMatchedByNumber, wantEmployee: 7,
+			wantOutcome: codes.Unchanged, wantCode: codes.ReasonMatchedByNumber, wantEmployee: 7,
 			wantAttention: MedimentOnlyFields{}.Missing(),
 		},
 		{
 			name:        "rule 2: name and email match several",
 			user:        user(func(u *HRMOSUser) { u.Number = "" }),
 			cands:       Candidates{ByNameEmail: []Employee{employee(7), employee(8)}},
-			wantOutcome: Error, wantCode: ReasonAmbiguousNameMail,
+			wantOutcome: codes.Error, wantCode: codes.ReasonAmbiguousNameMail,
 		},
 		{
 			name:        "rule 2: the normalized number matches several",
 			user:        user(),
 			cands:       Candidates{ByNumber: []Employee{employee(7), employee(8)}},
-			wantOutcome: Error, wantCode: ReasonAmbiguousNumber,
+			wantOutcome: codes.Error, wantCode: codes.ReasonAmbiguousNumber,
 		},
 		{
 			name:        "the matched employee is linked to another HRMOS user",
 			user:        user(),
 			cands:       Candidates{ByNumber: []Employee{employee(7, linked(999))}},
-			wantOutcome: Error, wantCode: ReasonLinkedToOtherHRMOSUser,
+			wantOutcome: codes.Error, wantCode: codes.ReasonLinkedToOtherHRMOSUser,
 		},
 		{
 			name:        "the HRMOS user is linked to another employee than the keys find",
 			user:        user(),
 			cands:       Candidates{ByNumber: []Employee{employee(7)}, ByLink: ptr(employee(9, linked(101)))},
-			wantOutcome: Error, wantCode: ReasonHRMOSUserLinkedToOther,
+			wantOutcome: codes.Error, wantCode: codes.ReasonHRMOSUserLinkedToOther,
 		},
 		{
 			name:        "the link finds the employee when HRMOS changed both keys",
 			user:        user(func(u *HRMOSUser) { u.Number = "B0001" }),
 			cands:       Candidates{ByLink: ptr(employee(9, linked(101)))},
-			wantOutcome: Updated, wantCode: ReasonMatchedByLink, wantEmployee: 9,
+			wantOutcome: codes.Updated, wantCode: codes.ReasonMatchedByLink, wantEmployee: 9,
 			wantChanged:   []string{"employee_number"},
 			wantAttention: MedimentOnlyFields{}.Missing(),
 		},
@@ -270,7 +273,7 @@ func TestDecideRoster(t *testing.T) {
 			name:        "rule 5: a matched retiree is updated, kept and reported",
 			user:        user(func(u *HRMOSUser) { u.EndDate = "2026-10-31" }),
 			cands:       Candidates{ByNumber: []Employee{employee(7, linked(101))}},
-			wantOutcome: Updated, wantCode: ReasonMatchedByNumber, wantEmployee: 7,
+			wantOutcome: codes.Updated, wantCode: codes.ReasonMatchedByNumber, wantEmployee: 7,
 			wantChanged:   []string{"retirement_date"},
 			wantAttention: append(MedimentOnlyFields{}.Missing(), "retirement_date"),
 		},
@@ -278,14 +281,14 @@ func TestDecideRoster(t *testing.T) {
 			name:        "the gender note: without a gender from HRMOS, mediment's gender is left as it is",
 			user:        user(),
 			cands:       Candidates{ByNumber: []Employee{employee(7, linked(101), func(e *Employee) { e.Synced.Gender, e.Synced.GenderProvided = ptr("男"), true })}},
-			wantOutcome: Unchanged, wantCode: ReasonMatchedByNumber, wantEmployee: 7,
+			wantOutcome: codes.Unchanged, wantCode: codes.ReasonMatchedByNumber, wantEmployee: 7,
 			wantAttention: MedimentOnlyFields{}.Missing(),
 		},
 		{
 			name:        "a gender sent by HRMOS overwrites mediment's",
 			user:        user(func(u *HRMOSUser) { u.HasGender, u.Gender = true, "女" }),
 			cands:       Candidates{ByNumber: []Employee{employee(7, linked(101), func(e *Employee) { e.Synced.Gender, e.Synced.GenderProvided = ptr("男"), true })}},
-			wantOutcome: Updated, wantCode: ReasonMatchedByNumber, wantEmployee: 7,
+			wantOutcome: codes.Updated, wantCode: codes.ReasonMatchedByNumber, wantEmployee: 7,
 			wantChanged:   []string{"gender"},
 			wantAttention: MedimentOnlyFields{}.Missing(),
 		},
@@ -293,13 +296,13 @@ func TestDecideRoster(t *testing.T) {
 			name:        "rule 8: duplicate keys in HRMOS are an error before matching",
 			user:        user(func(u *HRMOSUser) { u.DuplicateKey = "employee_number" }),
 			cands:       Candidates{ByNumber: []Employee{employee(7)}},
-			wantOutcome: Error, wantCode: ReasonDuplicateInHRMOS,
+			wantOutcome: codes.Error, wantCode: codes.ReasonDuplicateInHRMOS,
 		},
 		{
 			name:        "rule 8: bad data is an error even when the employee matches",
 			user:        user(func(u *HRMOSUser) { u.StartDate = "not a date" }),
 			cands:       Candidates{ByNumber: []Employee{employee(7)}},
-			wantOutcome: Error, wantCode: ReasonInvalidDate,
+			wantOutcome: codes.Error, wantCode: codes.ReasonInvalidDate,
 		},
 	}
 	for _, tt := range tests {
@@ -315,7 +318,7 @@ func TestDecideRoster(t *testing.T) {
 			if gotEmployee != tt.wantEmployee {
 				t.Errorf("employee = %d, want %d", gotEmployee, tt.wantEmployee)
 			}
-			if tt.wantChanged != nil || d.Outcome == Unchanged {
+			if tt.wantChanged != nil || d.Outcome == codes.Unchanged {
 				if diff := cmp.Diff(tt.wantChanged, d.ChangedFields); diff != "" {
 					t.Errorf("changed fields (-want +got):\n%s", diff)
 				}
@@ -332,8 +335,8 @@ func TestDecideRoster(t *testing.T) {
 
 func TestIsRetiredUsesJapanTime(t *testing.T) {
 	// 2026-03-31 15:30 UTC is already 2026-04-01 in Japan.
-	if got := JapanToday(mustTime(t, "2026-03-31T15:30:00Z")); got != "2026-04-01" {
-		t.Fatalf("JapanToday = %s", got)
+	if got := jst.Today(mustTime(t, "2026-03-31T15:30:00Z")); got != "2026-04-01" {
+		t.Fatalf("jst.Today = %s", got)
 	}
 	if !IsRetired(ptr("2026-04-01"), "2026-04-01") || IsRetired(ptr("2026-04-02"), "2026-04-01") || IsRetired(nil, "2026-04-01") {
 		t.Fatal("IsRetired: retired means set and not after today")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/rules"
 )
 
@@ -49,10 +50,10 @@ func (q *Queries) StageAttendance(ctx context.Context, ref RunRef, page int, row
 // FinishAttendanceStaging numbers the staged rows for chunking and returns
 // how many there are.
 func (q *Queries) FinishAttendanceStaging(ctx context.Context, ref RunRef) (int, error) {
-	if err := q.numberStaged(ctx, KindAttendance, ref); err != nil {
+	if err := q.numberStaged(ctx, codes.KindAttendance, ref); err != nil {
 		return 0, err
 	}
-	return q.countStaged(ctx, KindAttendance, ref)
+	return q.countStaged(ctx, codes.KindAttendance, ref)
 }
 
 // StagedAttendance reads one staged report row of a run.

@@ -9,13 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Connection statuses.
-const (
-	ConnectionConnected    = "connected"
-	ConnectionDisconnected = "disconnected"
-	ConnectionKeyRejected  = "key_rejected"
-)
-
 // Connection is a tenant's link to its HRMOS company. The API key is only
 // ever held here encrypted.
 type Connection struct {

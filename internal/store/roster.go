@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/rules"
 )
 
@@ -74,7 +75,7 @@ func sendStagingBatch(ctx context.Context, db DBTX, b *pgx.Batch, what string) e
 // matching key with another HRMOS user of the run. It returns n.
 func (q *Queries) FinishStaging(ctx context.Context, ref RunRef) (int, error) {
 	runID := ref.RunID
-	if err := q.numberStaged(ctx, KindRoster, ref); err != nil {
+	if err := q.numberStaged(ctx, codes.KindRoster, ref); err != nil {
 		return 0, err
 	}
 	if _, err := q.db.Exec(ctx, `
@@ -94,7 +95,7 @@ func (q *Queries) FinishStaging(ctx context.Context, ref RunRef) (int, error) {
 			GROUP BY 1, 2 HAVING count(*) > 1)`, runID, ref.TenantID); err != nil {
 		return 0, fmt.Errorf("flag duplicate names and emails of run %s: %w", runID, err)
 	}
-	return q.countStaged(ctx, KindRoster, ref)
+	return q.countStaged(ctx, codes.KindRoster, ref)
 }
 
 // numberStaged numbers a run's staged rows 1..n by HRMOS user ID.

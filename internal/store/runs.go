@@ -7,16 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-)
 
-// Run statuses and kinds (sync_runs).
-const (
-	RunRunning   = "running"
-	RunCompleted = "completed"
-	RunFailed    = "failed"
-
-	KindRoster     = "roster"
-	KindAttendance = "attendance"
+	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // Counts are a run's per-employee tallies.
@@ -59,7 +51,7 @@ type Item struct {
 }
 
 // stagingTables hold runs' personal data in flight, by kind.
-var stagingTables = map[string]string{KindRoster: "roster_staging", KindAttendance: "attendance_staging"}
+var stagingTables = map[string]string{codes.KindRoster: "roster_staging", codes.KindAttendance: "attendance_staging"}
 
 // AbandonedReason is written on runs that died without finishing: only one
 // run of a tenant and kind runs at a time, so a "running" row found when the

@@ -1,22 +1,23 @@
-package hrmos
+// HRMOS sends dates, durations and day counts as text (hrmos-api.md §7);
+// reading them is a rule of SPEC §3, not a job of the client, which only
+// decodes JSON.
+package rules
 
 import (
 	"errors"
 	"strconv"
 	"strings"
 	"time"
-)
 
-// JST is Japan time as a fixed +09:00 zone, so that dates parse the same on
-// hosts without tzdata (Japan has no daylight saving time).
-var JST = time.FixedZone("JST", 9*60*60)
+	"github.com/mediment/hrmos-sync/internal/jst"
+)
 
 // Errors of the format parsers. They describe the expected format and never
 // quote the input, which may be personal data.
 var (
-	ErrInvalidDuration = errors.New(`hrmos: invalid duration: want "H:MM" with minutes 00-59, e.g. "176:30"`)
-	ErrInvalidDayCount = errors.New(`hrmos: invalid day count: want a non-negative number with at most one decimal, e.g. "20.0" or ".5"`)
-	ErrInvalidDate     = errors.New(`hrmos: invalid date: want an existing calendar date as "YYYY-MM-DD"`)
+	ErrInvalidDuration = errors.New(`invalid duration: want "H:MM" with minutes 00-59, e.g. "176:30"`)
+	ErrInvalidDayCount = errors.New(`invalid day count: want a non-negative number with at most one decimal, e.g. "20.0" or ".5"`)
+	ErrInvalidDate     = errors.New(`invalid date: want an existing calendar date as "YYYY-MM-DD"`)
 )
 
 // maxDurationHours keeps minutes well inside int range; no month has more
@@ -97,7 +98,7 @@ func ParseDate(s string) (t time.Time, ok bool, err error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !allDigits(s[:4]+s[5:7]+s[8:]) {
 		return time.Time{}, false, ErrInvalidDate
 	}
-	t, err = time.ParseInLocation(time.DateOnly, s, JST)
+	t, err = time.ParseInLocation(time.DateOnly, s, jst.Zone)
 	if err != nil {
 		return time.Time{}, false, ErrInvalidDate
 	}

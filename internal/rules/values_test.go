@@ -1,10 +1,12 @@
-package hrmos
+package rules
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mediment/hrmos-sync/internal/jst"
 )
 
 func TestParseDuration(t *testing.T) {
@@ -101,10 +103,10 @@ func TestParseDate(t *testing.T) {
 		wantErr bool
 	}{
 		{"", time.Time{}, false, false},
-		{"2020-04-01", time.Date(2020, 4, 1, 0, 0, 0, 0, JST), true, false},
-		{"1603-02-12", time.Date(1603, 2, 12, 0, 0, 0, 0, JST), true, false},
-		{"2024-02-29", time.Date(2024, 2, 29, 0, 0, 0, 0, JST), true, false},
-		{" 2020-04-01 ", time.Date(2020, 4, 1, 0, 0, 0, 0, JST), true, false},
+		{"2020-04-01", time.Date(2020, 4, 1, 0, 0, 0, 0, jst.Zone), true, false},
+		{"1603-02-12", time.Date(1603, 2, 12, 0, 0, 0, 0, jst.Zone), true, false},
+		{"2024-02-29", time.Date(2024, 2, 29, 0, 0, 0, 0, jst.Zone), true, false},
+		{" 2020-04-01 ", time.Date(2020, 4, 1, 0, 0, 0, 0, jst.Zone), true, false},
 		{"2023-02-29", time.Time{}, false, true},
 		{"2020-13-45", time.Time{}, false, true},
 		{"2020-00-10", time.Time{}, false, true},

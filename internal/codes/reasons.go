@@ -1,22 +1,10 @@
-package rules
-
-// Outcome is what a run did with one HRMOS employee (sync_run_items.outcome).
-type Outcome string
-
-// The outcomes of SPEC §6.
-const (
-	Created   Outcome = "created"
-	Updated   Outcome = "updated"
-	Unchanged Outcome = "unchanged"
-	Skipped   Outcome = "skipped"
-	Error     Outcome = "error"
-)
+package codes
 
 // Reason codes (sync_run_items.reason_code): stable snake_case, one per
-// distinct cause. Support and mediment's web app key on them, so never
-// rename one; the README lists them all with what the admin should do.
+// distinct cause. Support and mediment's web app key on them, so never rename
+// one; the README lists them all with what the admin should do.
 const (
-	// Successful outcomes say how the employee was found.
+	// Successful roster outcomes say how the employee was found.
 	ReasonNewEmployee       = "new_employee"
 	ReasonMatchedByNumber   = "matched_by_employee_number"
 	ReasonMatchedByNameMail = "matched_by_name_and_email"
@@ -25,7 +13,7 @@ const (
 	// Skipped.
 	ReasonRetiredNotInMediment = "retired_not_in_mediment"
 
-	// Errors: nothing is written for the employee.
+	// Roster errors: nothing is written for the employee.
 	ReasonDuplicateInHRMOS       = "duplicate_in_hrmos"
 	ReasonInvalidField           = "invalid_field"
 	ReasonInvalidDate            = "invalid_date"
@@ -37,7 +25,7 @@ const (
 	ReasonConflictingKeys        = "conflicting_match_keys"
 	ReasonLinkedToOtherHRMOSUser = "employee_linked_to_other_hrmos_user"
 	ReasonHRMOSUserLinkedToOther = "hrmos_user_linked_to_other_employee"
-	// ReasonSyncFailed: the employee's activity failed after all retries for a
+	// ReasonSyncFailed: the record's activity failed after all retries for a
 	// reason that is not the data (e.g. a database constraint nobody expected).
 	ReasonSyncFailed = "sync_failed"
 )
@@ -48,4 +36,12 @@ const (
 	ReasonAttendanceResynced    = "attendance_resynced"
 	ReasonEmployeeNotInMediment = "employee_not_in_mediment"
 	ReasonInvalidValue          = "invalid_value"
+	// ReasonNumberOfOtherHRMOSUser: the row's 社員番号 finds an employee that
+	// the roster sync linked to a different HRMOS user; writing the row there
+	// would put one person's month on another.
+	ReasonNumberOfOtherHRMOSUser = "number_matches_employee_of_other_hrmos_user"
+	// ReasonDuplicateAttendanceRow: another report row of the run resolves to
+	// the same employee and month and won (the linked row, else the lowest
+	// HRMOS user ID).
+	ReasonDuplicateAttendanceRow = "duplicate_attendance_row"
 )

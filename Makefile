@@ -3,7 +3,7 @@ export GOTOOLCHAIN := local
 BIN := $(CURDIR)/.bin
 WORKFLOWCHECK_VERSION := v0.6.0
 
-.PHONY: demo test test-short build workflowcheck check
+.PHONY: demo test test-short build workflowcheck check replay-histories
 
 ## demo: the whole stack on embedded defaults (Temporal dev server + UI, HRMOS simulator, worker) and one roster sync
 demo:
@@ -31,3 +31,7 @@ $(BIN)/workflowcheck:
 ## check: what CI runs
 check:
 	bash .ci/run
+
+## replay-histories: record anew the workflow histories the replay test replays (workflows/testdata)
+replay-histories:
+	UPDATE_REPLAY_HISTORY=1 go test -count=1 -run TestHistoriesAndLogsHoldNoPersonalData ./internal/e2e/

@@ -24,6 +24,50 @@ type Activities struct {
 	// Temporal lets the sweeper ask whether a run's workflow still runs.
 	Temporal client.Client
 	Now      func() time.Time
+	// Guard is the mass-change guard's configuration, handed to each run
+	// when it starts (so a run keeps the settings it started with).
+	Guard GuardSettings
+	// Metrics counts runs and records; nil counts nothing.
+	Metrics Metrics
+}
+
+// Metrics is what the activities report to the worker's metrics.
+type Metrics interface {
+	RunStarted(kind, trigger string)
+	RunFinished(kind, status string)
+	Records(kind, outcome string, n int)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) RunStarted(string, string)   {}
+func (noMetrics) RunFinished(string, string)  {}
+func (noMetrics) Records(string, string, int) {}
+
+func (a *Activities) metrics() Metrics {
+	if a.Metrics == nil {
+		return noMetrics{}
+	}
+	return a.Metrics
+}
+
+// GuardSettings configure the mass-change guard: a run that would change more
+// than a share of a tenant's employees (or whose attendance month differs
+// that much from the month before) waits for ops to approve it before it
+// writes. Small tenants (under MinEmployees) and a tenant's first sync are
+// never held back.
+type GuardSettings struct {
+	// MaxChangeShare is the share of a tenant's employees a roster run may
+	// create, change or newly flag as retired without approval (0.2 = 20%).
+	MaxChangeShare float64
+	// AttendanceMaxChangeShare is how far a month's row count or total
+	// working time may move from the month before without approval.
+	AttendanceMaxChangeShare float64
+	MinEmployees             int
+	// ApprovalTimeout is how long a run waits for approval before it fails.
+	ApprovalTimeout time.Duration
+	// Disabled turns the guard off.
+	Disabled bool
 }
 
 // Application error types: stable names support sees in the workflow
@@ -34,16 +78,26 @@ const (
 	ErrTypeTenantNotConnected = "TenantNotConnected"
 	ErrTypeKeyRejected        = "HRMOSKeyRejected"
 	ErrTypeCompanyNotFound    = "HRMOSCompanyNotFound"
-	ErrTypeHRMOSUnauthorized  = "HRMOSUnauthorized"
+	ErrTypeHRMOSForbidden     = "HRMOSForbidden"
 	ErrTypeHRMOSBadRequest    = "HRMOSBadRequest"
 	ErrTypeHRMOSUnavailable   = "HRMOSUnavailable"
+	ErrTypeHRMOSListChanged   = "HRMOSListChanged"
 	ErrTypeCredentials        = "CredentialsUndecryptable"
 	ErrTypeStagingGone        = "StagingGone"
+	ErrTypeDatabase           = "Database"
 )
 
 // NonRetryable lists the error types no retry can fix: the workflows put
 // them in every retry policy so a broken run fails at once.
 var NonRetryable = []string{
 	ErrTypeInvalidInput, ErrTypeTenantNotFound, ErrTypeTenantNotConnected, ErrTypeKeyRejected,
-	ErrTypeCompanyNotFound, ErrTypeHRMOSUnauthorized, ErrTypeHRMOSBadRequest, ErrTypeCredentials, ErrTypeStagingGone,
+	ErrTypeCompanyNotFound, ErrTypeHRMOSForbidden, ErrTypeHRMOSBadRequest, ErrTypeHRMOSListChanged,
+	ErrTypeCredentials, ErrTypeStagingGone,
+}
+
+// PermanentForTenant lists the error types that end every sync of a tenant
+// until someone acts (reconnects, fixes the key): a scheduled run does not
+// try the next sync of the same tenant after one of these.
+var PermanentForTenant = []string{
+	ErrTypeTenantNotFound, ErrTypeTenantNotConnected, ErrTypeKeyRejected, ErrTypeCompanyNotFound, ErrTypeCredentials,
 }

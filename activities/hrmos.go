@@ -104,16 +104,21 @@ const KeyRejectedReason = "HRMOS rejected the API key: generate a new one in HRM
 func (a *Activities) hrmosError(ctx context.Context, tenantID string, err error) error {
 	switch hrmos.KindOf(err) {
 	case hrmos.KindKeyRejected:
+		// The run fails for the key whatever happens next; recording it on
+		// the connection is for `starter connections`, and a failure to do
+		// so must not turn the error into a retryable one.
+		reason := KeyRejectedReason
 		if mErr := a.Store.MarkKeyRejected(ctx, tenantID); mErr != nil {
-			return safe(mErr)
+			reason += " (marking the connection key_rejected failed too: " + safe(mErr).Error() + ")"
 		}
-		return temporal.NewNonRetryableApplicationError(KeyRejectedReason, ErrTypeKeyRejected, nil)
+		return temporal.NewNonRetryableApplicationError(reason, ErrTypeKeyRejected, nil)
 	case hrmos.KindCompanyNotFound:
 		return temporal.NewNonRetryableApplicationError(
 			"HRMOS does not know the company ID of this tenant: check it and reconnect with `starter connect`", ErrTypeCompanyNotFound, nil)
 	case hrmos.KindUnauthorized:
 		return temporal.NewNonRetryableApplicationError(
-			"HRMOS refused a fresh token for this company's data: check that the API plan and the key's permissions allow reading it", ErrTypeHRMOSUnauthorized, nil)
+			"HRMOS refused this company's data even with freshly issued tokens: check that the API plan and the key's permissions allow reading it ("+err.Error()+")",
+			ErrTypeHRMOSForbidden, nil)
 	case hrmos.KindBadRequest, hrmos.KindNotFound:
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeHRMOSBadRequest, nil)
 	case hrmos.KindRateLimited, hrmos.KindUnavailable:

@@ -4,18 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
 	"github.com/mediment/hrmos-sync/internal/store"
 )
 
-// StartRunInput identifies a run about to start.
-type StartRunInput struct {
+// RunInput identifies a run: what starts it and what a refused one records.
+type RunInput struct {
 	RunID         string
 	TenantID      string
 	Kind          string
@@ -27,16 +27,23 @@ type StartRunInput struct {
 	StartedAt     time.Time
 }
 
-// StartRunResult tells the workflow what the run should warn about.
+// StartRunResult tells the workflow what it needs to know before it syncs.
 type StartRunResult struct {
 	// KeyExpiryNotice is set from 14 days before the API key's 3 months run out.
 	KeyExpiryNotice string
+	// FirstSync is true when the tenant has no completed run of this kind
+	// that wrote: the mass-change guard never holds a first sync back.
+	FirstSync bool
+	// Employees is how many employees the tenant has in mediment now.
+	Employees int
+	// Guard is the worker's mass-change guard configuration.
+	Guard GuardSettings
 }
 
 // StartRun records the run as running in the execution history, then
 // checks that the tenant is connected. An unknown tenant has no row to
 // record into and touches nothing.
-func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunResult, error) {
+func (a *Activities) StartRun(ctx context.Context, in RunInput) (StartRunResult, error) {
 	conn, err := a.Store.Connection(ctx, in.TenantID)
 	if errors.Is(err, store.ErrNotFound) {
 		if exists, err := a.Store.TenantExists(ctx, in.TenantID); err != nil {
@@ -48,12 +55,12 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 	} else if err != nil {
 		return StartRunResult{}, safe(err)
 	}
-	abandoned, err := a.Store.StartRun(ctx, store.Run{
-		ID: in.RunID, TenantID: in.TenantID, Kind: in.Kind, Month: in.Month, Trigger: in.Trigger, DryRun: in.DryRun,
-		WorkflowID: in.WorkflowID, WorkflowRunID: in.WorkflowRunID, StartedAt: in.StartedAt,
-	})
+	abandoned, err := a.Store.StartRun(ctx, runRow(in))
 	if err != nil {
 		return StartRunResult{}, safe(err)
+	}
+	if activity.GetInfo(ctx).Attempt == 1 {
+		a.metrics().RunStarted(in.Kind, in.Trigger)
 	}
 	if abandoned > 0 {
 		activity.GetLogger(ctx).Warn("closed runs that ended without recording a result", "tenant", in.TenantID, "kind", in.Kind, "count", abandoned)
@@ -68,25 +75,76 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 			fmt.Sprintf("tenant %q was disconnected from HRMOS: connect it again with `starter connect` before syncing", in.TenantID),
 			ErrTypeTenantNotConnected, nil)
 	}
-	return StartRunResult{KeyExpiryNotice: KeyExpiryNotice(conn.KeyExpiresAt, a.Now())}, nil
+	hasRun, err := a.Store.HasCompletedRun(ctx, in.TenantID, in.Kind)
+	if err != nil {
+		return StartRunResult{}, safe(err)
+	}
+	employees, err := a.Store.EmployeeCount(ctx, in.TenantID)
+	if err != nil {
+		return StartRunResult{}, safe(err)
+	}
+	return StartRunResult{
+		KeyExpiryNotice: KeyExpiryNotice(conn.KeyExpiresAt, a.Now()),
+		FirstSync:       !hasRun,
+		Employees:       employees,
+		Guard:           a.Guard,
+	}, nil
+}
+
+func runRow(in RunInput) store.Run {
+	return store.Run{
+		ID: in.RunID, TenantID: in.TenantID, Kind: in.Kind, Month: in.Month, Trigger: in.Trigger, DryRun: in.DryRun,
+		WorkflowID: in.WorkflowID, WorkflowRunID: in.WorkflowRunID, StartedAt: in.StartedAt,
+	}
 }
 
 // KeyExpiryNotice is the run notice for a key that expires within 14 days
 // (or has expired), "" otherwise.
 func KeyExpiryNotice(expiresAt, now time.Time) string {
-	left := expiresAt.Sub(now)
-	switch {
-	case expiresAt.IsZero() || left > codes.KeyExpiryWarning:
-		return ""
-	case left <= 0:
-		return fmt.Sprintf("key_expired: the HRMOS API key passed its 3 months on %s: generate a new one in HRMOS システム設定 and run `starter connect`",
-			expiresAt.In(japan).Format(time.DateOnly))
+	state, days := codes.KeyExpiry(expiresAt, now)
+	date := expiresAt.In(jst.Zone).Format(time.DateOnly)
+	switch state {
+	case codes.NoticeKeyExpired:
+		return fmt.Sprintf("%s: the HRMOS API key passed its 3 months on %s: generate a new one in HRMOS システム設定 and run `starter connect`",
+			state, date)
+	case codes.NoticeKeyExpiresSoon:
+		return fmt.Sprintf("%s: the HRMOS API key expires in %d days (%s): generate a new one in HRMOS システム設定 and run `starter connect`",
+			state, days, date)
 	}
-	return fmt.Sprintf("key_expires_soon: the HRMOS API key expires in %d days (%s): generate a new one in HRMOS システム設定 and run `starter connect`",
-		int(math.Ceil(left.Hours()/24)), expiresAt.In(japan).Format(time.DateOnly))
+	return ""
 }
 
-var japan = time.FixedZone("JST", 9*60*60)
+// RejectedRunInput is a run refused before it started (bad input from the
+// Temporal UI): recorded as failed when its tenant exists.
+type RejectedRunInput struct {
+	RunInput
+	Reason string
+}
+
+// RecordRejectedRun records a refused run in the execution history (SPEC §4:
+// every run appears), with the reason the workflow gives. A tenant that
+// does not exist has nowhere to record it.
+func (a *Activities) RecordRejectedRun(ctx context.Context, in RejectedRunInput) error {
+	r := runRow(in.RunInput)
+	r.FailureReason = in.Reason
+	if !codes.ValidTrigger(r.Trigger) {
+		r.Trigger = codes.TriggerUI
+	}
+	if r.Kind != codes.KindRoster && r.Kind != codes.KindAttendance {
+		return nil
+	}
+	if r.Kind != codes.KindAttendance || !jst.ValidMonth(r.Month) {
+		r.Month = ""
+	}
+	recorded, err := a.Store.RecordRejectedRun(ctx, r)
+	if err != nil {
+		return safe(err)
+	}
+	if recorded {
+		a.metrics().RunFinished(in.Kind, codes.RunFailed)
+	}
+	return nil
+}
 
 // FinishRunInput closes a run.
 type FinishRunInput struct {
@@ -98,14 +156,80 @@ type FinishRunInput struct {
 	Fetched       int
 }
 
+// RunSummary is a finished run as the activity reports it: the counts and
+// reasons of its history row.
+type RunSummary struct {
+	ID            string
+	TenantID      string
+	Kind          string
+	Month         string
+	Trigger       string
+	DryRun        bool
+	Status        string
+	Fetched       int
+	Created       int
+	Updated       int
+	Unchanged     int
+	Skipped       int
+	Errors        int
+	FailureReason string
+	Notices       []string
+}
+
 // FinishRun records the run's end and counts, and deletes its staged
 // personal data.
-func (a *Activities) FinishRun(ctx context.Context, in FinishRunInput) (store.Run, error) {
-	r, err := a.Store.FinishRun(ctx, ref(in.TenantID, in.RunID), in.Status, in.FailureReason, in.Notices, in.Fetched)
+func (a *Activities) FinishRun(ctx context.Context, in FinishRunInput) (RunSummary, error) {
+	r, finished, err := a.Store.FinishRun(ctx, ref(in.TenantID, in.RunID), in.Status, in.FailureReason, in.Notices, in.Fetched)
 	if err != nil {
-		return store.Run{}, safe(err)
+		return RunSummary{}, safe(err)
 	}
-	return r, nil
+	if finished {
+		a.metrics().RunFinished(r.Kind, r.Status)
+	}
+	return RunSummary{
+		ID: r.ID, TenantID: r.TenantID, Kind: r.Kind, Month: r.Month, Trigger: r.Trigger, DryRun: r.DryRun, Status: r.Status,
+		Fetched: r.Fetched, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Skipped: r.Skipped, Errors: r.Errors,
+		FailureReason: r.FailureReason, Notices: r.Notices,
+	}, nil
+}
+
+// ApprovalInput records the guard's state of a run.
+type ApprovalInput struct {
+	TenantID string
+	RunID    string
+	// Reason is why the run waits (AwaitApproval); By who approved it
+	// (RecordApproval).
+	Reason string
+	By     string
+}
+
+// AwaitApproval records that a run waits for ops to approve its changes.
+func (a *Activities) AwaitApproval(ctx context.Context, in ApprovalInput) error {
+	return safe(a.Store.AwaitApproval(ctx, ref(in.TenantID, in.RunID), in.Reason))
+}
+
+// RecordApproval records who approved a waiting run.
+func (a *Activities) RecordApproval(ctx context.Context, in ApprovalInput) error {
+	return safe(a.Store.RecordApproval(ctx, ref(in.TenantID, in.RunID), in.By))
+}
+
+// MonthFiguresInput names a tenant's month.
+type MonthFiguresInput struct {
+	TenantID string
+	Month    string
+}
+
+// MonthFigures are a tenant's synced month in aggregate.
+type MonthFigures struct {
+	Rows        int
+	WorkMinutes int64
+}
+
+// AttendanceMonthFigures sums a tenant's synced month (the guard compares a
+// month with the one before).
+func (a *Activities) AttendanceMonthFigures(ctx context.Context, in MonthFiguresInput) (MonthFigures, error) {
+	f, err := a.Store.AttendanceMonthFigures(ctx, in.TenantID, in.Month)
+	return MonthFigures(f), safe(err)
 }
 
 func ref(tenantID, runID string) store.RunRef { return store.RunRef{TenantID: tenantID, RunID: runID} }

@@ -8,10 +8,18 @@ import (
 	"github.com/mediment/hrmos-sync/internal/sweeper"
 )
 
+// SweepResult counts what a sweep did.
+type SweepResult struct {
+	Checked        int
+	Closed         int
+	StagingDeleted int64
+}
+
 // Sweep closes runs whose workflow ended without recording a result and
 // deletes the personal data they staged.
-func (a *Activities) Sweep(ctx context.Context) (sweeper.Result, error) {
-	res, err := sweeper.Sweep(ctx, a.Store, sweeper.TemporalWorkflowState(a.Temporal), a.Now())
+func (a *Activities) Sweep(ctx context.Context) (SweepResult, error) {
+	r, err := sweeper.Sweep(ctx, a.Store, sweeper.TemporalWorkflowState(a.Temporal), a.Now())
+	res := SweepResult(r)
 	if err != nil {
 		return res, safe(err)
 	}

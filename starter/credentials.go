@@ -3,12 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/credentials"
 )
 
@@ -21,6 +21,8 @@ type connectionView struct {
 	KeySetAt     *time.Time `json:"keySetAt,omitempty"`
 	KeyExpiresAt *time.Time `json:"keyExpiresAt,omitempty"`
 	DaysLeft     *int       `json:"daysUntilKeyExpires,omitempty"`
+	// KeyState is key_expires_soon or key_expired, as runs note it.
+	KeyState string `json:"keyState,omitempty"`
 }
 
 func connectionsCmd() *cobra.Command {
@@ -44,8 +46,8 @@ func connectionsCmd() *cobra.Command {
 				v := connectionView{TenantID: c.TenantID, CompanyID: c.CompanyID, Status: c.Status}
 				if c.Ciphertext != nil {
 					set, exp := c.KeySetAt, c.KeyExpiresAt
-					days := int(math.Ceil(exp.Sub(now).Hours() / 24))
-					v.KeySetAt, v.KeyExpiresAt, v.DaysLeft = &set, &exp, &days
+					state, days := codes.KeyExpiry(exp, now)
+					v.KeySetAt, v.KeyExpiresAt, v.DaysLeft, v.KeyState = &set, &exp, &days, state
 				}
 				views = append(views, v)
 			}
@@ -65,14 +67,14 @@ func connectionsCmd() *cobra.Command {
 				set, exp, days, note := "-", "-", "-", ""
 				if v.DaysLeft != nil {
 					set, exp, days = v.KeySetAt.Format("2006-01-02"), v.KeyExpiresAt.Format("2006-01-02"), fmt.Sprint(*v.DaysLeft)
-					switch {
-					case *v.DaysLeft <= 0:
+					switch v.KeyState {
+					case codes.NoticeKeyExpired:
 						note = "expired: generate a new key in HRMOS and connect again"
-					case *v.DaysLeft <= 14:
+					case codes.NoticeKeyExpiresSoon:
 						note = "expires soon: generate a new key in HRMOS and connect again"
 					}
 				}
-				if v.Status == "key_rejected" {
+				if v.Status == codes.ConnectionKeyRejected {
 					note = "HRMOS rejected the key: generate a new one in HRMOS システム設定 and connect again"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.TenantID, v.CompanyID, v.Status, set, exp, days, note)

@@ -30,7 +30,7 @@ func rosterCmd() *cobra.Command {
 				kind: "roster", tenant: tenant, dryRun: dryRun, wait: wait,
 				workflowType: workflows.RosterSyncName,
 				options: func(taskQueue string) client.StartWorkflowOptions {
-					return workflows.RosterStartOptions(taskQueue, tenant)
+					return workflows.RosterStartOptions(taskQueue, tenant, codes.TriggerCLI, dryRun)
 				},
 				input: workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: codes.TriggerCLI},
 			})
@@ -58,7 +58,7 @@ func attendanceCmd() *cobra.Command {
 				kind: "attendance", tenant: tenant, dryRun: dryRun, wait: wait,
 				workflowType: workflows.AttendanceSyncName,
 				options: func(taskQueue string) client.StartWorkflowOptions {
-					return workflows.AttendanceStartOptions(taskQueue, tenant, month)
+					return workflows.AttendanceStartOptions(taskQueue, tenant, month, codes.TriggerCLI, dryRun)
 				},
 				input: workflows.AttendanceSyncInput{TenantID: tenant, Month: month, DryRun: dryRun, Trigger: codes.TriggerCLI},
 			})
@@ -110,13 +110,14 @@ func startSync(e *env, req syncRequest) error {
 		return nil
 	}
 
-	var summary store.Run
-	runErr := run.Get(ctx, &summary)
-	if runErr != nil {
-		summary, err = finishedRun(e, store.RunRef{TenantID: req.tenant, RunID: run.GetRunID()})
-		if err != nil {
+	var result workflows.RunResult
+	runErr := run.Get(ctx, &result)
+	summary, err := finishedRun(e, store.RunRef{TenantID: req.tenant, RunID: run.GetRunID()})
+	if err != nil {
+		if runErr != nil {
 			return &exitError{code: 1, msg: fmt.Sprintf("The %s of tenant %s failed: %s", what, req.tenant, workflowFailure(runErr))}
 		}
+		return err
 	}
 	printSummary(out, summary)
 	if summary.Status != codes.RunCompleted {

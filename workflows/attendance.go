@@ -1,43 +1,58 @@
 package workflows
 
 import (
-	"fmt"
-
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
 )
 
 // AttendanceSync syncs a tenant's monthly attendance for one month from
 // HRMOS's monthly report (SPEC §3): one monthly_attendance row per
 // employee and month, overwriting what an earlier sync of the month wrote.
-func AttendanceSync(ctx workflow.Context, in AttendanceSyncInput) (RunSummary, error) {
-	thisMonth := japanMonth(workflow.Now(ctx))
-	if err := in.validate(thisMonth); err != nil {
-		return RunSummary{}, err
+// Started with any Workflow ID other than AttendanceWorkflowID, it runs the
+// sync under that ID as its child.
+func AttendanceSync(ctx workflow.Context, in AttendanceSyncInput) (RunResult, error) {
+	trigger := triggerOrUI(in.Trigger)
+	if err := in.validate(jst.Month(workflow.Now(ctx))); err != nil {
+		return RunResult{}, refuse(ctx, codes.KindAttendance, in.TenantID, in.Month, trigger, in.DryRun, err)
 	}
-	if want := AttendanceWorkflowID(in.TenantID, in.Month); workflow.GetInfo(ctx).WorkflowExecution.ID != want {
-		return RunSummary{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("start the %s attendance sync of tenant %q with Workflow ID %q: that ID is what keeps it to one run per tenant and month", in.Month, in.TenantID, want),
-			ErrTypeInvalidInput, nil)
+	if id := AttendanceWorkflowID(in.TenantID, in.Month); workflow.GetInfo(ctx).WorkflowExecution.ID != id {
+		in.Trigger = trigger
+		return launch(ctx, launchSpec{kind: codes.KindAttendance, tenantID: in.TenantID, month: in.Month, trigger: trigger,
+			dryRun: in.DryRun, workflowID: id, workflowType: AttendanceSyncName, input: in})
 	}
 	r := &syncRun{
-		kind: codes.KindAttendance, month: in.Month, tenantID: in.TenantID, trigger: in.Trigger, dryRun: in.DryRun,
-		chunkSize: in.ChunkSize, chunkWorkflow: AttendanceSyncChunkName,
-		fetch: func(ctx workflow.Context, runID string) (activities.FetchResult, error) {
-			var res activities.FetchResult
-			err := workflow.ExecuteActivity(hrmosOptions(ctx), a.FetchAttendance,
-				activities.FetchAttendanceInput{TenantID: in.TenantID, RunID: runID, Month: in.Month}).Get(ctx, &res)
-			return res, err
+		syncKind: syncKind{
+			kind: codes.KindAttendance, chunkWorkflow: AttendanceSyncChunkName, plan: a.PlanAttendanceChunk,
+			fetch: func(ctx workflow.Context, r *syncRun) (activities.FetchResult, error) {
+				var res activities.FetchResult
+				err := workflow.ExecuteActivity(hrmosOptions(ctx, "fetch the monthly report of "+r.month), a.FetchAttendance,
+					activities.FetchAttendanceInput{TenantID: r.tenantID, RunID: r.runID, Month: r.month}).Get(ctx, &res)
+				return res, err
+			},
+			guard: func(ctx workflow.Context, r *syncRun) (string, error) {
+				g := r.started.Guard
+				if g.Disabled || r.started.FirstSync {
+					return "", nil
+				}
+				previousMonth := jst.MonthBefore(r.month)
+				var previous activities.MonthFigures
+				if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "sum the month before"), a.AttendanceMonthFigures,
+					activities.MonthFiguresInput{TenantID: r.tenantID, Month: previousMonth}).Get(ctx, &previous); err != nil {
+					return "", err
+				}
+				return attendanceGuard(g, r.started, r.planned, r.month, previousMonth, previous), nil
+			},
+			notices: func(r *syncRun) []string {
+				if r.fetched.Fetched == 0 {
+					return []string{noticeNoRows(r.month)}
+				}
+				return nil
+			},
 		},
-		notices: func(f activities.FetchResult) []string {
-			if f.Fetched == 0 {
-				return []string{noticeNoRows(in.Month)}
-			}
-			return nil
-		},
+		tenantID: in.TenantID, month: in.Month, trigger: trigger, dryRun: in.DryRun, chunkSize: in.ChunkSize,
 	}
 	return r.execute(ctx)
 }

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -10,93 +11,95 @@ import (
 	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
-// ChunkInput is one chunk of a run: the staged records numbered First..Last.
+// recordsInFlight bounds how many records a chunk syncs at once: about the
+// worker's database pool, so records queue in the worker, not in PostgreSQL.
+const recordsInFlight = 16
+
+// ChunkInput is one chunk of a run: its staged records with HRMOS user IDs
+// in Range that the plan left to sync one by one.
 type ChunkInput struct {
 	TenantID string
 	RunID    string
-	First    int
-	Last     int
-	DryRun   bool
+	Range    activities.Range
 	// Today is the run's Japan date (roster: who has retired).
 	Today string
 	// Month is the attendance run's month ("" for the roster).
 	Month string
 }
 
-// ChunkResult counts a chunk's outcomes.
+// ChunkResult counts the records a chunk synced, by outcome.
 type ChunkResult struct {
-	Processed int
-	Outcomes  map[codes.Outcome]int
+	Synced    int
+	Created   int
+	Updated   int
+	Unchanged int
+	Skipped   int
+	Errors    int
 }
 
-// syncOne syncs one staged record, identified by its HRMOS user ID.
-type syncOne func(ctx workflow.Context, in ChunkInput, hrmosUserID int64) (activities.EmployeeResult, error)
+func (r *ChunkResult) add(o codes.Outcome) {
+	r.Synced++
+	switch o {
+	case codes.Created:
+		r.Created++
+	case codes.Updated:
+		r.Updated++
+	case codes.Unchanged:
+		r.Unchanged++
+	case codes.Skipped:
+		r.Skipped++
+	case codes.Error:
+		r.Errors++
+	}
+}
 
-// RosterSyncChunk syncs one chunk of a roster run: each employee is its own
-// local activity, visible in this workflow's history by its HRMOS user ID.
+// RosterSyncChunk writes the employees of one chunk of a roster run that
+// have something to do: each its own local activity, named in this
+// workflow's history by its HRMOS user ID.
 func RosterSyncChunk(ctx workflow.Context, in ChunkInput) (ChunkResult, error) {
-	return runChunk(ctx, in, codes.KindRoster, func(ctx workflow.Context, in ChunkInput, id int64) (activities.EmployeeResult, error) {
-		var res activities.EmployeeResult
-		err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.SyncEmployee, activities.SyncEmployeeInput{
-			TenantID: in.TenantID, RunID: in.RunID, HRMOSUserID: id, DryRun: in.DryRun, Today: in.Today,
-		}).Get(ctx, &res)
-		return res, err
-	})
+	return runChunk(ctx, in, codes.KindRoster, a.SyncEmployee)
 }
 
-// AttendanceSyncChunk syncs one chunk of an attendance run, one local
-// activity per report row.
+// AttendanceSyncChunk writes the report rows of one chunk of an attendance
+// run that have something to do, one local activity each.
 func AttendanceSyncChunk(ctx workflow.Context, in ChunkInput) (ChunkResult, error) {
-	return runChunk(ctx, in, codes.KindAttendance, func(ctx workflow.Context, in ChunkInput, id int64) (activities.EmployeeResult, error) {
-		var res activities.EmployeeResult
-		err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.SyncAttendance, activities.SyncAttendanceInput{
-			TenantID: in.TenantID, RunID: in.RunID, Month: in.Month, HRMOSUserID: id, DryRun: in.DryRun,
-		}).Get(ctx, &res)
-		return res, err
-	})
+	return runChunk(ctx, in, codes.KindAttendance, a.SyncAttendance)
 }
 
-// runChunk syncs a chunk's records a bounded number at a time. One record's
-// failure is retried, then recorded as that record's error; the others go on.
-func runChunk(ctx workflow.Context, in ChunkInput, kind string, sync syncOne) (ChunkResult, error) {
+// runChunk lists what is left of the chunk (all of it, or what a crashed
+// attempt did not finish) and syncs it a bounded number at a time. One
+// record's failure is retried, then recorded as that record's error; the
+// others go on.
+func runChunk(ctx workflow.Context, in ChunkInput, kind string, sync any) (ChunkResult, error) {
 	var ids []int64
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.StagedUserIDs,
-		activities.StagedUsersInput{Kind: kind, TenantID: in.TenantID, RunID: in.RunID, First: in.First, Last: in.Last}).Get(ctx, &ids); err != nil {
+	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, fmt.Sprintf("list what is left of HRMOS users %d…", in.Range.First)),
+		a.PendingRecords, activities.PendingInput{Kind: kind, TenantID: in.TenantID, RunID: in.RunID, Range: in.Range}).Get(ctx, &ids); err != nil {
 		return ChunkResult{}, err
 	}
-	res := ChunkResult{Outcomes: map[codes.Outcome]int{}}
-	sem := workflow.NewSemaphore(ctx, employeesInFlightEach)
-	wg := workflow.NewWaitGroup(ctx)
-	var firstErr error
-	for _, id := range ids {
-		if err := sem.Acquire(ctx, 1); err != nil {
-			break
+	var res ChunkResult
+	setChunkDetails(ctx, kind, len(ids), res)
+	err := forEach(ctx, ids, recordsInFlight, func(ctx workflow.Context, _ int, id int64) error {
+		outcome, err := syncOrRecordFailure(ctx, in, id, sync)
+		if err != nil {
+			return err
 		}
-		if firstErr != nil {
-			sem.Release(1)
-			break
-		}
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
-			defer sem.Release(1)
-			outcome, err := syncOrRecordFailure(gctx, in, id, sync)
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			res.Processed++
-			res.Outcomes[outcome]++
-		})
-	}
-	wg.Wait(ctx)
-	return res, firstErr
+		res.add(outcome)
+		setChunkDetails(ctx, kind, len(ids), res)
+		return nil
+	})
+	return res, err
 }
 
-func syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmosUserID int64, sync syncOne) (codes.Outcome, error) {
-	res, err := sync(ctx, in, hrmosUserID)
+func setChunkDetails(ctx workflow.Context, kind string, total int, res ChunkResult) {
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s chunk**: %d of %d records written (created %d, updated %d, unchanged %d, skipped %d, errors %d)",
+		kind, res.Synced, total, res.Created, res.Updated, res.Unchanged, res.Skipped, res.Errors))
+}
+
+func syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmosUserID int64, sync any) (codes.Outcome, error) {
+	var res activities.RecordResult
+	err := workflow.ExecuteLocalActivity(dbOptions(ctx, fmt.Sprintf("HRMOS user %d", hrmosUserID)), sync, activities.RecordInput{
+		TenantID: in.TenantID, RunID: in.RunID, HRMOSUserID: hrmosUserID, Today: in.Today, Month: in.Month,
+	}).Get(ctx, &res)
 	if err == nil {
 		return res.Outcome, nil
 	}
@@ -104,9 +107,13 @@ func syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmosUserID int64,
 	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeStagingGone {
 		return "", err // the whole run is gone, not this record
 	}
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.RecordEmployeeFailure, activities.RecordEmployeeFailureInput{
-		TenantID: in.TenantID, RunID: in.RunID, HRMOSUserID: hrmosUserID, Cause: failureReason(err),
-	}).Get(ctx, nil); err != nil {
+	if ctx.Err() != nil {
+		return "", err // cancelled: not this record's fault
+	}
+	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, fmt.Sprintf("record HRMOS user %d as failed", hrmosUserID)),
+		a.RecordFailure, activities.RecordFailureInput{
+			TenantID: in.TenantID, RunID: in.RunID, HRMOSUserID: hrmosUserID, Cause: failureReason(err),
+		}).Get(ctx, nil); err != nil {
 		return "", err
 	}
 	return codes.Error, nil

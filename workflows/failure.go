@@ -3,9 +3,12 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/mediment/hrmos-sync/activities"
 )
 
 // ErrTypeSyncFailed is the type of the error a failed run ends with.
@@ -25,7 +28,8 @@ func failureReason(err error) string {
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		if appErr.NonRetryable() || isNonRetryableType(appErr.Type()) {
+		if appErr.NonRetryable() || slices.Contains(activities.NonRetryable, appErr.Type()) ||
+			appErr.Type() == ErrTypeInvalidInput || appErr.Type() == ErrTypeSyncFailed {
 			return appErr.Message()
 		}
 		return "gave up after retries: " + appErr.Message()
@@ -36,7 +40,9 @@ func failureReason(err error) string {
 func timeoutName(t enumspb.TimeoutType) string {
 	switch t {
 	case enumspb.TIMEOUT_TYPE_HEARTBEAT:
-		return "no heartbeat: the worker fetching from HRMOS stopped responding"
+		// The fetch heartbeats on a ticker whatever HRMOS does, so this is a
+		// worker that died or lost its connection, never a slow HRMOS.
+		return "no heartbeat: the worker fetching from HRMOS stopped (crashed or lost its connection to Temporal)"
 	case enumspb.TIMEOUT_TYPE_START_TO_CLOSE:
 		return "an attempt took too long"
 	case enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START:

@@ -2,12 +2,7 @@
 // free of I/O, reading as the business process. All I/O is in activities.
 package workflows
 
-import (
-	"fmt"
-	"time"
-
-	"github.com/mediment/hrmos-sync/internal/jst"
-)
+import "fmt"
 
 // Workflow type names, as ops type them into the Temporal UI's Start
 // Workflow form. Stable: renaming one breaks schedules and habits.
@@ -16,11 +11,14 @@ const (
 	RosterSyncChunkName     = "RosterSyncChunk"
 	AttendanceSyncName      = "AttendanceSync"
 	AttendanceSyncChunkName = "AttendanceSyncChunk"
+	ScheduledSyncName       = "ScheduledSync"
+	StagingSweeperName      = "StagingSweeper"
 )
 
 // RosterWorkflowID is the one workflow ID a tenant's roster sync runs
 // under. Temporal refuses a second open workflow with the same ID, which is
-// what keeps it to one roster run per tenant at a time.
+// what keeps it to one roster run per tenant at a time. A sync started with
+// any other ID (the Temporal UI's random one) runs this one as its child.
 func RosterWorkflowID(tenantID string) string { return "hrmos-roster-" + tenantID }
 
 // AttendanceWorkflowID is the one workflow ID of a tenant's attendance
@@ -30,10 +28,7 @@ func AttendanceWorkflowID(tenantID, month string) string {
 }
 
 // chunkWorkflowID is deterministic so a replay or a retried parent finds the
-// same child, and readable so support can tell which employees it held.
+// same child, and readable so support can tell which run it belongs to.
 func chunkWorkflowID(parentID, runID string, chunk int) string {
 	return fmt.Sprintf("%s/%s/chunk-%04d", parentID, runID, chunk)
 }
-
-// japanMonth is the month "YYYY-MM" in Japan at t.
-func japanMonth(t time.Time) string { return jst.Today(t)[:7] }

@@ -3,7 +3,6 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
 )
 
 // ErrTypeInvalidInput marks input that no retry can fix.
@@ -101,11 +101,6 @@ func (in *RosterSyncInput) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-const (
-	defaultChunkSize = 500
-	maxChunkSize     = 2000
-)
-
 func (in *RosterSyncInput) validate() error {
 	var more []string
 	if strings.TrimSpace(in.TenantID) == "" && !in.hasProblem("tenantId") {
@@ -140,8 +135,6 @@ func (in *AttendanceSyncInput) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-var monthPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
-
 // validate checks the input; thisMonth is the current month in Japan, so a
 // month in the future is refused before anything starts.
 func (in *AttendanceSyncInput) validate(thisMonth string) error {
@@ -153,7 +146,7 @@ func (in *AttendanceSyncInput) validate(thisMonth string) error {
 	case in.hasProblem("month"):
 	case in.Month == "":
 		more = append(more, `field "month" is required, as "YYYY-MM" (e.g. "2026-10")`)
-	case !monthPattern.MatchString(in.Month):
+	case !jst.ValidMonth(in.Month):
 		more = append(more, `field "month" must be a month as "YYYY-MM" (e.g. "2026-10")`)
 	case in.Month > thisMonth:
 		more = append(more, fmt.Sprintf(`field "month" is in the future (it is %s in Japan)`, thisMonth))
@@ -170,8 +163,7 @@ func (j *jsonFields) hasProblem(field string) bool {
 }
 
 func validTrigger(t string) []string {
-	switch t {
-	case "", codes.TriggerCLI, codes.TriggerUI, codes.TriggerSchedule:
+	if t == "" || codes.ValidTrigger(t) {
 		return nil
 	}
 	return []string{fmt.Sprintf(`field "trigger" must be %q, %q or %q (leave it out when starting from the UI)`, codes.TriggerCLI, codes.TriggerUI, codes.TriggerSchedule)}

@@ -21,12 +21,14 @@ var a *activities.Activities
 // database outage run in seconds: production never changes it.
 var DBRetryInterval = time.Second
 
-// dbOptions are for short database writes (run rows, one employee): local
-// activities, run in the worker without a round trip through the server,
-// about sixty times the throughput of regular activities (see README).
-func dbOptions(ctx workflow.Context) workflow.Context {
+// dbOptions are for database steps (run rows, a chunk's plan, one record):
+// local activities, run in the worker without a round trip through the
+// server, about sixty times the throughput of regular activities (see
+// README). summary names the step in the UI, e.g. "HRMOS user 12345".
+func dbOptions(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: time.Minute,
+		StartToCloseTimeout: 2 * time.Minute,
+		Summary:             summary,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        DBRetryInterval,
 			BackoffCoefficient:     2,
@@ -42,14 +44,21 @@ func dbOptions(ctx workflow.Context) workflow.Context {
 // outage run in seconds: production never changes it.
 var HRMOSRetryInterval = 5 * time.Second
 
+// fetchHeartbeatTimeout is how long a fetch may go without a heartbeat
+// before Temporal gives it to another worker. The fetch heartbeats every
+// activities.HeartbeatEvery whatever HRMOS does, so only a dead worker
+// misses it; it also bounds how long a killed worker delays the run.
+const fetchHeartbeatTimeout = 6 * activities.HeartbeatEvery
+
 // hrmosOptions are for fetching from HRMOS: a regular activity that
 // heartbeats its page, so a worker crash resumes on another worker after
 // the last page staged. The client retries each request a few times
 // itself; these attempts cover HRMOS being down for a few minutes.
-func hrmosOptions(ctx workflow.Context) workflow.Context {
+func hrmosOptions(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Hour,
-		HeartbeatTimeout:    2 * time.Minute,
+		HeartbeatTimeout:    fetchHeartbeatTimeout,
+		Summary:             summary,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        HRMOSRetryInterval,
 			BackoffCoefficient:     2,

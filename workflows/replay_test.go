@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,11 +12,18 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// TestReplayRecordedHistories replays histories recorded from real runs
-// (internal/e2e with UPDATE_REPLAY_HISTORY=1): a change to the workflow code
-// that would break runs already in flight fails here.
+// TestReplayRecordedHistories replays histories recorded from real runs of
+// every workflow type (`make replay-histories`, which runs internal/e2e's
+// history test with UPDATE_REPLAY_HISTORY=1): a change to the workflow code
+// that would break runs already in flight fails here. Such a change must go
+// behind workflow.GetVersion; refresh the recordings only once no run of the
+// old code can still be open.
 func TestReplayRecordedHistories(t *testing.T) {
-	files := []string{"testdata/roster_sync.json", "testdata/roster_sync_chunk.json", "testdata/attendance_sync.json", "testdata/attendance_sync_chunk.json"}
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
 	for _, file := range files {
 		t.Run(file, func(t *testing.T) {
 			f, err := os.Open(file)
@@ -35,11 +43,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 			if err := json.Unmarshal(b, &ids); err != nil {
 				t.Fatal(err)
 			}
+			seen[history.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()] = true
 			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(RosterSync, workflow.RegisterOptions{Name: RosterSyncName})
-			r.RegisterWorkflowWithOptions(RosterSyncChunk, workflow.RegisterOptions{Name: RosterSyncChunkName})
-			r.RegisterWorkflowWithOptions(AttendanceSync, workflow.RegisterOptions{Name: AttendanceSyncName})
-			r.RegisterWorkflowWithOptions(AttendanceSyncChunk, workflow.RegisterOptions{Name: AttendanceSyncChunkName})
+			Register(r)
 			err = r.ReplayWorkflowHistoryWithOptions(nil, history, worker.ReplayWorkflowHistoryOptions{
 				OriginalExecution: workflow.Execution{ID: ids.WorkflowID, RunID: ids.RunID},
 			})
@@ -47,5 +53,10 @@ func TestReplayRecordedHistories(t *testing.T) {
 				t.Fatalf("replay %s: %v", file, err)
 			}
 		})
+	}
+	for _, w := range All {
+		if !seen[w.Name] {
+			t.Errorf("no recorded history of %s in testdata (refresh them with `make replay-histories`)", w.Name)
+		}
 	}
 }

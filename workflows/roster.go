@@ -1,45 +1,50 @@
 package workflows
 
 import (
-	"fmt"
-
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
-// RosterSync syncs a tenant's employee roster from HRMOS (SPEC §2):
-// record the run, fetch every page into staging, sync each employee in
-// chunked child workflows, then record the outcome.
-func RosterSync(ctx workflow.Context, in RosterSyncInput) (RunSummary, error) {
+// RosterSync syncs a tenant's employee roster from HRMOS (SPEC §2): record
+// the run, fetch every page into staging, decide each employee in chunks,
+// write those with something to do in chunk child workflows, record the
+// outcome. Started with any Workflow ID other than RosterWorkflowID (the
+// UI's random one), it runs the sync under that ID as its child.
+func RosterSync(ctx workflow.Context, in RosterSyncInput) (RunResult, error) {
+	trigger := triggerOrUI(in.Trigger)
 	if err := in.validate(); err != nil {
-		return RunSummary{}, err
+		return RunResult{}, refuse(ctx, codes.KindRoster, in.TenantID, "", trigger, in.DryRun, err)
 	}
-	if want := RosterWorkflowID(in.TenantID); workflow.GetInfo(ctx).WorkflowExecution.ID != want {
-		return RunSummary{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("start the roster sync of tenant %q with Workflow ID %q: that ID is what keeps it to one run at a time", in.TenantID, want),
-			ErrTypeInvalidInput, nil)
+	if id := RosterWorkflowID(in.TenantID); workflow.GetInfo(ctx).WorkflowExecution.ID != id {
+		in.Trigger = trigger
+		return launch(ctx, launchSpec{kind: codes.KindRoster, tenantID: in.TenantID, trigger: trigger, dryRun: in.DryRun,
+			workflowID: id, workflowType: RosterSyncName, input: in})
 	}
 	r := &syncRun{
-		kind: codes.KindRoster, tenantID: in.TenantID, trigger: in.Trigger, dryRun: in.DryRun, chunkSize: in.ChunkSize,
-		chunkWorkflow: RosterSyncChunkName,
-		fetch: func(ctx workflow.Context, runID string) (activities.FetchResult, error) {
-			var res activities.FetchResult
-			err := workflow.ExecuteActivity(hrmosOptions(ctx), a.FetchRoster,
-				activities.FetchRosterInput{TenantID: in.TenantID, RunID: runID}).Get(ctx, &res)
-			return res, err
+		syncKind: syncKind{
+			kind: codes.KindRoster, chunkWorkflow: RosterSyncChunkName, plan: a.PlanRosterChunk,
+			fetch: func(ctx workflow.Context, r *syncRun) (activities.FetchResult, error) {
+				var res activities.FetchResult
+				err := workflow.ExecuteActivity(hrmosOptions(ctx, "fetch every HRMOS user"), a.FetchRoster,
+					activities.FetchRosterInput{TenantID: r.tenantID, RunID: r.runID}).Get(ctx, &res)
+				return res, err
+			},
+			guard: func(_ workflow.Context, r *syncRun) (string, error) {
+				return rosterGuard(r.started.Guard, r.started, r.planned), nil
+			},
+			notices: func(r *syncRun) []string {
+				switch {
+				case r.fetched.Fetched == 0:
+					return []string{NoticeNoUsers}
+				case !r.fetched.GenderProvided:
+					return []string{NoticeGenderNotProvided}
+				}
+				return nil
+			},
 		},
-		notices: func(f activities.FetchResult) []string {
-			switch {
-			case f.Fetched == 0:
-				return []string{NoticeNoUsers}
-			case !f.GenderProvided:
-				return []string{NoticeGenderNotProvided}
-			}
-			return nil
-		},
+		tenantID: in.TenantID, trigger: trigger, dryRun: in.DryRun, chunkSize: in.ChunkSize,
 	}
 	return r.execute(ctx)
 }

@@ -11,100 +11,188 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
-	"github.com/mediment/hrmos-sync/internal/store"
 )
 
-func newEnv(t *testing.T, tenant string) *testsuite.TestWorkflowEnvironment {
+// newEnv is the SDK's test environment with every workflow registered and
+// the activities mocked by each test; it starts under the canonical ID.
+func newEnv(t *testing.T, workflowID string) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(RosterSync, workflow.RegisterOptions{Name: RosterSyncName})
-	env.RegisterWorkflowWithOptions(RosterSyncChunk, workflow.RegisterOptions{Name: RosterSyncChunkName})
+	Register(env)
 	env.RegisterActivity(&activities.Activities{})
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: RosterWorkflowID(tenant)})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflowID})
 	return env
 }
 
-// staged mocks the chunk listing: chunk First..Last holds those IDs.
-func mockStaged(env *testsuite.TestWorkflowEnvironment) {
-	env.OnActivity(a.StagedUserIDs, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.StagedUsersInput) ([]int64, error) {
-			ids := make([]int64, 0, in.Last-in.First+1)
-			for i := in.First; i <= in.Last; i++ {
-				ids = append(ids, int64(i))
-			}
-			return ids, nil
-		})
+// fakeRun answers the activities of a run over n staged records with IDs
+// 1..n: plans settle every record whose ID is in settled, the others are
+// written one by one by sync.
+type fakeRun struct {
+	mu       sync.Mutex
+	n        int
+	settled  func(id int64) bool
+	sync     func(in activities.RecordInput) (activities.RecordResult, error)
+	synced   map[int64]int
+	failed   []int64
+	finished activities.FinishRunInput
+	start    activities.StartRunResult
+	planned  int
 }
 
-func TestRosterSyncFansOutInChunksAndRecordsCompletion(t *testing.T) {
-	env := newEnv(t, "acme")
-	env.OnActivity(a.StartRun, mock.Anything, mock.MatchedBy(func(in activities.StartRunInput) bool {
-		return in.TenantID == "acme" && in.Kind == codes.KindRoster && in.Trigger == codes.TriggerCLI && !in.DryRun
-	})).Return(activities.StartRunResult{}, nil).Once()
-	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{Fetched: 1201, Staged: 1200}, nil).Once()
-	mockStaged(env)
-	seen := map[int64]int{}
-	var mu sync.Mutex // local activities run concurrently
-	env.OnActivity(a.SyncEmployee, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.SyncEmployeeInput) (activities.EmployeeResult, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			seen[in.HRMOSUserID]++
-			if in.Today == "" {
-				return activities.EmployeeResult{}, errors.New("today not set")
+func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
+	f.synced = map[int64]int{}
+	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RunInput) (activities.StartRunResult, error) {
+		if in.Kind != kind || in.RunID == "" || in.WorkflowRunID != in.RunID {
+			return activities.StartRunResult{}, errors.New("unexpected StartRun input")
+		}
+		return f.start, nil
+	})
+	fetch := activities.FetchResult{Fetched: f.n, Staged: f.n}
+	if kind == codes.KindRoster {
+		env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(fetch, nil).Once()
+	} else {
+		env.OnActivity(a.FetchAttendance, mock.Anything, mock.Anything).Return(fetch, nil).Once()
+	}
+	env.OnActivity(a.ChunkRanges, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ChunkRangesInput) (activities.ChunkRangesResult, error) {
+		var res activities.ChunkRangesResult
+		for first := 1; first <= f.n; first += in.Size {
+			res.Ranges = append(res.Ranges, activities.Range{First: int64(first), Last: int64(min(first+in.Size-1, f.n))})
+		}
+		res.Staged = f.n
+		return res, nil
+	})
+	plan := func(_ context.Context, in activities.PlanChunkInput) (activities.PlanResult, error) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		var res activities.PlanResult
+		for id := in.Range.First; id <= in.Range.Last; id++ {
+			res.Records++
+			if f.settled(id) || in.DryRun {
+				res.Unchanged++
+			} else {
+				res.Created++
+				res.Pending++
 			}
-			return activities.EmployeeResult{Outcome: codes.Created, ReasonCode: codes.ReasonNewEmployee}, nil
-		})
-	var finished activities.FinishRunInput
-	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.FinishRunInput) (store.Run, error) {
-			finished = in
-			return store.Run{Status: in.Status, Counts: store.Counts{Fetched: in.Fetched, Created: 1200}}, nil
-		}).Once()
+		}
+		f.planned += res.Records
+		return res, nil
+	}
+	env.OnActivity(a.PlanRosterChunk, mock.Anything, mock.Anything).Return(plan)
+	env.OnActivity(a.PlanAttendanceChunk, mock.Anything, mock.Anything).Return(plan)
+	env.OnActivity(a.PendingRecords, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PendingInput) ([]int64, error) {
+		var ids []int64
+		for id := in.Range.First; id <= in.Range.Last; id++ {
+			if !f.settled(id) {
+				ids = append(ids, id)
+			}
+		}
+		return ids, nil
+	})
+	record := func(_ context.Context, in activities.RecordInput) (activities.RecordResult, error) {
+		f.mu.Lock()
+		f.synced[in.HRMOSUserID]++
+		f.mu.Unlock()
+		if f.sync != nil {
+			return f.sync(in)
+		}
+		return activities.RecordResult{Outcome: codes.Created, ReasonCode: codes.ReasonNewEmployee}, nil
+	}
+	env.OnActivity(a.SyncEmployee, mock.Anything, mock.Anything).Return(record)
+	env.OnActivity(a.SyncAttendance, mock.Anything, mock.Anything).Return(record)
+	env.OnActivity(a.RecordFailure, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RecordFailureInput) error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.failed = append(f.failed, in.HRMOSUserID)
+		return nil
+	})
+	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishRunInput) (activities.RunSummary, error) {
+		f.finished = in
+		return activities.RunSummary{ID: in.RunID, TenantID: in.TenantID, Kind: kind, Status: in.Status, Fetched: in.Fetched,
+			FailureReason: in.FailureReason, Notices: in.Notices}, nil
+	})
+	env.OnActivity(a.RecordRejectedRun, mock.Anything, mock.Anything).Return(nil)
+}
+
+func TestRosterSyncPlansEveryoneAndWritesOnlyWhatChanges(t *testing.T) {
+	env := newEnv(t, RosterWorkflowID("acme"))
+	f := &fakeRun{n: 1200, settled: func(id int64) bool { return id%3 != 0 }} // a third changes
+	f.mock(env, codes.KindRoster)
 
 	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme", Trigger: codes.TriggerCLI})
 
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow failed: %v", err)
 	}
-	if len(seen) != 1200 {
-		t.Fatalf("synced %d distinct employees, want 1200", len(seen))
+	if f.planned != 1200 {
+		t.Errorf("planned %d records, want 1200", f.planned)
 	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Fatalf("employee %d synced %d times", id, n)
+	if len(f.synced) != 400 {
+		t.Errorf("wrote %d records one by one, want the 400 that change", len(f.synced))
+	}
+	for id, n := range f.synced {
+		if id%3 != 0 || n != 1 {
+			t.Fatalf("record %d written %d times", id, n)
 		}
 	}
-	if finished.Status != codes.RunCompleted || finished.Fetched != 1201 {
-		t.Fatalf("finished with %+v", finished)
+	if f.finished.Status != codes.RunCompleted || f.finished.Fetched != 1200 || !slices.Contains(f.finished.Notices, NoticeGenderNotProvided) {
+		t.Errorf("finished with %+v", f.finished)
 	}
-	if !slices.Contains(finished.Notices, NoticeGenderNotProvided) {
-		t.Fatalf("notices = %v, want the gender notice", finished.Notices)
+	var got RunResult
+	if err := env.GetWorkflowResult(&got); err != nil || got.Status != codes.RunCompleted || got.WorkflowID != RosterWorkflowID("acme") {
+		t.Errorf("result = %+v, %v", got, err)
 	}
-	var got RunSummary
-	if err := env.GetWorkflowResult(&got); err != nil || got.Status != codes.RunCompleted {
-		t.Fatalf("result = %+v, %v", got, err)
+	var p Progress
+	if v, err := env.QueryWorkflow(ProgressQuery); err != nil || v.Get(&p) != nil || p.Phase != PhaseCompleted || p.Done != 1200 {
+		t.Errorf("progress = %+v, %v", p, err)
+	}
+}
+
+func TestRosterSyncUnchangedCompanyStartsNoChunk(t *testing.T) {
+	env := newEnv(t, RosterWorkflowID("acme"))
+	f := &fakeRun{n: 2000, settled: func(int64) bool { return true }}
+	f.mock(env, codes.KindRoster)
+	children := 0
+	env.SetOnChildWorkflowStartedListener(func(*workflow.Info, workflow.Context, converter.EncodedValues) { children++ })
+
+	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme"})
+
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if children != 0 || len(f.synced) != 0 {
+		t.Errorf("an unchanged company started %d chunks and wrote %d records one by one, want none", children, len(f.synced))
+	}
+}
+
+func TestRosterSyncDryRunWritesNothing(t *testing.T) {
+	env := newEnv(t, RosterWorkflowID("acme"))
+	f := &fakeRun{n: 300, settled: func(int64) bool { return false }}
+	f.mock(env, codes.KindRoster)
+
+	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme", DryRun: true})
+
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.synced) != 0 || !slices.Contains(f.finished.Notices, NoticeDryRun) {
+		t.Errorf("a dry run wrote %d records; notices %v", len(f.synced), f.finished.Notices)
 	}
 }
 
 func TestRosterSyncKeyRejectedFailsTheRunAtOnce(t *testing.T) {
-	env := newEnv(t, "acme")
-	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(activities.StartRunResult{}, nil)
+	env := newEnv(t, RosterWorkflowID("acme"))
+	f := &fakeRun{}
 	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{},
 		temporal.NewNonRetryableApplicationError(activities.KeyRejectedReason, activities.ErrTypeKeyRejected, nil)).Once()
-	var finished activities.FinishRunInput
-	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.FinishRunInput) (store.Run, error) {
-			finished = in
-			return store.Run{Status: in.Status, FailureReason: in.FailureReason}, nil
-		})
+	f.mock(env, codes.KindRoster)
 
 	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme"})
 
@@ -112,49 +200,31 @@ func TestRosterSyncKeyRejectedFailsTheRunAtOnce(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), activities.KeyRejectedReason) {
 		t.Fatalf("workflow error = %v, want the key-rejected reason", err)
 	}
-	if finished.Status != codes.RunFailed || finished.FailureReason != activities.KeyRejectedReason {
-		t.Fatalf("finished with %+v", finished)
+	if f.finished.Status != codes.RunFailed || f.finished.FailureReason != activities.KeyRejectedReason {
+		t.Fatalf("finished with %+v", f.finished)
 	}
 }
 
 func TestRosterSyncRecordsAnEmployeeThatKeepsFailing(t *testing.T) {
-	env := newEnv(t, "acme")
-	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(activities.StartRunResult{}, nil)
-	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{Fetched: 3, Staged: 3, GenderProvided: true}, nil)
-	mockStaged(env)
-	env.OnActivity(a.SyncEmployee, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.SyncEmployeeInput) (activities.EmployeeResult, error) {
-			if in.HRMOSUserID == 2 {
-				return activities.EmployeeResult{}, errors.New("constraint nobody expected")
-			}
-			return activities.EmployeeResult{Outcome: codes.Unchanged}, nil
-		})
-	var failed []int64
-	var mu sync.Mutex // local activities run concurrently
-	env.OnActivity(a.RecordEmployeeFailure, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.RecordEmployeeFailureInput) error {
-			mu.Lock()
-			defer mu.Unlock()
-			failed = append(failed, in.HRMOSUserID)
-			return nil
-		})
-	var finished activities.FinishRunInput
-	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.FinishRunInput) (store.Run, error) {
-			finished = in
-			return store.Run{Status: in.Status}, nil
-		})
+	env := newEnv(t, RosterWorkflowID("acme"))
+	f := &fakeRun{n: 3, settled: func(int64) bool { return false }, sync: func(in activities.RecordInput) (activities.RecordResult, error) {
+		if in.HRMOSUserID == 2 {
+			return activities.RecordResult{}, errors.New("constraint nobody expected")
+		}
+		return activities.RecordResult{Outcome: codes.Updated}, nil
+	}}
+	f.mock(env, codes.KindRoster)
 
-	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme", DryRun: true})
+	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme"})
 
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("one employee's failure must not fail the run: %v", err)
 	}
-	if len(failed) != 1 || failed[0] != 2 {
-		t.Fatalf("recorded failures for %v, want [2]", failed)
+	if len(f.failed) != 1 || f.failed[0] != 2 {
+		t.Fatalf("recorded failures for %v, want [2]", f.failed)
 	}
-	if finished.Status != codes.RunCompleted || slices.Contains(finished.Notices, NoticeGenderNotProvided) || !slices.Contains(finished.Notices, NoticeDryRun) {
-		t.Fatalf("finished with %+v", finished)
+	if f.finished.Status != codes.RunCompleted {
+		t.Fatalf("finished with %+v", f.finished)
 	}
 }
 
@@ -194,12 +264,44 @@ func TestRosterSyncRejectsBadInput(t *testing.T) {
 	}
 }
 
-func TestRosterSyncRefusesAnotherWorkflowID(t *testing.T) {
-	env := newEnv(t, "acme")
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "my-roster-run"})
-	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme"})
+// A run refused for bad input is still recorded when its tenant exists
+// (SPEC §4), with the reason the workflow ends with.
+func TestRosterSyncRecordsARefusedRun(t *testing.T) {
+	env := newEnv(t, "from-the-ui")
+	var recorded activities.RejectedRunInput
+	env.OnActivity(a.RecordRejectedRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RejectedRunInput) error {
+		recorded = in
+		return nil
+	})
+	env.ExecuteWorkflow(RosterSyncName, json.RawMessage(`{"tenantId":"acme","chunkSize":-1}`))
 	err := env.GetWorkflowError()
-	if err == nil || !strings.Contains(err.Error(), RosterWorkflowID("acme")) {
-		t.Fatalf("workflow error = %v, want it to name the workflow ID to use", err)
+	if err == nil || recorded.TenantID != "acme" || recorded.Kind != codes.KindRoster || recorded.Trigger != codes.TriggerUI ||
+		!strings.Contains(err.Error(), recorded.Reason) || recorded.Reason == "" {
+		t.Fatalf("workflow error %v; recorded %+v", err, recorded)
+	}
+}
+
+// Started from the UI with any Workflow ID, the sync runs under its
+// canonical ID as a child, and returns that run's result.
+func TestRosterSyncWithAnyWorkflowIDRunsTheCanonicalOne(t *testing.T) {
+	env := newEnv(t, "5a2c7e1e-1111-4c1d-9a7e-0e6f4b1c2d3e")
+	f := &fakeRun{n: 10, settled: func(int64) bool { return false }}
+	f.mock(env, codes.KindRoster)
+	var childIDs []string
+	env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
+		childIDs = append(childIDs, info.WorkflowExecution.ID)
+	})
+
+	env.ExecuteWorkflow(RosterSyncName, json.RawMessage(`{"tenantId":"acme"}`))
+
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if len(childIDs) == 0 || childIDs[0] != RosterWorkflowID("acme") {
+		t.Fatalf("children %v, want the canonical %s first", childIDs, RosterWorkflowID("acme"))
+	}
+	var got RunResult
+	if err := env.GetWorkflowResult(&got); err != nil || got.Status != codes.RunCompleted || got.Trigger != "" && got.Trigger != codes.TriggerUI {
+		t.Fatalf("result = %+v, %v", got, err)
 	}
 }

@@ -3,7 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/log"
@@ -13,193 +13,301 @@ import (
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
-	"github.com/mediment/hrmos-sync/internal/store"
 )
 
-// RunSummary is what a sync workflow returns: its execution history row.
-type RunSummary = store.Run
-
-// Fan-out shape (README "Why this shape"): records are split into chunks,
-// each a child workflow that syncs its records as local activities.
+// Fan-out shape (README "Why this shape"): a run plans its records in
+// chunks, then writes the chunks that have something to do, each a child
+// workflow that writes its records as local activities.
 const (
-	maxConcurrentChunks   = 4
-	employeesInFlightEach = 16
+	maxConcurrentChunks = 4
+	defaultChunkSize    = 500
+	maxChunkSize        = 2000
 )
 
-// Progress is what the "progress" query answers while a sync runs.
-type Progress struct {
-	Phase          string `json:"phase"`
-	Fetched        int    `json:"fetched"`
-	ChunksTotal    int    `json:"chunksTotal"`
-	ChunksDone     int    `json:"chunksDone"`
-	EmployeesDone  int    `json:"employeesDone"`
-	EmployeesTotal int    `json:"employeesTotal"`
+// ProgressQuery is the query a running sync answers with its Progress.
+const ProgressQuery = "progress"
+
+// syncKind is what a kind of sync adds to the shape every sync shares.
+type syncKind struct {
+	kind          string
+	chunkWorkflow string
+	// fetch runs the kind's fetch activity.
+	fetch func(ctx workflow.Context, r *syncRun) (activities.FetchResult, error)
+	// plan is the kind's plan activity.
+	plan any
+	// guard decides whether the mass-change guard holds the run; "" lets it
+	// write.
+	guard func(ctx workflow.Context, r *syncRun) (string, error)
+	// notices are the kind's run-level notes.
+	notices func(r *syncRun) []string
 }
 
-// syncRun is the shape every sync shares: record the run, fetch from HRMOS
-// into staging, sync each staged record in chunk child workflows, record
-// the outcome. The kinds differ in what they fetch and how a record syncs.
+// syncRun is one run of a sync: record it, fetch from HRMOS into staging,
+// decide every record in chunks (recording at once what writes nothing),
+// let the mass-change guard hold it for approval when it would change too
+// much, write the rest chunk by chunk, record the outcome.
 type syncRun struct {
-	kind      string
-	month     string
+	syncKind
 	tenantID  string
+	month     string
 	trigger   string
 	dryRun    bool
 	chunkSize int
-	// fetch runs the kind's fetch activity.
-	fetch func(ctx workflow.Context, runID string) (activities.FetchResult, error)
-	// chunkWorkflow is the kind's chunk child workflow type.
-	chunkWorkflow string
-	// notices are the kind's run-level notes.
-	notices func(activities.FetchResult) []string
 
-	runID    string
-	progress Progress
-	logger   log.Logger
+	workflowID string
+	runID      string
+	today      string
+	started    activities.StartRunResult
+	fetched    activities.FetchResult
+	planned    activities.PlanResult
+	approvedBy string
+	progress   Progress
+	logger     log.Logger
 }
 
-func (r *syncRun) execute(ctx workflow.Context) (RunSummary, error) {
+func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 	info := workflow.GetInfo(ctx)
-	r.runID = info.WorkflowExecution.RunID
+	r.workflowID, r.runID = info.WorkflowExecution.ID, info.WorkflowExecution.RunID
 	r.logger = workflow.GetLogger(ctx)
-	r.progress.Phase = "starting"
+	r.today = jst.Today(workflow.Now(ctx))
 	if r.chunkSize == 0 {
 		r.chunkSize = defaultChunkSize
 	}
-	if err := workflow.SetQueryHandler(ctx, "progress", func() (Progress, error) { return r.progress, nil }); err != nil {
-		return RunSummary{}, err
+	r.setPhase(ctx, PhaseStarting)
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return r.progress, nil }); err != nil {
+		return RunResult{}, err
 	}
+	upsertSearch(ctx, searchFor(r.tenantID, r.kind, r.month, r.trigger, codes.RunRunning, r.dryRun).Copy())
 
-	start := activities.StartRunInput{
-		RunID: r.runID, TenantID: r.tenantID, Kind: r.kind, Month: r.month, Trigger: triggerOrUI(r.trigger),
-		DryRun: r.dryRun, WorkflowID: info.WorkflowExecution.ID, WorkflowRunID: info.WorkflowExecution.RunID,
-		StartedAt: workflow.Now(ctx),
-	}
-	var started activities.StartRunResult
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.StartRun, start).Get(ctx, &started); err != nil {
+	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the run"), a.StartRun, r.runInput(info.WorkflowExecution.ID, workflow.Now(ctx))).
+		Get(ctx, &r.started); err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeTenantNotFound {
-			return RunSummary{}, runFailed(appErr.Message(), err) // no tenant, so no history row to write
+			r.setFinal(ctx, codes.RunFailed)
+			return RunResult{}, runFailed(appErr.Message(), err) // no tenant, so no history row to write
 		}
-		return r.fail(ctx, 0, err)
+		return r.fail(ctx, err)
 	}
 	r.logger.Info("sync started", "tenant", r.tenantID, "kind", r.kind, "month", r.month, "dryRun", r.dryRun)
 
-	r.progress.Phase = "fetching from HRMOS"
-	fetched, err := r.fetch(ctx, r.runID)
+	r.setPhase(ctx, PhaseFetching)
+	fetched, err := r.fetch(ctx, r)
 	if err != nil {
-		return r.fail(ctx, 0, err)
+		return r.fail(ctx, err)
 	}
+	r.fetched = fetched
 	r.progress.Fetched = fetched.Fetched
-	r.progress.EmployeesTotal = fetched.Staged
 
-	r.progress.Phase = "syncing employees"
-	if err := r.syncChunks(ctx, fetched.Staged); err != nil {
-		return r.fail(ctx, fetched.Fetched, err)
+	var chunks activities.ChunkRangesResult
+	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "split the records into chunks"), a.ChunkRanges, activities.ChunkRangesInput{
+		Kind: r.kind, TenantID: r.tenantID, RunID: r.runID, Size: r.chunkSize,
+	}).Get(ctx, &chunks); err != nil {
+		return r.fail(ctx, err)
+	}
+	r.progress.Total, r.progress.ChunksTotal = chunks.Staged, len(chunks.Ranges)
+
+	r.setPhase(ctx, PhasePlanning)
+	pending, err := r.planChunks(ctx, chunks.Ranges)
+	if err != nil {
+		return r.fail(ctx, err)
 	}
 
-	r.progress.Phase = "recording the result"
-	notices := r.notices(fetched)
-	if started.KeyExpiryNotice != "" {
-		notices = append(notices, started.KeyExpiryNotice)
+	if !r.dryRun && len(pending) > 0 {
+		reason, err := r.guard(ctx, r)
+		if err != nil {
+			return r.fail(ctx, err)
+		}
+		if reason != "" {
+			if err := r.awaitApproval(ctx, reason); err != nil {
+				return r.fail(ctx, err)
+			}
+		}
+		r.setPhase(ctx, PhaseSyncing)
+		if err := r.syncChunks(ctx, pending); err != nil {
+			return r.fail(ctx, err)
+		}
 	}
-	if fetched.WithoutID > 0 {
-		notices = append(notices, noticeUsersWithoutID(fetched.WithoutID))
-	}
-	if r.dryRun {
-		notices = append(notices, NoticeDryRun)
-	}
-	var summary RunSummary
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx), a.FinishRun, activities.FinishRunInput{
-		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunCompleted, Notices: notices, Fetched: fetched.Fetched,
+
+	r.setPhase(ctx, PhaseFinishing)
+	var summary activities.RunSummary
+	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the result"), a.FinishRun, activities.FinishRunInput{
+		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunCompleted, Notices: r.allNotices(), Fetched: r.fetched.Fetched,
 	}).Get(ctx, &summary); err != nil {
-		return r.fail(ctx, fetched.Fetched, err)
+		return r.fail(ctx, err)
 	}
-	r.progress.Phase = "completed"
-	return summary, nil
+	r.setFinal(ctx, codes.RunCompleted)
+	return resultOf(summary, r.workflowID), nil
 }
 
-// syncChunks runs one child workflow per chunk of staged records, a few at
-// a time. Each history stays far below Temporal's limits: the parent holds
-// a handful of events per chunk, a chunk about two per record.
-func (r *syncRun) syncChunks(ctx workflow.Context, staged int) error {
-	size := r.chunkSize
-	chunks := (staged + size - 1) / size
-	r.progress.ChunksTotal = chunks
+func (r *syncRun) runInput(workflowID string, now time.Time) activities.RunInput {
+	return activities.RunInput{
+		RunID: r.runID, TenantID: r.tenantID, Kind: r.kind, Month: r.month, Trigger: r.trigger, DryRun: r.dryRun,
+		WorkflowID: workflowID, WorkflowRunID: r.runID, StartedAt: now,
+	}
+}
+
+// planChunks decides every record, chunk by chunk, a few chunks at a time,
+// and returns the chunks that still have records to write.
+func (r *syncRun) planChunks(ctx workflow.Context, ranges []activities.Range) ([]activities.Range, error) {
+	plans := make([]activities.PlanResult, len(ranges))
+	err := forEach(ctx, ranges, maxConcurrentChunks, func(ctx workflow.Context, i int, rg activities.Range) error {
+		in := activities.PlanChunkInput{TenantID: r.tenantID, RunID: r.runID, Range: rg, DryRun: r.dryRun, Today: r.today, Month: r.month}
+		summary := fmt.Sprintf("decide chunk %d of %d (HRMOS users %d…)", i+1, len(ranges), rg.First)
+		if err := workflow.ExecuteLocalActivity(dbOptions(ctx, summary), r.plan, in).Get(ctx, &plans[i]); err != nil {
+			return err
+		}
+		p := plans[i]
+		r.planned.Records += p.Records
+		r.planned.Created += p.Created
+		r.planned.Updated += p.Updated
+		r.planned.Unchanged += p.Unchanged
+		r.planned.Skipped += p.Skipped
+		r.planned.Errors += p.Errors
+		r.planned.NewlyRetired += p.NewlyRetired
+		r.planned.Pending += p.Pending
+		r.planned.WorkMinutes += p.WorkMinutes
+		r.progress.Planned += p.Records
+		r.progress.Done += p.Records - p.Pending
+		r.progress.Created, r.progress.Updated, r.progress.Unchanged = r.planned.Created, r.planned.Updated, r.planned.Unchanged
+		r.progress.Skipped, r.progress.Errors = r.planned.Skipped, r.planned.Errors
+		r.setDetails(ctx)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var pending []activities.Range
+	for i, p := range plans {
+		if p.Pending > 0 {
+			pending = append(pending, ranges[i])
+		}
+	}
+	r.progress.ChunksTotal = len(pending)
+	return pending, nil
+}
+
+// syncChunks runs one child workflow per chunk with records to write, a few
+// at a time. Each history stays far below Temporal's limits: the parent
+// holds a handful of events per chunk, a chunk one per record it writes.
+func (r *syncRun) syncChunks(ctx workflow.Context, pending []activities.Range) error {
 	ctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
-	sem := workflow.NewSemaphore(ctx, maxConcurrentChunks)
-	wg := workflow.NewWaitGroup(ctx)
-	var firstErr error
-	parentID := workflow.GetInfo(ctx).WorkflowExecution.ID
-	today := jst.Today(workflow.Now(ctx))
-	for i := range chunks {
-		if err := sem.Acquire(ctx, 1); err != nil {
-			break
-		}
-		if firstErr != nil {
-			sem.Release(1)
-			break
-		}
-		in := ChunkInput{
-			TenantID: r.tenantID, RunID: r.runID, DryRun: r.dryRun, Today: today, Month: r.month,
-			First: i*size + 1, Last: min((i+1)*size, staged),
-		}
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:               chunkWorkflowID(parentID, r.runID, i+1),
+	return forEach(ctx, pending, maxConcurrentChunks, func(gctx workflow.Context, i int, rg activities.Range) error {
+		cctx := workflow.WithChildOptions(gctx, workflow.ChildWorkflowOptions{
+			WorkflowID:               chunkWorkflowID(r.workflowID, r.runID, i+1),
 			WorkflowExecutionTimeout: 2 * time.Hour,
+			StaticSummary:            fmt.Sprintf("%s sync of %s: chunk %d of %d (HRMOS users %d…)", r.kind, r.tenantID, i+1, len(pending), rg.First),
+			TypedSearchAttributes:    searchFor(r.tenantID, r.kind, r.month, r.trigger, "", r.dryRun),
 		})
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
-			defer sem.Release(1)
-			var res ChunkResult
-			if err := workflow.ExecuteChildWorkflow(cctx, r.chunkWorkflow, in).Get(gctx, &res); err != nil {
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				return
-			}
-			r.progress.ChunksDone++
-			r.progress.EmployeesDone += res.Processed
-		})
-	}
-	wg.Wait(ctx)
-	return firstErr
+		var res ChunkResult
+		if err := workflow.ExecuteChildWorkflow(cctx, r.chunkWorkflow, ChunkInput{
+			TenantID: r.tenantID, RunID: r.runID, Range: rg, Today: r.today, Month: r.month,
+		}).Get(gctx, &res); err != nil {
+			cancel()
+			return err
+		}
+		r.progress.ChunksDone++
+		r.progress.Done += res.Synced
+		r.setDetails(ctx)
+		return nil
+	})
 }
 
 // fail records the run as failed with a reason support can act on, then
 // ends the workflow failed. It runs even when the workflow was cancelled.
-func (r *syncRun) fail(ctx workflow.Context, fetched int, cause error) (RunSummary, error) {
+func (r *syncRun) fail(ctx workflow.Context, cause error) (RunResult, error) {
 	reason := failureReason(cause)
 	r.logger.Warn("sync failed", "tenant", r.tenantID, "kind", r.kind, "reason", reason)
 	dctx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
-	var summary RunSummary
-	if err := workflow.ExecuteLocalActivity(dbOptions(dctx), a.FinishRun, activities.FinishRunInput{
-		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunFailed, FailureReason: reason, Fetched: fetched,
+	r.setFinal(dctx, codes.RunFailed)
+	var summary activities.RunSummary
+	if err := workflow.ExecuteLocalActivity(dbOptions(dctx, "record the failure"), a.FinishRun, activities.FinishRunInput{
+		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunFailed, FailureReason: reason, Fetched: r.fetched.Fetched,
 	}).Get(dctx, &summary); err != nil {
-		return RunSummary{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
+		return RunResult{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
 	}
-	return summary, runFailed(reason, cause)
+	return resultOf(summary, r.workflowID), runFailed(reason, cause)
 }
 
-// Notices a run may record (sync_runs.notices); the code before the colon is stable.
-const (
-	NoticeGenderNotProvided = "gender_not_provided: HRMOS sent no 性別 (gender) for any employee; mediment's 性別 values were left as they are"
-	NoticeDryRun            = "dry_run: nothing was written; the outcomes show what a real sync would do"
-	NoticeNoUsers           = "no_users: HRMOS listed no employees for this company"
+func (r *syncRun) setPhase(ctx workflow.Context, phase string) {
+	r.progress.Phase = phase
+	r.setDetails(ctx)
+}
+
+// setFinal records the run's end in its search attributes and details.
+func (r *syncRun) setFinal(ctx workflow.Context, status string) {
+	r.progress.Phase, r.progress.AwaitingApproval = PhaseCompleted, false
+	if status == codes.RunFailed {
+		r.progress.Phase = PhaseFailed
+	}
+	upsertSearch(ctx, SearchStatus.ValueSet(status))
+	r.setDetails(ctx)
+}
+
+// setDetails shows the progress in the UI (the workflow's current details).
+func (r *syncRun) setDetails(ctx workflow.Context) {
+	workflow.SetCurrentDetails(ctx, r.progress.markdown(r.kind, r.tenantID, r.month, r.dryRun))
+}
+
+func (p Progress) markdown(kind, tenantID, month string, dryRun bool) string {
+	var b strings.Builder
+	what := kind + " sync"
+	if month != "" {
+		what += " " + month
+	}
+	if dryRun {
+		what = "dry run of the " + what
+	}
+	fmt.Fprintf(&b, "**%s** of tenant `%s`: **%s**\n\n", what, tenantID, p.Phase)
+	if p.Fetched > 0 || p.Phase != PhaseStarting {
+		fmt.Fprintf(&b, "- fetched from HRMOS: %d\n", p.Fetched)
+	}
+	if p.Total > 0 {
+		fmt.Fprintf(&b, "- done: %d of %d (decided: %d)\n", p.Done, p.Total, p.Planned)
+		fmt.Fprintf(&b, "- created %d, updated %d, unchanged %d, skipped %d, errors %d\n", p.Created, p.Updated, p.Unchanged, p.Skipped, p.Errors)
+	}
+	if p.ChunksTotal > 0 && (p.Phase == PhaseSyncing || p.ChunksDone > 0) {
+		fmt.Fprintf(&b, "- chunks written: %d of %d\n", p.ChunksDone, p.ChunksTotal)
+	}
+	if p.AwaitingApproval {
+		fmt.Fprintf(&b, "\n**Waiting for approval**: %s\n", p.ApprovalReason)
+	}
+	return b.String()
+}
+
+func (r *syncRun) allNotices() []string {
+	notices := r.notices(r)
+	if r.started.KeyExpiryNotice != "" {
+		notices = append(notices, r.started.KeyExpiryNotice)
+	}
+	if r.fetched.WithoutID > 0 {
+		notices = append(notices, noticeUsersWithoutID(r.fetched.WithoutID))
+	}
+	if r.approvedBy != "" {
+		notices = append(notices, noticeApproved(r.approvedBy))
+	}
+	if r.dryRun {
+		notices = append(notices, NoticeDryRun)
+	}
+	return notices
+}
+
+// Notices a run may record (sync_runs.notices): "code: sentence".
+var (
+	NoticeGenderNotProvided = codes.NoticeGenderNotProvided + ": HRMOS sent no 性別 (gender) for any employee; mediment's 性別 values were left as they are"
+	NoticeDryRun            = codes.NoticeDryRun + ": nothing was written; the outcomes show what a real sync would do"
+	NoticeNoUsers           = codes.NoticeNoUsers + ": HRMOS listed no employees for this company"
 )
 
 func noticeUsersWithoutID(n int) string {
-	return fmt.Sprintf("users_without_id: %d HRMOS records had no usable user id and could not be synced; check them in HRMOS", n)
+	return fmt.Sprintf("%s: %d HRMOS records had no usable user id and could not be synced; check them in HRMOS", codes.NoticeUsersWithoutID, n)
 }
 
 func noticeNoRows(month string) string {
-	return fmt.Sprintf("no_rows: HRMOS's monthly report for %s has no rows; nothing was synced", month)
+	return fmt.Sprintf("%s: HRMOS's monthly report for %s has no rows; nothing was synced", codes.NoticeNoRows, month)
 }
 
-func isNonRetryableType(t string) bool {
-	return slices.Contains(activities.NonRetryable, t) || t == ErrTypeInvalidInput || t == ErrTypeSyncFailed
+func noticeApproved(by string) string {
+	return fmt.Sprintf("%s: the mass-change guard held this run until %s approved it", codes.NoticeApproved, by)
 }

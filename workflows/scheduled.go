@@ -3,18 +3,17 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
 )
-
-// ScheduledSyncName is the workflow type Temporal Schedules start.
-const ScheduledSyncName = "ScheduledSync"
 
 // ScheduledSyncInput is the action of a tenant's schedule.
 type ScheduledSyncInput struct {
@@ -23,12 +22,15 @@ type ScheduledSyncInput struct {
 	Attendance bool `json:"attendance,omitempty"`
 }
 
-// ScheduledSyncResult names the runs a scheduled action started.
+// ScheduledSyncResult reports both syncs of a scheduled action.
 type ScheduledSyncResult struct {
-	Roster     *RunSummary `json:"roster,omitempty"`
-	Attendance *RunSummary `json:"attendance,omitempty"`
+	Roster *RunResult `json:"roster,omitempty"`
+	// RosterOutcome is "completed", "failed: <reason>" or "skipped: <why>".
+	RosterOutcome string     `json:"rosterOutcome"`
+	Attendance    *RunResult `json:"attendance,omitempty"`
 	// Month is the attendance month, the one before the action's time in Japan.
-	Month string `json:"month,omitempty"`
+	Month             string `json:"month,omitempty"`
+	AttendanceOutcome string `json:"attendanceOutcome,omitempty"`
 }
 
 // scheduledStartTime is the search attribute Temporal Schedules set on the
@@ -38,7 +40,10 @@ var scheduledStartTime = temporal.NewSearchAttributeKeyTime("TemporalScheduledSt
 
 // ScheduledSync is what a tenant's schedule runs: the roster sync, then the
 // previous month's attendance sync, each as a child under its usual
-// workflow ID so it never overlaps a run started by hand.
+// workflow ID so it never overlaps a run started by hand. A failed roster
+// does not cost the month's attendance (it runs on the link and 社員番号 an
+// earlier roster sync left), unless the failure stops every sync of the
+// tenant (key rejected, tenant disconnected). It fails when either failed.
 func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncResult, error) {
 	if in.TenantID == "" {
 		return ScheduledSyncResult{}, temporal.NewNonRetryableApplicationError(`field "tenantId" is required`, ErrTypeInvalidInput, nil)
@@ -47,60 +52,68 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 	if !ok {
 		actionTime = workflow.GetInfo(ctx).WorkflowStartTime
 	}
-	logger := workflow.GetLogger(ctx)
+	upsertSearch(ctx, SearchTenant.ValueSet(in.TenantID), SearchKind.ValueSet(KindScheduled),
+		SearchTrigger.ValueSet(codes.TriggerSchedule), SearchStatus.ValueSet(codes.RunRunning))
 	var res ScheduledSyncResult
+	var failures []string
 
-	roster, ran, err := scheduledChild(ctx, RosterWorkflowID(in.TenantID), RosterSyncName,
-		RosterSyncInput{TenantID: in.TenantID, Trigger: codes.TriggerSchedule})
-	if err != nil {
-		return res, err
+	roster, err := runCanonical(ctx, launchSpec{kind: codes.KindRoster, tenantID: in.TenantID, trigger: codes.TriggerSchedule,
+		workflowID: RosterWorkflowID(in.TenantID), workflowType: RosterSyncName, abandon: true,
+		input: RosterSyncInput{TenantID: in.TenantID, Trigger: codes.TriggerSchedule}})
+	res.RosterOutcome = outcomeOf(roster, err, &res.Roster)
+	if err != nil && !errors.Is(err, errAlreadyRunning) {
+		failures = append(failures, "roster: "+failureReason(err))
 	}
-	if ran {
-		res.Roster = &roster
-	} else {
-		logger.Warn("a roster sync was already running; the scheduled one was skipped", "tenant", in.TenantID)
+	workflow.SetCurrentDetails(ctx, "roster sync "+res.RosterOutcome)
+
+	if in.Attendance {
+		res.Month = jst.PreviousMonth(actionTime)
+		if err != nil && permanentForTenant(err) {
+			res.AttendanceOutcome = "skipped: the roster sync failed for a reason that stops every sync of the tenant"
+		} else {
+			attendance, aerr := runCanonical(ctx, launchSpec{kind: codes.KindAttendance, tenantID: in.TenantID, month: res.Month,
+				trigger: codes.TriggerSchedule, workflowID: AttendanceWorkflowID(in.TenantID, res.Month), workflowType: AttendanceSyncName,
+				abandon: true, input: AttendanceSyncInput{TenantID: in.TenantID, Month: res.Month, Trigger: codes.TriggerSchedule}})
+			res.AttendanceOutcome = outcomeOf(attendance, aerr, &res.Attendance)
+			if aerr != nil && !errors.Is(aerr, errAlreadyRunning) {
+				failures = append(failures, "attendance "+res.Month+": "+failureReason(aerr))
+			}
+		}
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("roster sync %s; %s attendance sync %s", res.RosterOutcome, res.Month, res.AttendanceOutcome))
 	}
-	if !in.Attendance {
-		return res, nil
+	if len(failures) > 0 {
+		upsertSearch(ctx, SearchStatus.ValueSet(codes.RunFailed))
+		return res, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("the scheduled sync of tenant %s failed: %s", in.TenantID, strings.Join(failures, "; ")), ErrTypeSyncFailed, nil, res)
 	}
-	res.Month = PreviousMonth(actionTime)
-	attendance, ran, err := scheduledChild(ctx, AttendanceWorkflowID(in.TenantID, res.Month), AttendanceSyncName,
-		AttendanceSyncInput{TenantID: in.TenantID, Month: res.Month, Trigger: codes.TriggerSchedule})
-	if err != nil {
-		return res, err
-	}
-	if ran {
-		res.Attendance = &attendance
-	} else {
-		logger.Warn("an attendance sync of the month was already running; the scheduled one was skipped", "tenant", in.TenantID, "month", res.Month)
-	}
+	upsertSearch(ctx, SearchStatus.ValueSet(codes.RunCompleted))
 	return res, nil
 }
 
-// scheduledChild runs one sync as a child. ran is false when a run with
-// that workflow ID was already going (started by hand): it is left alone.
-func scheduledChild(ctx workflow.Context, id, workflowType string, input any) (summary RunSummary, ran bool, err error) {
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:            id,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		// The sync keeps going if the schedule's own workflow is terminated.
-		ParentClosePolicy:        enumspb.PARENT_CLOSE_POLICY_ABANDON,
-		WorkflowExecutionTimeout: 12 * time.Hour,
-	})
-	err = workflow.ExecuteChildWorkflow(cctx, workflowType, input).Get(ctx, &summary)
-	var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+func outcomeOf(r RunResult, err error, keep **RunResult) string {
 	switch {
-	case errors.As(err, &already):
-		return RunSummary{}, false, nil
+	case errors.Is(err, errAlreadyRunning):
+		return "skipped: one was already running (started by hand); it was left alone"
 	case err != nil:
-		return RunSummary{}, false, fmt.Errorf("scheduled %s (workflow %s) failed: %w", workflowType, id, err)
+		return "failed: " + failureReason(err)
 	}
-	return summary, true, nil
+	*keep = &r
+	return r.Status
+}
+
+// permanentForTenant reports whether a sync failed for a reason that fails
+// every sync of the tenant until someone acts (a rejected key, a
+// disconnected or unknown tenant): then a second sync is not tried.
+func permanentForTenant(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if appErr, ok := e.(*temporal.ApplicationError); ok && slices.Contains(activities.PermanentForTenant, appErr.Type()) {
+			return true
+		}
+	}
+	return false
 }
 
 // PreviousMonth is the month before t's month in Japan, "YYYY-MM".
-func PreviousMonth(t time.Time) string {
-	today := jst.Today(t) // YYYY-MM-DD in Japan
-	first, _ := time.Parse(time.DateOnly, today[:8]+"01")
-	return first.AddDate(0, -1, 0).Format("2006-01")
-}
+//
+// Deprecated: use jst.PreviousMonth; kept for callers outside the engine.
+func PreviousMonth(t time.Time) string { return jst.PreviousMonth(t) }

@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/config"
@@ -59,19 +61,52 @@ func NewActivities(cfg config.Config, st *store.Store, c client.Client) (*activi
 		HRMOS:    activities.NewHRMOSClients(cfg.HRMOSBaseURL, cfg.HRMOSRequestTimeout, cfg.HRMOSRetryBaseDelay, cfg.HRMOSRequestsPerMinute),
 		Temporal: c,
 		Now:      time.Now,
+		Guard: activities.GuardSettings{
+			MaxChangeShare: cfg.GuardMaxChangeShare, AttendanceMaxChangeShare: cfg.GuardAttendanceMaxChangeShare,
+			MinEmployees: cfg.GuardMinEmployees, ApprovalTimeout: cfg.GuardApprovalTimeout, Disabled: cfg.GuardDisabled,
+		},
 	}, nil
 }
 
 // Register puts every workflow and activity of the engine on a worker,
 // under the names ops type into the Temporal UI.
 func Register(r worker.Registry, acts *activities.Activities) {
-	r.RegisterWorkflowWithOptions(workflows.RosterSync, workflow.RegisterOptions{Name: workflows.RosterSyncName})
-	r.RegisterWorkflowWithOptions(workflows.RosterSyncChunk, workflow.RegisterOptions{Name: workflows.RosterSyncChunkName})
-	r.RegisterWorkflowWithOptions(workflows.AttendanceSync, workflow.RegisterOptions{Name: workflows.AttendanceSyncName})
-	r.RegisterWorkflowWithOptions(workflows.AttendanceSyncChunk, workflow.RegisterOptions{Name: workflows.AttendanceSyncChunkName})
-	r.RegisterWorkflowWithOptions(workflows.ScheduledSync, workflow.RegisterOptions{Name: workflows.ScheduledSyncName})
-	r.RegisterWorkflowWithOptions(workflows.StagingSweeper, workflow.RegisterOptions{Name: workflows.StagingSweeperName})
+	workflows.Register(r)
 	r.RegisterActivity(acts)
+}
+
+// EnsureSearchAttributes registers the engine's custom search attributes in
+// the namespace when they are missing (`starter setup`, and the worker at
+// start). Every sync sets them, and Temporal refuses a workflow task that
+// sets unregistered ones. It reports which it added.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) ([]string, error) {
+	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return nil, fmt.Errorf("list the search attributes of namespace %s: %w", namespace, err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	var added []string
+	for name, typ := range workflows.SearchAttributes() {
+		got, ok := have.GetCustomAttributes()[name]
+		if !ok {
+			missing[name] = typ
+			added = append(added, name)
+			continue
+		}
+		if got != typ {
+			return nil, fmt.Errorf("search attribute %s exists in namespace %s as %s, not %s: remove or rename it", name, namespace, got, typ)
+		}
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	if _, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: namespace, SearchAttributes: missing,
+	}); err != nil {
+		return nil, fmt.Errorf("register the search attributes %v in namespace %s (run `starter setup` with a role allowed to): %w", added, namespace, err)
+	}
+	slices.Sort(added)
+	return added, nil
 }
 
 // NewWorker makes a worker on the task queue with the engine registered.

@@ -8,7 +8,10 @@
 // rules, store, starter) may use it without pulling in another.
 package codes
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Sync kinds (sync_runs.kind).
 const (
@@ -66,3 +69,21 @@ const (
 	KeyLifetime      = 3 // months
 	KeyExpiryWarning = 14 * 24 * time.Hour
 )
+
+// KeyExpiry tells where an API key stands at now: NoticeKeyExpired,
+// NoticeKeyExpiresSoon (within KeyExpiryWarning) or "" (fine, or no expiry
+// known), and the whole days left, rounded up.
+func KeyExpiry(expiresAt, now time.Time) (state string, daysLeft int) {
+	if expiresAt.IsZero() {
+		return "", 0
+	}
+	left := expiresAt.Sub(now)
+	daysLeft = int(math.Ceil(left.Hours() / 24))
+	switch {
+	case left <= 0:
+		return NoticeKeyExpired, daysLeft
+	case left <= KeyExpiryWarning:
+		return NoticeKeyExpiresSoon, daysLeft
+	}
+	return "", daysLeft
+}

@@ -1,5 +1,5 @@
 // Package config holds the process configuration, read once from the
-// environment in main and passed down; no other package reads the environment.
+// environment in main and passed down. Only the mains (and tests) call Load.
 package config
 
 import (
@@ -53,6 +53,19 @@ type Config struct {
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"LOG_LEVEL, default=info"`
+
+	// The mass-change guard: a roster run that would create or change more
+	// than GUARD_MAX_CHANGE_SHARE of a tenant's employees, or an attendance
+	// month whose rows or working time move more than
+	// GUARD_ATTENDANCE_MAX_CHANGE_SHARE from the month before, waits for
+	// approval (`starter approve`) before it writes, at most
+	// GUARD_APPROVAL_TIMEOUT. Tenants under GUARD_MIN_EMPLOYEES and a
+	// tenant's first sync are never held. GUARD_DISABLED=true turns it off.
+	GuardMaxChangeShare           float64       `env:"GUARD_MAX_CHANGE_SHARE, default=0.2"`
+	GuardAttendanceMaxChangeShare float64       `env:"GUARD_ATTENDANCE_MAX_CHANGE_SHARE, default=0.5"`
+	GuardMinEmployees             int           `env:"GUARD_MIN_EMPLOYEES, default=50"`
+	GuardApprovalTimeout          time.Duration `env:"GUARD_APPROVAL_TIMEOUT, default=72h"`
+	GuardDisabled                 bool          `env:"GUARD_DISABLED, default=false"`
 }
 
 // Load reads the configuration from the process environment.

@@ -19,10 +19,6 @@ import (
 // Confirmation is what the admin sees once connected (the help page's wording).
 const Confirmation = "HRMOS勤怠とのシステム連携を設定しました"
 
-// KeyLifetime is how long HRMOS keeps an API key valid: it must then be
-// regenerated in HRMOS (hrmos-api.md §2.4).
-const KeyLifetime = 3 // months
-
 // Service connects and disconnects tenants.
 type Service struct {
 	Store      *store.Store
@@ -73,7 +69,7 @@ func (s *Service) Connect(ctx context.Context, tenantID, companyID string, apiKe
 		return Result{}, err
 	}
 	now := s.Now()
-	res := Result{Replaced: existing.Status != "" && existing.Status != codes.ConnectionDisconnected, KeyExpiresAt: now.AddDate(0, KeyLifetime, 0)}
+	res := Result{Replaced: existing.Status != "" && existing.Status != codes.ConnectionDisconnected, KeyExpiresAt: now.AddDate(0, codes.KeyLifetime, 0)}
 	if err := s.Store.SaveConnection(ctx, store.Connection{
 		TenantID: tenantID, CompanyID: companyID, Ciphertext: ciphertext, KeyID: keyID,
 		KeySetAt: now, KeyExpiresAt: res.KeyExpiresAt,

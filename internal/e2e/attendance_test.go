@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -26,20 +27,27 @@ func (e *env) attendance(in workflows.AttendanceSyncInput) (store.Run, error) {
 	if in.Trigger == "" {
 		in.Trigger = codes.TriggerCLI
 	}
-	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.AttendanceStartOptions(e.cfg.TaskQueue, in.TenantID, in.Month), workflows.AttendanceSyncName, in)
+	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.AttendanceStartOptions(e.cfg.TaskQueue, in.TenantID, in.Month, in.Trigger, in.DryRun), workflows.AttendanceSyncName, in)
 	if err != nil {
 		e.t.Fatalf("start attendance sync: %v", err)
 	}
 	return e.wait(ctx, in.TenantID, run.GetRunID(), run.Get)
 }
 
+// wait waits for a run's workflow and returns its history row (also for a
+// failed run) and the workflow's error.
 func (e *env) wait(ctx context.Context, tenant, runID string, get func(context.Context, any) error) (store.Run, error) {
-	var summary store.Run
-	if err := get(ctx, &summary); err != nil {
-		r, _ := e.store.Run(ctx, store.RunRef{TenantID: tenant, RunID: runID})
-		return r, err
+	e.t.Helper()
+	var result workflows.RunResult
+	wfErr := get(ctx, &result)
+	r, err := e.store.Run(ctx, store.RunRef{TenantID: tenant, RunID: runID})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		e.t.Fatal(err)
 	}
-	return summary, nil
+	if wfErr == nil && (result.RunID != r.ID || result.Status != r.Status || result.Created != r.Created || result.Errors != r.Errors) {
+		e.t.Fatalf("the workflow's result %+v does not match its history row %+v", result, r)
+	}
+	return r, wfErr
 }
 
 func (e *env) mustAttendance(in workflows.AttendanceSyncInput) store.Run {
@@ -173,7 +181,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 	e.mustConnect("ui", "ui", c.APIKey)
 	ctx := context.Background()
 
-	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, "ui"), workflows.RosterSyncName,
+	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, "ui", codes.TriggerUI, false), workflows.RosterSyncName,
 		json.RawMessage(`{"tenantId":"ui"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +191,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 		t.Fatalf("roster from the UI = %+v, %v", r, err)
 	}
 
-	run, err = e.temporal.ExecuteWorkflow(ctx, workflows.AttendanceStartOptions(e.cfg.TaskQueue, "ui", month), workflows.AttendanceSyncName,
+	run, err = e.temporal.ExecuteWorkflow(ctx, workflows.AttendanceStartOptions(e.cfg.TaskQueue, "ui", month, codes.TriggerUI, false), workflows.AttendanceSyncName,
 		json.RawMessage(`{"tenantId":"ui","month":"`+month+`"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +206,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 		{`{"tenantId":"ui","month":"2999-01"}`, `field "month" is in the future`},
 		{`{"tenantId":"ui","month":202610}`, `field "month" has the wrong type`},
 	} {
-		opts := workflows.AttendanceStartOptions(e.cfg.TaskQueue, "ui", "bad")
+		opts := workflows.AttendanceStartOptions(e.cfg.TaskQueue, "ui", "bad", codes.TriggerUI, false)
 		opts.ID += "-" + strings.NewReplacer(`"`, "", "{", "", "}", "", ":", "", ",", "", "/", "").Replace(bad.input)
 		run, err := e.temporal.ExecuteWorkflow(ctx, opts, workflows.AttendanceSyncName, json.RawMessage(bad.input))
 		if err != nil {

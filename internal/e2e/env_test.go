@@ -7,7 +7,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -21,7 +20,6 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/server/temporaltest"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/config"
@@ -99,9 +97,13 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Re
 	cfg.HRMOSRequestTimeout = 5 * time.Second
 	cfg.HRMOSRequestsPerMinute = 0
 	cfg.DatabaseMaxConns = 20
+	ctx := context.Background()
+	if _, err := app.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()); err != nil {
+		t.Fatal(err)
+	}
 
 	// The worker runs as the least-privilege role of migration 003.
-	workerPool, err := store.Open(context.Background(), testdb.WorkerURL(t, dbURL), cfg.DatabaseMaxConns)
+	workerPool, err := store.Open(ctx, testdb.WorkerURL(t, dbURL), cfg.DatabaseMaxConns)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +120,12 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Re
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
+	t.Cleanup(func() {
+		if t.Failed() {
+			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+			t.Logf("the worker's last log lines:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
+		}
+	})
 	u, _ := url.Parse(dbURL)
 	return &env{t: t, store: st, temporal: c, sim: sim, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/")}
 }
@@ -165,20 +173,11 @@ func (e *env) roster(in workflows.RosterSyncInput) (store.Run, error) {
 	if in.Trigger == "" {
 		in.Trigger = codes.TriggerCLI
 	}
-	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, in.TenantID), workflows.RosterSyncName, in)
+	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, in.TenantID, in.Trigger, in.DryRun), workflows.RosterSyncName, in)
 	if err != nil {
 		e.t.Fatalf("start roster sync: %v", err)
 	}
-	var summary store.Run
-	wfErr := run.Get(ctx, &summary)
-	if wfErr != nil {
-		r, err := e.store.Run(ctx, store.RunRef{TenantID: in.TenantID, RunID: run.GetRunID()})
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			e.t.Fatal(err)
-		}
-		return r, wfErr
-	}
-	return summary, nil
+	return e.wait(ctx, in.TenantID, run.GetRunID(), run.Get)
 }
 
 func (e *env) mustRoster(in workflows.RosterSyncInput) store.Run {
@@ -204,5 +203,3 @@ func (e *env) items(run store.Run) map[int64]store.Item {
 	}
 	return m
 }
-
-var _ = activities.KeyRejectedReason

@@ -53,7 +53,7 @@ func TestSecondRosterStartIsRefusedWhileOneRuns(t *testing.T) {
 	e.sim.SetFaults(hrmossim.Faults{Latency: 1500 * time.Millisecond})
 
 	ctx := context.Background()
-	opts := workflows.RosterStartOptions(e.cfg.TaskQueue, "slow")
+	opts := workflows.RosterStartOptions(e.cfg.TaskQueue, "slow", codes.TriggerCLI, false)
 	first, err := e.temporal.ExecuteWorkflow(ctx, opts, workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "slow", Trigger: codes.TriggerCLI})
 	if err != nil {
 		t.Fatal(err)

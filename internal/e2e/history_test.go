@@ -58,6 +58,16 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 		}
 	}
 	e.waitForRuns("pii", 4)
+	// A roster started from the UI with the form's random Workflow ID.
+	launched, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "5f0e2b8a-ui-random-id", TaskQueue: e.cfg.TaskQueue},
+		workflows.RosterSyncName, json.RawMessage(`{"tenantId":"pii","dryRun":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := launched.Get(ctx, nil); err != nil {
+		t.Fatalf("roster started with any Workflow ID: %v", err)
+	}
+
 	// The key is regenerated in HRMOS and the cached token dies with it.
 	if _, err := e.sim.RotateKey("pii"); err != nil {
 		t.Fatal(err)
@@ -209,15 +219,20 @@ func collectValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, out *st
 	out.WriteByte('\n')
 }
 
-// writeReplayHistories refreshes workflows/testdata: one completed roster
-// run and one of its chunks, replayed by the workflows package's tests.
+// writeReplayHistories refreshes workflows/testdata: one completed history
+// of every workflow type (and of a sync started with any Workflow ID),
+// replayed by the workflows package's tests. Refresh with `make replay-histories`.
 func (e *env) writeReplayHistories(hs []history) {
 	wrote := map[string]bool{}
 	for _, h := range hs {
 		name := map[string]string{
 			workflows.RosterSyncName: "roster_sync.json", workflows.RosterSyncChunkName: "roster_sync_chunk.json",
 			workflows.AttendanceSyncName: "attendance_sync.json", workflows.AttendanceSyncChunkName: "attendance_sync_chunk.json",
+			workflows.ScheduledSyncName: "scheduled_sync.json", workflows.StagingSweeperName: "staging_sweeper.json",
 		}[h.workflowType]
+		if h.workflowType == workflows.RosterSyncName && !strings.HasPrefix(h.workflowID, "hrmos-roster-") {
+			name = "roster_sync_started_with_any_id.json"
+		}
 		last := h.Events[len(h.Events)-1].EventType
 		if name == "" || wrote[name] || last != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
 			continue

@@ -34,7 +34,7 @@ func (e *env) startSlowRoster(tenant string) (workflowID, runID string) {
 	c := e.company(hrmossim.GenerateSpec{CompanyID: tenant, Users: 250, Seed: 77})
 	e.mustConnect(tenant, tenant, c.APIKey)
 	e.sim.SetFaults(hrmossim.Faults{Latency: 700 * time.Millisecond})
-	run, err := e.temporal.ExecuteWorkflow(context.Background(), workflows.RosterStartOptions(e.cfg.TaskQueue, tenant),
+	run, err := e.temporal.ExecuteWorkflow(context.Background(), workflows.RosterStartOptions(e.cfg.TaskQueue, tenant, codes.TriggerCLI, false),
 		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: tenant, Trigger: codes.TriggerCLI})
 	if err != nil {
 		e.t.Fatal(err)
@@ -306,7 +306,7 @@ func TestRunEndsFailedInTheTableAfterADatabaseOutage(t *testing.T) {
 		t.Fatalf("sweep = %+v, %v", res, err)
 	}
 	r, _ = e.store.Run(context.Background(), store.RunRef{TenantID: "dbdown", RunID: runID})
-	if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "not currently accepting connections") ||
+	if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "SQLSTATE 55000 (object not in prerequisite state") ||
 		!strings.Contains(r.FailureReason, "recorded late") {
 		t.Fatalf("run after the outage = %+v", r)
 	}

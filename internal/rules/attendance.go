@@ -1,8 +1,9 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 )
@@ -46,39 +47,62 @@ type AttendanceFields struct {
 	PaidLeaveDays            *int
 }
 
-// AttendanceColumn is one monthly_attendance column; Tenths marks a day
-// count stored as numeric with one decimal.
+// Unit is how a monthly_attendance column stores its value.
+type Unit int
+
+const (
+	// Minutes: an integer column, read from HRMOS's "H:MM".
+	Minutes Unit = iota
+	// Tenths: a numeric(6,1) day count, kept as tenths of a day, read from
+	// HRMOS's "20.0".
+	Tenths
+)
+
+// AttendanceColumn is one row of the SPEC §3 table: the monthly_attendance
+// column, the HRMOS report key it comes from ("" when HRMOS has no source
+// or the value is computed), the staging column holding HRMOS's text, and
+// where the raw and the mapped value live. One entry per field, so the
+// mapping, the staging and the store's reads and writes cannot pair a value
+// with the wrong column.
 type AttendanceColumn struct {
 	Name   string
-	Value  *int
-	Tenths bool
+	Unit   Unit
+	Source string
+	Staged string
+	Raw    func(*AttendanceRow) *string
+	Field  func(*AttendanceFields) **int
 }
 
-// Columns lists the columns in table order.
-func (f *AttendanceFields) Columns() []AttendanceColumn {
-	return []AttendanceColumn{
-		{"working_days", f.WorkingDays, true},
-		{"absence_days", f.AbsenceDays, true},
-		{"late_days", f.LateDays, true},
-		{"early_leave_days", f.EarlyLeaveDays, true},
-		{"actual_work_minutes", f.ActualWorkMinutes, false},
-		{"break_minutes", f.BreakMinutes, false},
-		{"late_minutes", f.LateMinutes, false},
-		{"early_leave_minutes", f.EarlyLeaveMinutes, false},
-		{"prescribed_minutes", f.PrescribedMinutes, false},
-		{"non_prescribed_minutes", f.NonPrescribedMinutes, false},
-		{"statutory_overtime_minutes", f.StatutoryOvertimeMinutes, false},
-		{"late_night_minutes", f.LateNightMinutes, false},
-		{"paid_leave_minutes", f.PaidLeaveMinutes, false},
-		{"paid_leave_days", f.PaidLeaveDays, true},
-	}
-}
-
-// ScanTargets are pointers to every column, in Columns order.
-func (f *AttendanceFields) ScanTargets() []any {
-	return []any{&f.WorkingDays, &f.AbsenceDays, &f.LateDays, &f.EarlyLeaveDays, &f.ActualWorkMinutes, &f.BreakMinutes,
-		&f.LateMinutes, &f.EarlyLeaveMinutes, &f.PrescribedMinutes, &f.NonPrescribedMinutes, &f.StatutoryOvertimeMinutes,
-		&f.LateNightMinutes, &f.PaidLeaveMinutes, &f.PaidLeaveDays}
+// AttendanceColumns are every monthly_attendance column a sync writes, in
+// table order.
+var AttendanceColumns = []AttendanceColumn{
+	{"working_days", Tenths, "working_days", "working_days",
+		func(r *AttendanceRow) *string { return &r.WorkingDays }, func(f *AttendanceFields) **int { return &f.WorkingDays }},
+	{"absence_days", Tenths, "absence_days", "absence_days",
+		func(r *AttendanceRow) *string { return &r.AbsenceDays }, func(f *AttendanceFields) **int { return &f.AbsenceDays }},
+	{"late_days", Tenths, "tardy_days", "tardy_days",
+		func(r *AttendanceRow) *string { return &r.TardyDays }, func(f *AttendanceFields) **int { return &f.LateDays }},
+	// HRMOS misspells the key (hrmos-api.md §7).
+	{"early_leave_days", Tenths, "learve_early_days", "leave_early_days",
+		func(r *AttendanceRow) *string { return &r.LeaveEarlyDays }, func(f *AttendanceFields) **int { return &f.EarlyLeaveDays }},
+	{"actual_work_minutes", Minutes, "actual_working_hours", "actual_working_hours",
+		func(r *AttendanceRow) *string { return &r.ActualWorkingHours }, func(f *AttendanceFields) **int { return &f.ActualWorkMinutes }},
+	{"break_minutes", Minutes, "", "", nil, func(f *AttendanceFields) **int { return &f.BreakMinutes }},
+	{"late_minutes", Minutes, "total_late_hours", "total_late_hours",
+		func(r *AttendanceRow) *string { return &r.TotalLateHours }, func(f *AttendanceFields) **int { return &f.LateMinutes }},
+	{"early_leave_minutes", Minutes, "total_leave_early_hours", "total_leave_early_hours",
+		func(r *AttendanceRow) *string { return &r.TotalLeaveEarlyHours }, func(f *AttendanceFields) **int { return &f.EarlyLeaveMinutes }},
+	{"prescribed_minutes", Minutes, "hours_in_prescribed_working_hours", "hours_in_prescribed_working_hours",
+		func(r *AttendanceRow) *string { return &r.HoursInPrescribedWorkingHours }, func(f *AttendanceFields) **int { return &f.PrescribedMinutes }},
+	// Computed below: 実労働時間 − 所定労働時間.
+	{"non_prescribed_minutes", Minutes, "", "", nil, func(f *AttendanceFields) **int { return &f.NonPrescribedMinutes }},
+	{"statutory_overtime_minutes", Minutes, "excess_of_statutory_working_hours", "excess_of_statutory_working_hours",
+		func(r *AttendanceRow) *string { return &r.ExcessOfStatutoryWorkingHours }, func(f *AttendanceFields) **int { return &f.StatutoryOvertimeMinutes }},
+	{"late_night_minutes", Minutes, "late_night_overtime_working_hours", "late_night_overtime_working_hours",
+		func(r *AttendanceRow) *string { return &r.LateNightOvertimeWorkingHours }, func(f *AttendanceFields) **int { return &f.LateNightMinutes }},
+	{"paid_leave_minutes", Minutes, "", "", nil, func(f *AttendanceFields) **int { return &f.PaidLeaveMinutes }},
+	{"paid_leave_days", Tenths, "paid_holidays", "paid_holidays",
+		func(r *AttendanceRow) *string { return &r.PaidHolidays }, func(f *AttendanceFields) **int { return &f.PaidLeaveDays }},
 }
 
 // MapAttendance converts a report row by the SPEC §3 table. A value that
@@ -89,47 +113,28 @@ func MapAttendance(r AttendanceRow) (AttendanceFields, *Problem) {
 			"field %s has a value of the wrong type", r.InvalidFields[0])
 	}
 	var f AttendanceFields
-	days := []struct {
-		field string
-		raw   string
-		dst   **int
-	}{
-		{"working_days", r.WorkingDays, &f.WorkingDays},
-		{"absence_days", r.AbsenceDays, &f.AbsenceDays},
-		{"tardy_days", r.TardyDays, &f.LateDays},
-		{"learve_early_days", r.LeaveEarlyDays, &f.EarlyLeaveDays},
-		{"paid_holidays", r.PaidHolidays, &f.PaidLeaveDays},
-	}
-	for _, d := range days {
-		v, ok, err := ParseDayCount(d.raw)
-		if err != nil {
-			return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidValue, d.field,
-				"%s is not a day count such as \"20.0\" or \"0.5\"", d.field)
+	for _, c := range AttendanceColumns {
+		if c.Raw == nil {
+			continue
+		}
+		raw := *c.Raw(&r)
+		var v int
+		var ok bool
+		var err error
+		switch c.Unit {
+		case Tenths:
+			if v, ok, err = ParseDayCount(raw); err != nil {
+				return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidValue, c.Source,
+					"%s is not a day count such as \"20.0\" or \"0.5\"", c.Source)
+			}
+		case Minutes:
+			if v, ok, err = ParseDuration(raw); err != nil {
+				return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidValue, c.Source,
+					"%s is not a duration such as \"160:00\"", c.Source)
+			}
 		}
 		if ok {
-			*d.dst = &v
-		}
-	}
-	durations := []struct {
-		field string
-		raw   string
-		dst   **int
-	}{
-		{"actual_working_hours", r.ActualWorkingHours, &f.ActualWorkMinutes},
-		{"total_late_hours", r.TotalLateHours, &f.LateMinutes},
-		{"total_leave_early_hours", r.TotalLeaveEarlyHours, &f.EarlyLeaveMinutes},
-		{"hours_in_prescribed_working_hours", r.HoursInPrescribedWorkingHours, &f.PrescribedMinutes},
-		{"excess_of_statutory_working_hours", r.ExcessOfStatutoryWorkingHours, &f.StatutoryOvertimeMinutes},
-		{"late_night_overtime_working_hours", r.LateNightOvertimeWorkingHours, &f.LateNightMinutes},
-	}
-	for _, d := range durations {
-		v, ok, err := ParseDuration(d.raw)
-		if err != nil {
-			return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidValue, d.field,
-				"%s is not a duration such as \"160:00\"", d.field)
-		}
-		if ok {
-			*d.dst = &v
+			*c.Field(&f) = &v
 		}
 	}
 	// 所定外労働時間 = 実労働時間 − 所定労働時間, never below 0; no 所定 means 0.
@@ -149,24 +154,23 @@ func attendanceProblem(r AttendanceRow, code, field, format string, args ...any)
 		Reason: fmt.Sprintf("HRMOS user %d: ", r.HRMOSUserID) + fmt.Sprintf(format, args...) + "; correct it in HRMOS"}
 }
 
-// AttendanceMatch is what the database found for a report row: the
-// employee the roster sync linked to its HRMOS user, else those with the
-// same normalized 社員番号.
+// AttendanceMatch is what the database found for a report row.
 type AttendanceMatch struct {
-	ByLink   *int64
-	ByNumber []int64
+	// ByLink is the employee the roster sync linked to the row's HRMOS user.
+	ByLink *int64
+	// ByNumber are the employees with the row's normalized 社員番号.
+	ByNumber []NumberMatch
+	// Rivals are the other rows of the run with the same normalized 社員番号
+	// whose HRMOS users no employee is linked to: they fall back to the
+	// same employee by number.
+	Rivals []int64
 }
 
-// Employee is the one employee the row belongs to, or nil when there is
-// none or the 社員番号 is ambiguous.
-func (m AttendanceMatch) Employee() *int64 {
-	switch {
-	case m.ByLink != nil:
-		return m.ByLink
-	case len(m.ByNumber) == 1:
-		return &m.ByNumber[0]
-	}
-	return nil
+// NumberMatch is an employee found by 社員番号, and the HRMOS user the roster
+// sync linked it to (nil when none).
+type NumberMatch struct {
+	EmployeeID int64
+	LinkedTo   *int64
 }
 
 // AttendanceDecision is what a run does with one report row.
@@ -174,54 +178,130 @@ type AttendanceDecision struct {
 	Outcome       codes.Outcome
 	ReasonCode    string
 	Reason        string
+	Field         string
 	EmployeeID    *int64
 	Fields        AttendanceFields
 	ChangedFields []string
+	// Old is what an earlier sync wrote for the employee and month.
+	Old *AttendanceFields
 }
 
-// ErrNoEmployee is why a row is skipped: its employee is not in mediment.
-var ErrNoEmployee = errors.New("not in mediment: run the roster sync first")
+// ResolveAttendance finds the employee a report row belongs to (SPEC §3: the
+// link the roster sync made, else the 社員番号). The 社員番号 fallback never
+// takes an employee linked to another HRMOS user, and when several rows fall
+// back to one employee the lowest HRMOS user ID wins: one person's month is
+// never written over another's, and never twice.
+func ResolveAttendance(r AttendanceRow, m AttendanceMatch) (*int64, *AttendanceDecision) {
+	if m.ByLink != nil {
+		return m.ByLink, nil
+	}
+	switch {
+	case len(m.ByNumber) == 0:
+		return nil, &AttendanceDecision{Outcome: codes.Skipped, ReasonCode: codes.ReasonEmployeeNotInMediment,
+			Reason: fmt.Sprintf("HRMOS user %d is not in mediment: run the roster sync first", r.HRMOSUserID)}
+	case len(m.ByNumber) > 1:
+		p := attendanceProblem(r, codes.ReasonAmbiguousNumber, "number", "its 社員番号 matches %d mediment employees", len(m.ByNumber))
+		return nil, &AttendanceDecision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason, Field: p.Field}
+	}
+	e := m.ByNumber[0]
+	if e.LinkedTo != nil && *e.LinkedTo != r.HRMOSUserID {
+		p := attendanceProblem(r, codes.ReasonNumberOfOtherHRMOSUser, "number",
+			"its 社員番号 finds mediment employee %d, which the roster sync linked to HRMOS user %d; correct the 社員番号 in HRMOS or run the roster sync",
+			e.EmployeeID, *e.LinkedTo)
+		return nil, &AttendanceDecision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason, Field: p.Field}
+	}
+	if winner := slices.Min(append(slices.Clone(m.Rivals), r.HRMOSUserID)); winner != r.HRMOSUserID {
+		p := attendanceProblem(r, codes.ReasonDuplicateAttendanceRow, "number",
+			"its 社員番号 finds mediment employee %d, whose month is taken from HRMOS user %d's row (same 社員番号); make the 社員番号 unique in HRMOS",
+			e.EmployeeID, winner)
+		return nil, &AttendanceDecision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason, Field: p.Field}
+	}
+	return &e.EmployeeID, nil
+}
 
 // DecideAttendance applies SPEC §3 to one report row; existing is what an
 // earlier sync wrote for the employee and month (nil when none).
 func DecideAttendance(r AttendanceRow, m AttendanceMatch, existing *AttendanceFields) AttendanceDecision {
-	employee := m.Employee()
-	switch {
-	case employee == nil && len(m.ByNumber) > 1:
-		p := attendanceProblem(r, codes.ReasonAmbiguousNumber, "number",
-			"its 社員番号 matches %d mediment employees", len(m.ByNumber))
-		return AttendanceDecision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason}
-	case employee == nil:
-		return AttendanceDecision{Outcome: codes.Skipped, ReasonCode: codes.ReasonEmployeeNotInMediment,
-			Reason: fmt.Sprintf("HRMOS user %d is %s", r.HRMOSUserID, ErrNoEmployee)}
+	employee, d := ResolveAttendance(r, m)
+	if d != nil {
+		return *d
 	}
 	f, p := MapAttendance(r)
 	if p != nil {
-		return AttendanceDecision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason, EmployeeID: employee}
+		return AttendanceDecision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason, Field: p.Field, EmployeeID: employee}
 	}
-	d := AttendanceDecision{EmployeeID: employee, Fields: f}
+	dec := AttendanceDecision{EmployeeID: employee, Fields: f, Old: existing}
 	if existing == nil {
-		d.Outcome, d.ReasonCode, d.Reason = codes.Created, codes.ReasonNewAttendance, "first sync of this month for the employee"
-		for _, c := range f.Columns() {
-			if c.Value != nil {
-				d.ChangedFields = append(d.ChangedFields, c.Name)
+		dec.Outcome, dec.ReasonCode, dec.Reason = codes.Created, codes.ReasonNewAttendance, "first sync of this month for the employee"
+		for _, c := range AttendanceColumns {
+			if *c.Field(&f) != nil {
+				dec.ChangedFields = append(dec.ChangedFields, c.Name)
 			}
 		}
-		return d
+		return dec
 	}
-	old := existing.Columns()
-	for i, c := range f.Columns() {
-		if !equalInt(old[i].Value, c.Value) {
-			d.ChangedFields = append(d.ChangedFields, c.Name)
+	for _, c := range AttendanceColumns {
+		if !equalInt(*c.Field(existing), *c.Field(&f)) {
+			dec.ChangedFields = append(dec.ChangedFields, c.Name)
 		}
 	}
-	d.ReasonCode = codes.ReasonAttendanceResynced
-	if len(d.ChangedFields) == 0 {
-		d.Outcome, d.Reason = codes.Unchanged, "same values as the earlier sync of this month"
+	dec.ReasonCode = codes.ReasonAttendanceResynced
+	if len(dec.ChangedFields) == 0 {
+		dec.Outcome, dec.Reason = codes.Unchanged, "same values as the earlier sync of this month"
 	} else {
-		d.Outcome, d.Reason = codes.Updated, "overwrote what an earlier sync of this month wrote"
+		dec.Outcome, dec.Reason = codes.Updated, "overwrote what an earlier sync of this month wrote"
 	}
-	return d
+	return dec
+}
+
+// Changes lists, column by column, what the decision writes over what the
+// earlier sync of the month wrote, as text ("20.5" days, "176:30" time).
+func (d AttendanceDecision) Changes() []Change {
+	if d.Outcome != codes.Created && d.Outcome != codes.Updated {
+		return nil
+	}
+	var out []Change
+	for _, c := range AttendanceColumns {
+		if !slices.Contains(d.ChangedFields, c.Name) {
+			continue
+		}
+		var old *string
+		if d.Old != nil {
+			old = c.Format(*c.Field(d.Old))
+		}
+		out = append(out, Change{Column: c.Name, Old: old, New: c.Format(*c.Field(&d.Fields))})
+	}
+	return out
+}
+
+// Format renders a stored value as people read it: "20.5" for days,
+// "176:30" for minutes.
+func (c AttendanceColumn) Format(v *int) *string {
+	if v == nil {
+		return nil
+	}
+	var s string
+	if c.Unit == Tenths {
+		s = strconv.Itoa(*v/10) + "." + strconv.Itoa(abs(*v%10))
+		if *v < 0 && *v > -10 {
+			s = "-" + s
+		}
+	} else {
+		sign := ""
+		m := *v
+		if m < 0 {
+			sign, m = "-", -m
+		}
+		s = fmt.Sprintf("%s%d:%02d", sign, m/60, m%60)
+	}
+	return &s
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func equalInt(a, b *int) bool {

@@ -87,6 +87,10 @@ func TestMapAttendance(t *testing.T) {
 	}
 }
 
+// allColumnsWithValues are the columns row() gives a value.
+var allColumnsWithValues = []string{"working_days", "absence_days", "late_days", "early_leave_days", "actual_work_minutes", "late_minutes",
+	"early_leave_minutes", "prescribed_minutes", "non_prescribed_minutes", "statutory_overtime_minutes", "late_night_minutes", "paid_leave_days"}
+
 func TestDecideAttendance(t *testing.T) {
 	first, _ := MapAttendance(row())
 	changed := first
@@ -101,13 +105,24 @@ func TestDecideAttendance(t *testing.T) {
 		wantChanged []string
 	}{
 		{"linked by the roster sync, first sync of the month", row(), AttendanceMatch{ByLink: ptr(int64(3))}, nil, codes.Created, codes.ReasonNewAttendance,
-			[]string{"working_days", "absence_days", "late_days", "early_leave_days", "actual_work_minutes", "late_minutes", "early_leave_minutes",
-				"prescribed_minutes", "non_prescribed_minutes", "statutory_overtime_minutes", "late_night_minutes", "paid_leave_days"}},
-		{"matched by number, re-sync with new values", row(), AttendanceMatch{ByNumber: []int64{3}}, &changed, codes.Updated, codes.ReasonAttendanceResynced, []string{"late_minutes"}},
+			allColumnsWithValues},
+		{"matched by number, re-sync with new values", row(), AttendanceMatch{ByNumber: []NumberMatch{{EmployeeID: 3}}}, &changed, codes.Updated, codes.ReasonAttendanceResynced, []string{"late_minutes"}},
 		{"re-sync with the same values", row(), AttendanceMatch{ByLink: ptr(int64(3))}, &first, codes.Unchanged, codes.ReasonAttendanceResynced, nil},
 		{"not in mediment", row(), AttendanceMatch{}, nil, codes.Skipped, codes.ReasonEmployeeNotInMediment, nil},
 		{"unknown employee with bad data is still only skipped", row(func(r *AttendanceRow) { r.TardyDays = "??" }), AttendanceMatch{}, nil, codes.Skipped, codes.ReasonEmployeeNotInMediment, nil},
-		{"number matches several", row(), AttendanceMatch{ByNumber: []int64{3, 4}}, nil, codes.Error, codes.ReasonAmbiguousNumber, nil},
+		{"number matches several", row(), AttendanceMatch{ByNumber: []NumberMatch{{EmployeeID: 3}, {EmployeeID: 4}}}, nil, codes.Error, codes.ReasonAmbiguousNumber, nil},
+		{"the 社員番号 fallback never takes an employee linked to another HRMOS user",
+			row(), AttendanceMatch{ByNumber: []NumberMatch{{EmployeeID: 3, LinkedTo: ptr(int64(99))}}}, nil,
+			codes.Error, codes.ReasonNumberOfOtherHRMOSUser, nil},
+		{"the link wins over a 社員番号 that finds another employee",
+			row(), AttendanceMatch{ByLink: ptr(int64(3)), ByNumber: []NumberMatch{{EmployeeID: 4, LinkedTo: ptr(int64(99))}}}, nil,
+			codes.Created, codes.ReasonNewAttendance, allColumnsWithValues},
+		{"two rows fall back to one employee: the lowest HRMOS user ID wins",
+			row(), AttendanceMatch{ByNumber: []NumberMatch{{EmployeeID: 3}}, Rivals: []int64{9, 12}}, nil,
+			codes.Created, codes.ReasonNewAttendance, allColumnsWithValues},
+		{"two rows fall back to one employee: the other is an error, not a second write",
+			row(), AttendanceMatch{ByNumber: []NumberMatch{{EmployeeID: 3}}, Rivals: []int64{5}}, nil,
+			codes.Error, codes.ReasonDuplicateAttendanceRow, nil},
 		{"bad value of a known employee", row(func(r *AttendanceRow) { r.TardyDays = "??" }), AttendanceMatch{ByLink: ptr(int64(3))}, nil, codes.Error, codes.ReasonInvalidValue, nil},
 	}
 	for _, tt := range tests {

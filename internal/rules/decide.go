@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 )
@@ -15,6 +16,10 @@ type Candidates struct {
 	ByNameEmail []Employee
 	// ByLink is the employee an earlier sync linked to this HRMOS user.
 	ByLink *Employee
+	// NumberHeldByOther lists the IDs, among ByNameEmail, of employees whose
+	// 社員番号 is another HRMOS user's of the same run: by rule 2 (number
+	// first) they are that user's employee, not this one's.
+	NumberHeldByOther []int64
 }
 
 // Decision is what a run does with one HRMOS employee.
@@ -23,6 +28,8 @@ type Decision struct {
 	ReasonCode string
 	// Reason is a sentence for the admin; it never holds personal values.
 	Reason string
+	// Field is the HRMOS field to correct, for errors.
+	Field string
 	// Employee is the matched employee (nil when creating or on error).
 	Employee *Employee
 	// Fields are the synced columns to write (created and updated only).
@@ -36,9 +43,9 @@ type Decision struct {
 // DecideRoster applies SPEC §2 to one HRMOS employee. today is the Japan
 // calendar date "YYYY-MM-DD".
 func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
-	if u.DuplicateKey != "" {
-		return errorDecision(problem(u, codes.ReasonDuplicateInHRMOS, u.DuplicateKey,
-			"another HRMOS user has the same %s, so neither can be matched safely; make them unique in HRMOS", duplicateLabel(u.DuplicateKey)))
+	if u.NumberShared {
+		return errorDecision(problem(u, codes.ReasonDuplicateInHRMOS, "number",
+			"another HRMOS user has the same 社員番号, so neither can be matched safely; make them unique in HRMOS"))
 	}
 	fields, p := MapUser(u)
 	if p != nil {
@@ -80,10 +87,18 @@ func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
 	}
 	if IsRetired(fields.RetirementDate, today) {
 		// Rule 5: never deactivated automatically; the admin deletes it by hand.
-		d.NeedsAttention = append(d.NeedsAttention, "retirement_date")
+		d.NeedsAttention = append(d.NeedsAttention, NeedsAttentionRetired)
 		d.Reason += "; retired in HRMOS: delete the account in mediment by hand"
 	}
 	return d
+}
+
+// NewlyRetired reports whether a decision records a retirement that was not
+// in mediment before: the employee matched, has retired in HRMOS, and the
+// run changes its 退職日. The mass-change guard counts these.
+func (d Decision) NewlyRetired() bool {
+	return d.Employee != nil && slices.Contains(d.NeedsAttention, NeedsAttentionRetired) &&
+		slices.Contains(d.ChangedFields, "retirement_date")
 }
 
 // Match finds the mediment employee of an HRMOS employee (SPEC §2 rule 2):
@@ -91,26 +106,38 @@ func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
 // key that finds several employees, make the employee ambiguous. The link
 // an earlier sync made (hrmos_user_id) is used when neither key finds
 // anybody, e.g. after HRMOS changed both, and must agree with the keys.
+//
+// The 氏名+メール fallback never takes an employee whose 社員番号 belongs to
+// another HRMOS user of the run, and it is refused when another HRMOS user
+// shares this one's 氏名+メール: then the two cannot be told apart by it.
+// A rehired employee (the retiree's old account with 社員番号 A beside the
+// new one with B, same name and email) therefore matches by number alone.
 func Match(u HRMOSUser, c Candidates) (*Employee, string, *Problem) {
 	var match *Employee
 	var how string
+	byNameEmail := slices.DeleteFunc(slices.Clone(c.ByNameEmail), func(e Employee) bool {
+		return slices.Contains(c.NumberHeldByOther, e.ID)
+	})
 	switch {
 	case len(c.ByNumber) > 1:
 		return nil, "", problem(u, codes.ReasonAmbiguousNumber, "number",
 			"its 社員番号 matches %d mediment employees (after normalizing full-width and spaces); make them unique in mediment", len(c.ByNumber))
 	case len(c.ByNumber) == 1:
 		match, how = &c.ByNumber[0], codes.ReasonMatchedByNumber
-		for _, e := range c.ByNameEmail {
+		for _, e := range byNameEmail {
 			if e.ID != match.ID {
 				return nil, "", problem(u, codes.ReasonConflictingKeys, "number",
 					"its 社員番号 matches mediment employee %d but its 氏名+メールアドレス matches employee %d; correct one of them", match.ID, e.ID)
 			}
 		}
-	case len(c.ByNameEmail) > 1:
+	case u.NameEmailShared && (len(byNameEmail) > 0 || text(u.Number) == nil):
+		return nil, "", problem(u, codes.ReasonDuplicateInHRMOS, "email",
+			"another HRMOS user has the same 氏名+メールアドレス and this one's 社員番号 finds no mediment employee, so the two cannot be told apart; give each its own 社員番号 in HRMOS and mediment")
+	case len(byNameEmail) > 1:
 		return nil, "", problem(u, codes.ReasonAmbiguousNameMail, "email",
-			"its 氏名+メールアドレス match %d mediment employees; set a 社員番号 in HRMOS and mediment", len(c.ByNameEmail))
-	case len(c.ByNameEmail) == 1:
-		match, how = &c.ByNameEmail[0], codes.ReasonMatchedByNameMail
+			"its 氏名+メールアドレス match %d mediment employees; set a 社員番号 in HRMOS and mediment", len(byNameEmail))
+	case len(byNameEmail) == 1:
+		match, how = &byNameEmail[0], codes.ReasonMatchedByNameMail
 	case c.ByLink != nil:
 		match, how = c.ByLink, codes.ReasonMatchedByLink
 	}
@@ -129,14 +156,7 @@ func Match(u HRMOSUser, c Candidates) (*Employee, string, *Problem) {
 }
 
 func errorDecision(p *Problem) Decision {
-	return Decision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason}
-}
-
-func duplicateLabel(key string) string {
-	if key == "name_and_email" {
-		return "氏名+メールアドレス"
-	}
-	return "社員番号"
+	return Decision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason, Field: p.Field}
 }
 
 // createdColumns names what a creation writes: every synced column with a
@@ -148,7 +168,10 @@ func createdColumns(f SyncedFields) []string {
 			cols = append(cols, c.Name)
 		}
 	}
-	return append(cols, Defaults...)
+	for _, d := range Defaults {
+		cols = append(cols, d.Column)
+	}
+	return cols
 }
 
 // changedColumns names the synced columns whose value differs, plus the
@@ -158,19 +181,55 @@ func changedColumns(e *Employee, f SyncedFields, hrmosUserID int64) []string {
 	if e.HRMOSUserID == nil || *e.HRMOSUserID != hrmosUserID {
 		changed = append(changed, "hrmos_user_id")
 	}
-	old := e.Synced.Columns()
 	for _, c := range f.Columns() {
-		i := slices.IndexFunc(old, func(o Column) bool { return o.Name == c.Name })
-		var was *string
-		if i >= 0 {
-			was = old[i].Value
-		}
-		if !equal(was, c.Value) {
+		if !equal(e.Synced.value(c.Name), c.Value) {
 			changed = append(changed, c.Name)
 		}
 	}
 	return changed
 }
+
+// Change is one column a decision changes: its value before and after.
+type Change struct {
+	Column string
+	Old    *string
+	New    *string
+}
+
+// Changes lists, column by column, what the decision writes over what the
+// employee held (Old is nil for a created employee). It is what a dry run
+// shows and what ops review before approving a large run.
+func (d Decision) Changes(hrmosUserID int64) []Change {
+	if d.Outcome != codes.Created && d.Outcome != codes.Updated {
+		return nil
+	}
+	var out []Change
+	for _, name := range d.ChangedFields {
+		var old, now *string
+		switch {
+		case name == "hrmos_user_id":
+			now = ptrTo(strconv.FormatInt(hrmosUserID, 10))
+			if d.Employee != nil && d.Employee.HRMOSUserID != nil {
+				old = ptrTo(strconv.FormatInt(*d.Employee.HRMOSUserID, 10))
+			}
+		case isDefault(name):
+			now = ptrTo("true")
+		default:
+			now = d.Fields.value(name)
+			if d.Employee != nil {
+				old = d.Employee.Synced.value(name)
+			}
+		}
+		out = append(out, Change{Column: name, Old: old, New: now})
+	}
+	return out
+}
+
+func isDefault(column string) bool {
+	return slices.ContainsFunc(Defaults, func(d Default) bool { return d.Column == column })
+}
+
+func ptrTo(s string) *string { return &s }
 
 func equal(a, b *string) bool {
 	if a == nil || b == nil {

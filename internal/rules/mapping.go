@@ -30,9 +30,12 @@ type HRMOSUser struct {
 	Gender         string
 	// InvalidFields are HRMOS JSON keys whose value had an unusable type.
 	InvalidFields []string
-	// DuplicateKey is set when another HRMOS user of the run shares this
-	// one's 社員番号 ("employee_number") or 氏名+メール ("name_and_email").
-	DuplicateKey string
+	// NumberShared: another HRMOS user of the run has the same normalized
+	// 社員番号. NameEmailShared: another has the same normalized 氏名 and
+	// メールアドレス (HRMOS keeps a retiree's old account beside the new one
+	// of a rehire, each with its own 社員番号). Counted by the store per run.
+	NumberShared    bool
+	NameEmailShared bool
 }
 
 // Problem is why one HRMOS employee cannot be synced. Its text names the

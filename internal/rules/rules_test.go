@@ -293,8 +293,8 @@ func TestDecideRoster(t *testing.T) {
 			wantAttention: MedimentOnlyFields{}.Missing(),
 		},
 		{
-			name:        "rule 8: duplicate keys in HRMOS are an error before matching",
-			user:        user(func(u *HRMOSUser) { u.DuplicateKey = "employee_number" }),
+			name:        "rule 8: a 社員番号 shared by two HRMOS users is an error before matching",
+			user:        user(func(u *HRMOSUser) { u.NumberShared = true }),
 			cands:       Candidates{ByNumber: []Employee{employee(7)}},
 			wantOutcome: codes.Error, wantCode: codes.ReasonDuplicateInHRMOS,
 		},

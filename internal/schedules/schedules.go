@@ -17,7 +17,9 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -68,7 +70,9 @@ type desired struct {
 	workflowType string
 	args         []any
 	policy       client.SchedulePolicies
-	note         string
+	// summary is the one line the UI lists for each run the schedule starts.
+	summary string
+	note    string
 }
 
 func (s Settings) desired(tenantID string) []desired {
@@ -80,7 +84,8 @@ func (s Settings) desired(tenantID string) []desired {
 	}
 	monthly := desired{
 		id: MonthlyID(tenantID), tenantID: tenantID, policy: policy, workflowType: workflows.ScheduledSyncName,
-		args: []any{workflows.ScheduledSyncInput{TenantID: tenantID, Attendance: true}},
+		summary: "monthly sync of " + tenantID + ": roster, then last month's attendance (schedule)",
+		args:    []any{workflows.ScheduledSyncInput{TenantID: tenantID, Attendance: true}},
 		spec: client.ScheduleSpec{
 			Calendars: []client.ScheduleCalendarSpec{{
 				Second:     []client.ScheduleRange{{Start: 0}},
@@ -97,8 +102,9 @@ func (s Settings) desired(tenantID string) []desired {
 	if s.RosterCron != "" {
 		out = append(out, desired{
 			id: RosterID(tenantID), tenantID: tenantID, policy: policy, workflowType: workflows.ScheduledSyncName,
-			args: []any{workflows.ScheduledSyncInput{TenantID: tenantID}},
-			spec: client.ScheduleSpec{CronExpressions: []string{s.RosterCron}, TimeZoneName: TimeZone},
+			summary: "roster sync of " + tenantID + " (schedule)",
+			args:    []any{workflows.ScheduledSyncInput{TenantID: tenantID}},
+			spec:    client.ScheduleSpec{CronExpressions: []string{s.RosterCron}, TimeZoneName: TimeZone},
 		})
 	}
 	for i := range out {
@@ -109,7 +115,7 @@ func (s Settings) desired(tenantID string) []desired {
 
 func (s Settings) sweeper() desired {
 	d := desired{
-		id: SweeperID, workflowType: workflows.StagingSweeperName,
+		id: SweeperID, workflowType: workflows.StagingSweeperName, summary: "close runs that ended without recording their result",
 		spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
 		policy: client.SchedulePolicies{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, CatchupWindow: time.Hour},
 	}
@@ -125,7 +131,7 @@ func noteFor(taskQueue string, d desired) string {
 // one in Temporal is already as wanted without comparing Temporal's
 // normalized form of the spec field by field.
 func fingerprint(taskQueue string, d desired) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%+v|%s|%+v|%+v|%s", d.id, d.spec, d.workflowType, d.args, d.policy, taskQueue))
+	h := sha256.Sum256(fmt.Appendf(nil, "%s|%+v|%s|%+v|%+v|%s|%s", d.id, d.spec, d.workflowType, d.args, d.policy, taskQueue, d.summary))
 	return hex.EncodeToString(h[:6])
 }
 
@@ -180,10 +186,16 @@ func Apply(ctx context.Context, sc client.ScheduleClient, tenants []string, s Se
 
 func applyOne(ctx context.Context, sc client.ScheduleClient, taskQueue string, d desired) (string, error) {
 	action := &client.ScheduleWorkflowAction{
-		ID:        d.id, // Temporal appends the action time
-		Workflow:  d.workflowType,
-		Args:      d.args,
-		TaskQueue: taskQueue,
+		ID:            d.id, // Temporal appends the action time
+		Workflow:      d.workflowType,
+		Args:          d.args,
+		TaskQueue:     taskQueue,
+		StaticSummary: d.summary,
+	}
+	if d.tenantID != "" {
+		// Findable by tenant from its first moment, as every other start is.
+		action.TypedSearchAttributes = temporal.NewSearchAttributes(
+			workflows.SearchTenant.ValueSet(d.tenantID), workflows.SearchTrigger.ValueSet(codes.TriggerSchedule))
 	}
 	h := sc.GetHandle(ctx, d.id)
 	desc, err := h.Describe(ctx)

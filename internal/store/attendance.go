@@ -8,123 +8,252 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/rules"
 )
 
-// StageAttendance stores one page of HRMOS's monthly report for a run.
-// Re-staging a row (a retried page) overwrites it.
-func (q *Queries) StageAttendance(ctx context.Context, ref RunRef, page int, rows []rules.AttendanceRow) error {
-	tenantID, runID := ref.TenantID, ref.RunID
-	if len(rows) == 0 {
-		return nil
-	}
-	b := &pgx.Batch{}
-	for _, r := range rows {
-		invalid := r.InvalidFields
-		if invalid == nil {
-			invalid = []string{}
-		}
-		b.Queue(`
-			INSERT INTO attendance_staging (sync_run_id, tenant_id, hrmos_user_id, page, number, working_days, absence_days,
-				tardy_days, leave_early_days, paid_holidays, actual_working_hours, total_late_hours, total_leave_early_hours,
-				hours_in_prescribed_working_hours, excess_of_statutory_working_hours, late_night_overtime_working_hours, invalid_fields)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
-			WHERE `+runIsRunning+`
-			ON CONFLICT (sync_run_id, hrmos_user_id) DO UPDATE SET
-				page = excluded.page, number = excluded.number, working_days = excluded.working_days,
-				absence_days = excluded.absence_days, tardy_days = excluded.tardy_days, leave_early_days = excluded.leave_early_days,
-				paid_holidays = excluded.paid_holidays, actual_working_hours = excluded.actual_working_hours,
-				total_late_hours = excluded.total_late_hours, total_leave_early_hours = excluded.total_leave_early_hours,
-				hours_in_prescribed_working_hours = excluded.hours_in_prescribed_working_hours,
-				excess_of_statutory_working_hours = excluded.excess_of_statutory_working_hours,
-				late_night_overtime_working_hours = excluded.late_night_overtime_working_hours,
-				invalid_fields = excluded.invalid_fields`,
-			runID, tenantID, r.HRMOSUserID, page, r.Number, r.WorkingDays, r.AbsenceDays, r.TardyDays, r.LeaveEarlyDays,
-			r.PaidHolidays, r.ActualWorkingHours, r.TotalLateHours, r.TotalLeaveEarlyHours, r.HoursInPrescribedWorkingHours,
-			r.ExcessOfStatutoryWorkingHours, r.LateNightOvertimeWorkingHours, invalid)
-	}
-	return sendStagingBatch(ctx, q.db, b, fmt.Sprintf("stage report page %d of run %s", page, runID))
+// AttendanceRecord is one staged report row with what the database knows of
+// its employee: everything rules.DecideAttendance needs.
+type AttendanceRecord struct {
+	Row   rules.AttendanceRow
+	Match rules.AttendanceMatch
+	// Existing is what an earlier sync wrote for the resolved employee and
+	// month; nil when nothing (or no employee).
+	Existing *rules.AttendanceFields
 }
 
-// FinishAttendanceStaging numbers the staged rows for chunking and returns
-// how many there are.
-func (q *Queries) FinishAttendanceStaging(ctx context.Context, ref RunRef) (int, error) {
-	if err := q.numberStaged(ctx, codes.KindAttendance, ref); err != nil {
-		return 0, err
-	}
-	return q.countStaged(ctx, codes.KindAttendance, ref)
+// Employee is the employee the row resolves to, nil when none.
+func (r AttendanceRecord) Employee() *int64 {
+	id, _ := rules.ResolveAttendance(r.Row, r.Match)
+	return id
 }
 
-// StagedAttendance reads one staged report row of a run.
-func (q *Queries) StagedAttendance(ctx context.Context, ref RunRef, hrmosUserID int64) (rules.AttendanceRow, error) {
-	runID := ref.RunID
-	var r rules.AttendanceRow
-	err := q.db.QueryRow(ctx, `
-		SELECT hrmos_user_id, coalesce(number, ''), coalesce(working_days, ''), coalesce(absence_days, ''), coalesce(tardy_days, ''),
-			coalesce(leave_early_days, ''), coalesce(paid_holidays, ''), coalesce(actual_working_hours, ''),
-			coalesce(total_late_hours, ''), coalesce(total_leave_early_hours, ''), coalesce(hours_in_prescribed_working_hours, ''),
-			coalesce(excess_of_statutory_working_hours, ''), coalesce(late_night_overtime_working_hours, ''), invalid_fields
-		FROM attendance_staging WHERE tenant_id = $3 AND sync_run_id = $1 AND hrmos_user_id = $2`, runID, hrmosUserID, ref.TenantID).
-		Scan(&r.HRMOSUserID, &r.Number, &r.WorkingDays, &r.AbsenceDays, &r.TardyDays, &r.LeaveEarlyDays, &r.PaidHolidays,
-			&r.ActualWorkingHours, &r.TotalLateHours, &r.TotalLeaveEarlyHours, &r.HoursInPrescribedWorkingHours,
-			&r.ExcessOfStatutoryWorkingHours, &r.LateNightOvertimeWorkingHours, &r.InvalidFields)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return rules.AttendanceRow{}, ErrStagingGone
-	}
-	if err != nil {
-		return rules.AttendanceRow{}, fmt.Errorf("read staged report row of HRMOS user %d in run %s: %w", hrmosUserID, runID, err)
-	}
-	return r, nil
-}
-
-// AttendanceMatch finds the employee of a report row: the one the roster
-// sync linked to the HRMOS user, else those with the same normalized
-// 社員番号. Scoped by tenant.
-func (q *Queries) AttendanceMatch(ctx context.Context, tenantID string, hrmosUserID int64, number string) (rules.AttendanceMatch, error) {
-	rows, err := q.db.Query(ctx, `
-		SELECT id, coalesce(hrmos_user_id = $2, false) FROM employees
-		WHERE tenant_id = $1 AND (hrmos_user_id = $2 OR match_number = sync_norm_number($3))
-		ORDER BY id`, tenantID, hrmosUserID, number)
-	if err != nil {
-		return rules.AttendanceMatch{}, fmt.Errorf("find the employee of HRMOS user %d: %w", hrmosUserID, err)
-	}
-	defer rows.Close()
-	var m rules.AttendanceMatch
-	for rows.Next() {
-		var id int64
-		var linked bool
-		if err := rows.Scan(&id, &linked); err != nil {
-			return rules.AttendanceMatch{}, fmt.Errorf("find the employee of HRMOS user %d: %w", hrmosUserID, err)
-		}
-		if linked {
-			m.ByLink = &id
-		} else {
-			m.ByNumber = append(m.ByNumber, id)
+// stagedRowsInRange reads a range of staged report rows with, per row, the
+// employee linked to its HRMOS user, the employees its normalized 社員番号
+// finds (and whom they are linked to) and the other rows of the run with the
+// same 社員番号: each an index probe behind a fence (LIMIT / aggregate), so
+// the query stays linear in the range whatever the statistics.
+var stagedRowsInRange = func() string {
+	raw := []string{"s.hrmos_user_id", "coalesce(s.number, '')", "s.invalid_fields"}
+	for _, c := range rules.AttendanceColumns {
+		if c.Raw != nil {
+			raw = append(raw, "coalesce(s."+c.Staged+", '')")
 		}
 	}
-	return m, rows.Err()
+	return `
+	SELECT ` + strings.Join(raw, ", ") + `, link.id, coalesce(num.ids, '{}'), coalesce(num.links, '{}'), coalesce(riv.ids, '{}')
+	FROM attendance_staging s
+	LEFT JOIN LATERAL (SELECT e.id FROM employees e
+		WHERE e.tenant_id = s.tenant_id AND e.hrmos_user_id = s.hrmos_user_id LIMIT 1) link ON true
+	LEFT JOIN LATERAL (SELECT array_agg(e.id ORDER BY e.id) AS ids, array_agg(coalesce(e.hrmos_user_id, 0) ORDER BY e.id) AS links
+		FROM employees e WHERE e.tenant_id = s.tenant_id AND e.match_number = s.norm_number) num ON true
+	LEFT JOIN LATERAL (SELECT array_agg(o.hrmos_user_id) AS ids FROM attendance_staging o
+		WHERE o.sync_run_id = s.sync_run_id AND o.norm_number = s.norm_number AND o.hrmos_user_id <> s.hrmos_user_id) riv ON true
+	WHERE s.sync_run_id = $1 AND s.tenant_id = $2 AND s.hrmos_user_id BETWEEN $3 AND $4
+	ORDER BY s.hrmos_user_id`
+}()
+
+func stagedRowTargets(r *rules.AttendanceRow) []any {
+	t := []any{&r.HRMOSUserID, &r.Number, &r.InvalidFields}
+	for _, c := range rules.AttendanceColumns {
+		if c.Raw != nil {
+			t = append(t, c.Raw(r))
+		}
+	}
+	return t
 }
 
-func attendanceSelectList() string {
-	var cols []string
-	var f rules.AttendanceFields
-	for _, c := range f.Columns() {
-		if c.Tenths {
-			cols = append(cols, fmt.Sprintf("(%s * 10)::int", c.Name))
-		} else {
-			cols = append(cols, c.Name)
+// attendanceSelect reads the mapped columns as rules.AttendanceFields holds
+// them (day counts as tenths).
+var attendanceSelect = func() string {
+	cols := make([]string, len(rules.AttendanceColumns))
+	for i, c := range rules.AttendanceColumns {
+		cols[i] = c.Name
+		if c.Unit == rules.Tenths {
+			cols[i] = fmt.Sprintf("(%s * 10)::int", c.Name)
 		}
 	}
 	return strings.Join(cols, ", ")
+}()
+
+func attendanceTargets(f *rules.AttendanceFields) []any {
+	t := make([]any, len(rules.AttendanceColumns))
+	for i, c := range rules.AttendanceColumns {
+		t[i] = c.Field(f)
+	}
+	return t
 }
 
-// Attendance reads, and locks until the transaction ends, what an earlier
-// sync wrote for an employee and month; nil when nothing.
+// AttendanceRecords reads a range of a run's staged report rows with their
+// matches and what earlier syncs wrote for their employees' month: two
+// queries for a whole chunk (three when a 社員番号 is shared), nothing
+// locked (the plan of a run; each write decides again under locks).
+func (q *Queries) AttendanceRecords(ctx context.Context, ref RunRef, month string, r Range) ([]AttendanceRecord, error) {
+	rows, err := q.db.Query(ctx, stagedRowsInRange, ref.RunID, ref.TenantID, r.First, r.Last)
+	if err != nil {
+		return nil, fmt.Errorf("read the staged report rows %d-%d of run %s: %w", r.First, r.Last, ref.RunID, err)
+	}
+	recs, err := collectStagedRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read the staged report rows %d-%d of run %s: %w", r.First, r.Last, ref.RunID, err)
+	}
+	if err := q.completeAttendance(ctx, ref.TenantID, month, recs, false); err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// AttendanceRecordForWrite reads what one report row's write needs: the
+// outcome already recorded for it (a retried activity returns that and
+// writes nothing), its staged row and match, and its employee's month,
+// locked until the transaction ends.
+func (q *Queries) AttendanceRecordForWrite(ctx context.Context, ref RunRef, month string, hrmosUserID int64) (AttendanceRecord, *Item, error) {
+	b := &pgx.Batch{}
+	b.Queue(itemQuery, ref.TenantID, ref.RunID, hrmosUserID)
+	b.Queue(stagedRowsInRange, ref.RunID, ref.TenantID, hrmosUserID, hrmosUserID)
+	res := q.db.SendBatch(ctx, b)
+	recorded, err := readItem(res)
+	if err != nil || recorded != nil {
+		_ = res.Close()
+		return AttendanceRecord{}, recorded, err
+	}
+	rows, err := res.Query()
+	if err != nil {
+		_ = res.Close()
+		return AttendanceRecord{}, nil, fmt.Errorf("read the staged report row of HRMOS user %d in run %s: %w", hrmosUserID, ref.RunID, err)
+	}
+	recs, err := collectStagedRows(rows)
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return AttendanceRecord{}, nil, fmt.Errorf("read the staged report row of HRMOS user %d in run %s: %w", hrmosUserID, ref.RunID, err)
+	}
+	if len(recs) != 1 {
+		return AttendanceRecord{}, nil, ErrStagingGone
+	}
+	if err := q.completeAttendance(ctx, ref.TenantID, month, recs, true); err != nil {
+		return AttendanceRecord{}, nil, err
+	}
+	return recs[0], nil, nil
+}
+
+func collectStagedRows(rows pgx.Rows) ([]AttendanceRecord, error) {
+	var recs []AttendanceRecord
+	var row rules.AttendanceRow
+	var link *int64
+	var numIDs, numLinks, rivals []int64
+	_, err := pgx.ForEachRow(rows, append(stagedRowTargets(&row), &link, &numIDs, &numLinks, &rivals), func() error {
+		rec := AttendanceRecord{Row: row, Match: rules.AttendanceMatch{ByLink: link, Rivals: rivals}}
+		for i, id := range numIDs {
+			m := rules.NumberMatch{EmployeeID: id}
+			if numLinks[i] != 0 {
+				m.LinkedTo = &numLinks[i]
+			}
+			rec.Match.ByNumber = append(rec.Match.ByNumber, m)
+		}
+		recs = append(recs, rec)
+		row, link, numIDs, numLinks, rivals = rules.AttendanceRow{}, nil, nil, nil, nil
+		return nil
+	})
+	return recs, err
+}
+
+// completeAttendance drops linked rivals, then reads (and with lock locks)
+// the month already synced for each row's employee.
+func (q *Queries) completeAttendance(ctx context.Context, tenantID, month string, recs []AttendanceRecord, lock bool) error {
+	if err := q.dropLinkedRivals(ctx, tenantID, recs); err != nil {
+		return err
+	}
+	var employees []int64
+	for _, rec := range recs {
+		if id := rec.Employee(); id != nil {
+			employees = append(employees, *id)
+		}
+	}
+	if len(employees) == 0 {
+		return nil
+	}
+	var which any = employees
+	if lock {
+		which = employees[0] // a write locks its one record's month
+	}
+	rows, err := q.db.Query(ctx, existingMonthQuery(lock), tenantID, month, which)
+	if err != nil {
+		return fmt.Errorf("read the %s attendance already synced: %w", month, err)
+	}
+	existing := map[int64]*rules.AttendanceFields{}
+	var employeeID int64
+	var f rules.AttendanceFields
+	if _, err := pgx.ForEachRow(rows, append([]any{&employeeID}, attendanceTargets(&f)...), func() error {
+		found := f
+		existing[employeeID] = &found
+		f = rules.AttendanceFields{}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read the %s attendance already synced: %w", month, err)
+	}
+	for i := range recs {
+		if id := recs[i].Employee(); id != nil {
+			recs[i].Existing = existing[*id]
+		}
+	}
+	return nil
+}
+
+// dropLinkedRivals keeps, of each row's rivals, those whose HRMOS user no
+// employee is linked to: a linked rival resolves by its link, not by the
+// shared 社員番号. Rivals are rare (a 社員番号 shared in HRMOS), so this is
+// one small indexed query, often none.
+func (q *Queries) dropLinkedRivals(ctx context.Context, tenantID string, recs []AttendanceRecord) error {
+	var all []int64
+	for _, r := range recs {
+		all = append(all, r.Match.Rivals...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	rows, err := q.db.Query(ctx, linkedRivalsQuery, tenantID, all)
+	if err != nil {
+		return fmt.Errorf("find which HRMOS users sharing a 社員番号 are linked: %w", err)
+	}
+	linked, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("find which HRMOS users sharing a 社員番号 are linked: %w", err)
+	}
+	isLinked := map[int64]bool{}
+	for _, id := range linked {
+		isLinked[id] = true
+	}
+	for i := range recs {
+		var keep []int64
+		for _, id := range recs[i].Match.Rivals {
+			if !isLinked[id] {
+				keep = append(keep, id)
+			}
+		}
+		recs[i].Match.Rivals = keep
+	}
+	return nil
+}
+
+func prefixedList(prefix, list string) string {
+	parts := strings.Split(list, ", ")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "(") {
+			parts[i] = "(" + prefix + p[1:]
+		} else {
+			parts[i] = prefix + p
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Attendance reads what a sync wrote for an employee and month; nil when
+// nothing.
 func (q *Queries) Attendance(ctx context.Context, tenantID string, employeeID int64, month string) (*rules.AttendanceFields, error) {
 	var f rules.AttendanceFields
-	err := q.db.QueryRow(ctx, `SELECT `+attendanceSelectList()+` FROM monthly_attendance
-		WHERE tenant_id = $1 AND employee_id = $2 AND month = $3 FOR UPDATE`, tenantID, employeeID, month).Scan(f.ScanTargets()...)
+	err := q.db.QueryRow(ctx, `SELECT `+attendanceSelect+` FROM monthly_attendance
+		WHERE tenant_id = $1 AND employee_id = $2 AND month = $3`, tenantID, employeeID, month).Scan(attendanceTargets(&f)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -134,27 +263,48 @@ func (q *Queries) Attendance(ctx context.Context, tenantID string, employeeID in
 	return &f, nil
 }
 
-// UpsertAttendance writes one employee's month, overwriting an earlier
-// sync's values, and records which run wrote it.
-func (q *Queries) UpsertAttendance(ctx context.Context, tenantID string, employeeID int64, month, runID string, f rules.AttendanceFields) error {
-	names := []string{"tenant_id", "employee_id", "month", "sync_run_id", "synced_at"}
-	values := []string{"$1", "$2", "$3", "$4", "now()"}
-	args := []any{tenantID, employeeID, month, runID}
-	updates := []string{"sync_run_id = excluded.sync_run_id", "synced_at = excluded.synced_at"}
-	for _, c := range f.Columns() {
-		args = append(args, c.Value)
-		v := fmt.Sprintf("$%d::int", len(args))
-		if c.Tenths {
-			v = fmt.Sprintf("($%d::int / 10.0)", len(args))
-		}
-		names = append(names, c.Name)
-		values = append(values, v)
-		updates = append(updates, fmt.Sprintf("%s = excluded.%s", c.Name, c.Name))
-	}
-	_, err := q.db.Exec(ctx, `INSERT INTO monthly_attendance (`+strings.Join(names, ", ")+`) VALUES (`+strings.Join(values, ", ")+`)
-		ON CONFLICT (tenant_id, employee_id, month) DO UPDATE SET `+strings.Join(updates, ", "), args...)
-	if err != nil {
-		return fmt.Errorf("write the %s attendance of employee %d: %w", month, employeeID, err)
-	}
-	return nil
+// MonthFigures are a tenant's synced attendance of one month in aggregate:
+// how many employees have a row and their total working minutes. The
+// mass-change guard compares a month with the one before.
+type MonthFigures struct {
+	Rows        int
+	WorkMinutes int64
 }
+
+// AttendanceMonthFigures sums a tenant's synced month, probing each of the
+// tenant's employees by primary key: linear in the tenant, however many
+// months it has synced. (An index on (tenant_id, month) would make this one
+// range read, but the planner then prefers it to the primary key for the
+// per-employee lookups of a run, reading a whole month per employee.)
+func (q *Queries) AttendanceMonthFigures(ctx context.Context, tenantID, month string) (MonthFigures, error) {
+	var f MonthFigures
+	err := q.db.QueryRow(ctx, `SELECT count(m.employee_id), coalesce(sum(m.actual_work_minutes), 0)
+		FROM employees e
+		CROSS JOIN LATERAL (SELECT a.employee_id, a.actual_work_minutes FROM monthly_attendance a
+			WHERE a.tenant_id = e.tenant_id AND a.employee_id = e.id AND a.month = $2 OFFSET 0) m
+		WHERE e.tenant_id = $1`, tenantID, month).Scan(&f.Rows, &f.WorkMinutes)
+	if err != nil {
+		return MonthFigures{}, fmt.Errorf("sum the %s attendance of tenant %s: %w", month, tenantID, err)
+	}
+	return f, nil
+}
+
+// existingMonthQuery reads the month already synced for employees ($3) of a
+// tenant ($1) and month ($2): one primary-key probe per employee (the fence
+// keeps the planner from scanning the tenant's month instead), or, to lock
+// one employee's month ($3 one ID) for its write, a primary-key read.
+func existingMonthQuery(lock bool) string {
+	if lock {
+		return `SELECT m.employee_id, ` + prefixedList("m.", attendanceSelect) + ` FROM monthly_attendance m
+			WHERE m.tenant_id = $1 AND m.employee_id = $3 AND m.month = $2 FOR UPDATE`
+	}
+	return `SELECT m.employee_id, ` + prefixedList("m.", attendanceSelect) + `
+		FROM unnest($3::bigint[]) AS k(employee_id)
+		CROSS JOIN LATERAL (SELECT * FROM monthly_attendance a
+			WHERE a.tenant_id = $1 AND a.employee_id = k.employee_id AND a.month = $2 OFFSET 0) m`
+}
+
+// linkedRivalsQuery finds which of some HRMOS users ($2) an employee of
+// the tenant ($1) is linked to, one unique-index probe each.
+const linkedRivalsQuery = `SELECT e.hrmos_user_id FROM unnest($2::bigint[]) AS k(id)
+	CROSS JOIN LATERAL (SELECT hrmos_user_id FROM employees WHERE tenant_id = $1 AND hrmos_user_id = k.id OFFSET 0) e`

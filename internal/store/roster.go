@@ -8,271 +8,193 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/rules"
 )
 
-// StageUsers stores one page of HRMOS users for a run. Re-staging a user
-// (a retried page) overwrites it, so a retry never duplicates.
-func (q *Queries) StageUsers(ctx context.Context, ref RunRef, page int, users []rules.HRMOSUser) error {
-	tenantID, runID := ref.TenantID, ref.RunID
-	if len(users) == 0 {
+// RosterRecord is one staged HRMOS user of a run with the mediment employees
+// its keys find: everything rules.DecideRoster needs.
+type RosterRecord struct {
+	User       rules.HRMOSUser
+	Candidates rules.Candidates
+}
+
+// employeeColumns are read into a rules.Employee, built from the rules'
+// column tables so that a new synced or mediment-only field is read
+// without touching this file.
+var employeeColumns = func() []string {
+	cols := []string{"id", "hrmos_user_id"}
+	for _, c := range rules.SyncedColumns {
+		cols = append(cols, c.Name+"::text")
+	}
+	for _, f := range rules.MedimentOnly {
+		cols = append(cols, f.Column)
+	}
+	return cols
+}()
+
+func employeeTargets(e *rules.Employee) []any {
+	targets := []any{&e.ID, &e.HRMOSUserID}
+	for _, c := range rules.SyncedColumns {
+		targets = append(targets, c.Field(&e.Synced))
+	}
+	for _, f := range rules.MedimentOnly {
+		targets = append(targets, f.Field(&e.MedimentOnly))
+	}
+	return targets
+}
+
+func prefixed(prefix string, cols []string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = prefix + c
+	}
+	return strings.Join(out, ", ")
+}
+
+// stagedUserColumns are read into a rules.HRMOSUser, in stagedUserTargets'
+// order. NumberShared and NameEmailShared are each one index probe of the
+// run's staging by (run, key): a fence (LIMIT) keeps the planner from
+// turning them into a join over the whole run.
+const stagedUserColumns = `s.hrmos_user_id, coalesce(s.number, ''), coalesce(s.last_name, ''), coalesce(s.first_name, ''),
+	coalesce(s.last_name_kana, ''), coalesce(s.first_name_kana, ''), coalesce(s.email, ''),
+	coalesce(s.start_date, ''), coalesce(s.end_date, ''), s.department_id, s.department_name, s.lodgment_id, s.lodgment_name,
+	s.has_gender, coalesce(s.gender, ''), s.invalid_fields, dn.shared IS NOT NULL, dm.shared IS NOT NULL`
+
+func stagedUserTargets(u *rules.HRMOSUser) []any {
+	return []any{&u.ID, &u.Number, &u.LastName, &u.FirstName, &u.LastNameKana, &u.FirstNameKana, &u.Email,
+		&u.StartDate, &u.EndDate, &u.DepartmentID, &u.DepartmentName, &u.LodgmentID, &u.LodgmentName,
+		&u.HasGender, &u.Gender, &u.InvalidFields, &u.NumberShared, &u.NameEmailShared}
+}
+
+const stagedUsersInRange = `
+	SELECT ` + stagedUserColumns + `
+	FROM roster_staging s
+	LEFT JOIN LATERAL (SELECT true AS shared FROM roster_staging d
+		WHERE d.sync_run_id = s.sync_run_id AND d.norm_number = s.norm_number AND d.hrmos_user_id <> s.hrmos_user_id LIMIT 1) dn ON true
+	LEFT JOIN LATERAL (SELECT true AS shared FROM roster_staging d
+		WHERE d.sync_run_id = s.sync_run_id AND d.norm_name = s.norm_name AND d.norm_email = s.norm_email
+		  AND d.hrmos_user_id <> s.hrmos_user_id LIMIT 1) dm ON true
+	WHERE s.sync_run_id = $1 AND s.tenant_id = $2 AND s.hrmos_user_id BETWEEN $3 AND $4
+	ORDER BY s.hrmos_user_id`
+
+// candidatesInRange finds, for every staged user of a range, the employees
+// of its tenant that each of its keys finds: one indexed equality per key
+// (never one OR over the tenant, which the planner may answer by walking
+// every employee). OFFSET 0 fences each branch so it stays a per-user index
+// probe. held tells, for a name+email candidate, that its 社員番号 is another
+// staged user's.
+var candidatesInRange = `
+	WITH m AS (
+		SELECT s.hrmos_user_id, k.via, k.id, k.held FROM roster_staging s
+		CROSS JOIN LATERAL (
+			(SELECT 'number' AS via, e.id, false AS held FROM employees e
+			 WHERE e.tenant_id = s.tenant_id AND e.match_number = s.norm_number OFFSET 0)
+			UNION ALL
+			(SELECT 'name_email', e.id, EXISTS (SELECT 1 FROM roster_staging o
+				WHERE o.sync_run_id = s.sync_run_id AND o.norm_number = e.match_number AND o.hrmos_user_id <> s.hrmos_user_id)
+			 FROM employees e
+			 WHERE e.tenant_id = s.tenant_id AND e.match_name = s.norm_name AND e.match_email = s.norm_email OFFSET 0)
+			UNION ALL
+			(SELECT 'link', e.id, false FROM employees e
+			 WHERE e.tenant_id = s.tenant_id AND e.hrmos_user_id = s.hrmos_user_id OFFSET 0)
+		) k
+		WHERE s.sync_run_id = $1 AND s.tenant_id = $2 AND s.hrmos_user_id BETWEEN $3 AND $4
+	)
+	SELECT m.hrmos_user_id, m.via, m.held, ` + prefixed("e.", employeeColumns) + `
+	FROM m JOIN employees e ON e.tenant_id = $2 AND e.id = m.id
+	ORDER BY e.id`
+
+// RosterRecords reads the staged users of a range with their candidates:
+// two queries for a whole chunk, nothing locked (the plan of a run; each
+// write decides again under locks).
+func (q *Queries) RosterRecords(ctx context.Context, ref RunRef, r Range) ([]RosterRecord, error) {
+	rows, err := q.db.Query(ctx, stagedUsersInRange, ref.RunID, ref.TenantID, r.First, r.Last)
+	if err != nil {
+		return nil, fmt.Errorf("read the staged HRMOS users %d-%d of run %s: %w", r.First, r.Last, ref.RunID, err)
+	}
+	recs, err := collectStagedUsers(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read the staged HRMOS users %d-%d of run %s: %w", r.First, r.Last, ref.RunID, err)
+	}
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	rows, err = q.db.Query(ctx, candidatesInRange, ref.RunID, ref.TenantID, r.First, r.Last)
+	if err != nil {
+		return nil, fmt.Errorf("find the mediment employees of HRMOS users %d-%d: %w", r.First, r.Last, err)
+	}
+	if err := addCandidates(rows, recs); err != nil {
+		return nil, fmt.Errorf("find the mediment employees of HRMOS users %d-%d: %w", r.First, r.Last, err)
+	}
+	return recs, nil
+}
+
+func collectStagedUsers(rows pgx.Rows) ([]RosterRecord, error) {
+	var recs []RosterRecord
+	var u rules.HRMOSUser
+	_, err := pgx.ForEachRow(rows, stagedUserTargets(&u), func() error {
+		recs = append(recs, RosterRecord{User: u})
+		u = rules.HRMOSUser{}
 		return nil
+	})
+	return recs, err
+}
+
+// addCandidates files each candidate row under its staged user.
+func addCandidates(rows pgx.Rows, recs []RosterRecord) error {
+	index := make(map[int64]int, len(recs))
+	for i, r := range recs {
+		index[r.User.ID] = i
 	}
-	b := &pgx.Batch{}
-	for _, u := range users {
-		invalid := u.InvalidFields
-		if invalid == nil {
-			invalid = []string{}
+	var hrmosUserID int64
+	var via string
+	var held bool
+	var e rules.Employee
+	_, err := pgx.ForEachRow(rows, append([]any{&hrmosUserID, &via, &held}, employeeTargets(&e)...), func() error {
+		i, ok := index[hrmosUserID]
+		if !ok {
+			return nil
 		}
-		b.Queue(`
-			INSERT INTO roster_staging (sync_run_id, tenant_id, hrmos_user_id, page, number, last_name, first_name,
-				last_name_kana, first_name_kana, email, start_date, end_date, department_id, department_name,
-				lodgment_id, lodgment_name, has_gender, gender, invalid_fields)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
-			WHERE `+runIsRunning+`
-			ON CONFLICT (sync_run_id, hrmos_user_id) DO UPDATE SET
-				page = excluded.page, number = excluded.number, last_name = excluded.last_name, first_name = excluded.first_name,
-				last_name_kana = excluded.last_name_kana, first_name_kana = excluded.first_name_kana, email = excluded.email,
-				start_date = excluded.start_date, end_date = excluded.end_date, department_id = excluded.department_id,
-				department_name = excluded.department_name, lodgment_id = excluded.lodgment_id, lodgment_name = excluded.lodgment_name,
-				has_gender = excluded.has_gender, gender = excluded.gender, invalid_fields = excluded.invalid_fields`,
-			runID, tenantID, u.ID, page, u.Number, u.LastName, u.FirstName, u.LastNameKana, u.FirstNameKana, u.Email,
-			u.StartDate, u.EndDate, u.DepartmentID, u.DepartmentName, u.LodgmentID, u.LodgmentName, u.HasGender, u.Gender, invalid)
-	}
-	return sendStagingBatch(ctx, q.db, b, fmt.Sprintf("stage page %d of run %s", page, runID))
-}
-
-// runIsRunning guards every staging insert ($1 run, $2 tenant): once a run
-// is closed (finished, or abandoned by the sweeper) nothing more of it is
-// staged, even by an activity that has not noticed yet.
-const runIsRunning = `EXISTS (SELECT 1 FROM sync_runs WHERE id = $1 AND tenant_id = $2 AND status = 'running')`
-
-// sendStagingBatch runs a batch of guarded staging inserts; when none of
-// them inserted, the run was closed meanwhile.
-func sendStagingBatch(ctx context.Context, db DBTX, b *pgx.Batch, what string) error {
-	res := db.SendBatch(ctx, b)
-	var inserted int64
-	for range b.Len() {
-		tag, err := res.Exec()
-		if err != nil {
-			_ = res.Close()
-			return fmt.Errorf("%s: %w", what, err)
+		c := &recs[i].Candidates
+		found := e
+		found.Synced.GenderProvided = true // the stored value takes part in the comparison
+		switch via {
+		case "number":
+			c.ByNumber = append(c.ByNumber, found)
+		case "name_email":
+			c.ByNameEmail = append(c.ByNameEmail, found)
+			if held {
+				c.NumberHeldByOther = append(c.NumberHeldByOther, found.ID)
+			}
+		case "link":
+			c.ByLink = &found
 		}
-		inserted += tag.RowsAffected()
-	}
-	if err := res.Close(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if inserted == 0 {
-		return ErrStagingGone
-	}
-	return nil
+		e = rules.Employee{}
+		return nil
+	})
+	return err
 }
 
-// FinishStaging numbers the staged users 1..n by HRMOS user ID, so the run
-// can split them into chunks by number, and flags users that share a
-// matching key with another HRMOS user of the run. It returns n.
-func (q *Queries) FinishStaging(ctx context.Context, ref RunRef) (int, error) {
-	runID := ref.RunID
-	if err := q.numberStaged(ctx, codes.KindRoster, ref); err != nil {
-		return 0, err
+// Employee reads one employee of a tenant; ErrNotFound when there is none.
+func (q *Queries) Employee(ctx context.Context, tenantID string, id int64) (rules.Employee, error) {
+	var e rules.Employee
+	err := q.db.QueryRow(ctx, `SELECT `+strings.Join(employeeColumns, ", ")+` FROM employees WHERE tenant_id = $1 AND id = $2`,
+		tenantID, id).Scan(employeeTargets(&e)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return rules.Employee{}, ErrNotFound
 	}
-	if _, err := q.db.Exec(ctx, `
-		UPDATE roster_staging SET duplicate_key = 'employee_number'
-		WHERE tenant_id = $2 AND sync_run_id = $1 AND sync_norm_number(number) IN (
-			SELECT sync_norm_number(number) FROM roster_staging
-			WHERE tenant_id = $2 AND sync_run_id = $1 AND sync_norm_number(number) IS NOT NULL
-			GROUP BY 1 HAVING count(*) > 1)`, runID, ref.TenantID); err != nil {
-		return 0, fmt.Errorf("flag duplicate employee numbers of run %s: %w", runID, err)
+	if err != nil {
+		return rules.Employee{}, fmt.Errorf("read employee %d: %w", id, err)
 	}
-	if _, err := q.db.Exec(ctx, `
-		UPDATE roster_staging SET duplicate_key = 'name_and_email'
-		WHERE tenant_id = $2 AND sync_run_id = $1 AND duplicate_key IS NULL
-		  AND (sync_norm_name(last_name, first_name), sync_norm_email(email)) IN (
-			SELECT sync_norm_name(last_name, first_name), sync_norm_email(email) FROM roster_staging
-			WHERE tenant_id = $2 AND sync_run_id = $1 AND sync_norm_name(last_name, first_name) IS NOT NULL AND sync_norm_email(email) IS NOT NULL
-			GROUP BY 1, 2 HAVING count(*) > 1)`, runID, ref.TenantID); err != nil {
-		return 0, fmt.Errorf("flag duplicate names and emails of run %s: %w", runID, err)
-	}
-	return q.countStaged(ctx, codes.KindRoster, ref)
+	e.Synced.GenderProvided = true
+	return e, nil
 }
 
-// numberStaged numbers a run's staged rows 1..n by HRMOS user ID.
-func (q *Queries) numberStaged(ctx context.Context, kind string, ref RunRef) error {
-	table := stagingTables[kind]
-	if _, err := q.db.Exec(ctx, `
-		UPDATE `+table+` s SET seq = r.n
-		FROM (SELECT hrmos_user_id, row_number() OVER (ORDER BY hrmos_user_id) AS n FROM `+table+`
-		      WHERE tenant_id = $2 AND sync_run_id = $1) r
-		WHERE s.tenant_id = $2 AND s.sync_run_id = $1 AND s.hrmos_user_id = r.hrmos_user_id`, ref.RunID, ref.TenantID); err != nil {
-		return fmt.Errorf("number the staged rows of run %s: %w", ref.RunID, err)
-	}
-	return nil
-}
-
-func (q *Queries) countStaged(ctx context.Context, kind string, ref RunRef) (int, error) {
+// EmployeeCount is how many employees a tenant has in mediment.
+func (q *Queries) EmployeeCount(ctx context.Context, tenantID string) (int, error) {
 	var n int
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM `+stagingTables[kind]+` WHERE tenant_id = $1 AND sync_run_id = $2`,
-		ref.TenantID, ref.RunID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count the staged rows of run %s: %w", ref.RunID, err)
+	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM employees WHERE tenant_id = $1`, tenantID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the employees of tenant %s: %w", tenantID, err)
 	}
 	return n, nil
-}
-
-// StagedUserIDs lists the HRMOS user IDs numbered first..last in a run of
-// the given kind.
-func (q *Queries) StagedUserIDs(ctx context.Context, kind string, ref RunRef, first, last int) ([]int64, error) {
-	runID := ref.RunID
-	table, ok := stagingTables[kind]
-	if !ok {
-		return nil, fmt.Errorf("no staging for sync kind %q", kind)
-	}
-	rows, err := q.db.Query(ctx, `
-		SELECT hrmos_user_id FROM `+table+` WHERE tenant_id = $4 AND sync_run_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
-		runID, first, last, ref.TenantID)
-	if err != nil {
-		return nil, fmt.Errorf("list staged users %d-%d of run %s: %w", first, last, runID, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("list staged users %d-%d of run %s: %w", first, last, runID, err)
-	}
-	return ids, nil
-}
-
-// ErrStagingGone means a run's staged data disappeared, e.g. a newer run of
-// the tenant closed this one as abandoned.
-var ErrStagingGone = errors.New("the staged HRMOS data of this run is gone (the run was closed or restarted); start the sync again")
-
-// StagedUser reads one staged HRMOS user of a run.
-func (q *Queries) StagedUser(ctx context.Context, ref RunRef, hrmosUserID int64) (rules.HRMOSUser, error) {
-	runID := ref.RunID
-	var u rules.HRMOSUser
-	var dup *string
-	err := q.db.QueryRow(ctx, `
-		SELECT hrmos_user_id, coalesce(number, ''), coalesce(last_name, ''), coalesce(first_name, ''),
-			coalesce(last_name_kana, ''), coalesce(first_name_kana, ''), coalesce(email, ''),
-			coalesce(start_date, ''), coalesce(end_date, ''), department_id, department_name, lodgment_id, lodgment_name,
-			has_gender, coalesce(gender, ''), invalid_fields, duplicate_key
-		FROM roster_staging WHERE tenant_id = $3 AND sync_run_id = $1 AND hrmos_user_id = $2`, runID, hrmosUserID, ref.TenantID).
-		Scan(&u.ID, &u.Number, &u.LastName, &u.FirstName, &u.LastNameKana, &u.FirstNameKana, &u.Email,
-			&u.StartDate, &u.EndDate, &u.DepartmentID, &u.DepartmentName, &u.LodgmentID, &u.LodgmentName,
-			&u.HasGender, &u.Gender, &u.InvalidFields, &dup)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return rules.HRMOSUser{}, ErrStagingGone
-	}
-	if err != nil {
-		return rules.HRMOSUser{}, fmt.Errorf("read staged HRMOS user %d of run %s: %w", hrmosUserID, runID, err)
-	}
-	if dup != nil {
-		u.DuplicateKey = *dup
-	}
-	return u, nil
-}
-
-const employeeColumns = `id, hrmos_user_id, employee_number, last_name, first_name, last_name_kana, first_name_kana, email,
-	office, department1, hire_date::text, retirement_date::text, gender,
-	insurance_name_kana, employment_category, insurance_card_number, nationality, job_title, employment_period`
-
-func employeeScanTargets(e *rules.Employee) []any {
-	s, m := &e.Synced, &e.MedimentOnly
-	return []any{&e.ID, &e.HRMOSUserID, &s.EmployeeNumber, &s.LastName, &s.FirstName, &s.LastNameKana, &s.FirstNameKana, &s.Email,
-		&s.Office, &s.Department1, &s.HireDate, &s.RetirementDate, &s.Gender,
-		&m.InsuranceNameKana, &m.EmploymentCategory, &m.InsuranceCardNumber, &m.Nationality, &m.JobTitle, &m.EmploymentPeriod}
-}
-
-// Candidates finds, and locks until the transaction ends, the tenant's
-// employees that an HRMOS user's keys point at. Normalization happens in the
-// database (sync_norm_*), the same functions that fill the match_* columns.
-func (q *Queries) Candidates(ctx context.Context, tenantID string, u rules.HRMOSUser) (rules.Candidates, error) {
-	rows, err := q.db.Query(ctx, `
-		WITH k AS (SELECT sync_norm_number($2) AS number, sync_norm_name($3, $4) AS name, sync_norm_email($5) AS email)
-		SELECT coalesce(e.match_number = k.number, false),
-		       coalesce(e.match_name = k.name AND e.match_email = k.email, false),
-		       coalesce(e.hrmos_user_id = $6, false), `+prefixed("e.", employeeColumns)+`
-		FROM employees e, k
-		WHERE e.tenant_id = $1
-		  AND (e.match_number = k.number OR (e.match_name = k.name AND e.match_email = k.email) OR e.hrmos_user_id = $6)
-		ORDER BY e.id
-		FOR UPDATE OF e`,
-		tenantID, u.Number, u.LastName, u.FirstName, u.Email, u.ID)
-	if err != nil {
-		return rules.Candidates{}, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", u.ID, err)
-	}
-	defer rows.Close()
-	var c rules.Candidates
-	for rows.Next() {
-		var byNumber, byNameEmail, byLink bool
-		var e rules.Employee
-		if err := rows.Scan(append([]any{&byNumber, &byNameEmail, &byLink}, employeeScanTargets(&e)...)...); err != nil {
-			return rules.Candidates{}, fmt.Errorf("read a mediment employee of HRMOS user %d: %w", u.ID, err)
-		}
-		e.Synced.GenderProvided = true // the stored value takes part in the comparison
-		if byNumber {
-			c.ByNumber = append(c.ByNumber, e)
-		}
-		if byNameEmail {
-			c.ByNameEmail = append(c.ByNameEmail, e)
-		}
-		if byLink {
-			link := e
-			c.ByLink = &link
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return rules.Candidates{}, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", u.ID, err)
-	}
-	return c, nil
-}
-
-func prefixed(prefix, columns string) string {
-	parts := strings.Split(columns, ",")
-	for i, p := range parts {
-		parts[i] = prefix + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// CreateEmployee inserts a new employee with HRMOS's values and the
-// defaults of SPEC §2 rule 6, linked to its HRMOS user.
-func (q *Queries) CreateEmployee(ctx context.Context, tenantID string, hrmosUserID int64, f rules.SyncedFields) (int64, error) {
-	cols := f.Columns()
-	names := []string{"tenant_id", "hrmos_user_id"}
-	args := []any{tenantID, hrmosUserID}
-	for _, c := range cols {
-		names = append(names, c.Name)
-		args = append(args, c.Value)
-	}
-	placeholders := make([]string, len(args))
-	for i := range args {
-		placeholders[i] = fmt.Sprintf("$%d", i+1)
-	}
-	var id int64
-	err := q.db.QueryRow(ctx, `INSERT INTO employees (`+strings.Join(names, ", ")+`, `+strings.Join(rules.Defaults, ", ")+`)
-		VALUES (`+strings.Join(placeholders, ", ")+`, true, true, true) RETURNING id`, args...).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("create the employee of HRMOS user %d: %w", hrmosUserID, err)
-	}
-	return id, nil
-}
-
-// UpdateEmployee overwrites the synced columns of a matched employee and
-// links it to its HRMOS user. Defaults and mediment-only columns are not
-// touched (rules 6 and 7).
-func (q *Queries) UpdateEmployee(ctx context.Context, tenantID string, employeeID, hrmosUserID int64, f rules.SyncedFields) error {
-	sets := []string{"hrmos_user_id = $3", "updated_at = now()"}
-	args := []any{tenantID, employeeID, hrmosUserID}
-	for _, c := range f.Columns() {
-		args = append(args, c.Value)
-		sets = append(sets, fmt.Sprintf("%s = $%d", c.Name, len(args)))
-	}
-	tag, err := q.db.Exec(ctx, `UPDATE employees SET `+strings.Join(sets, ", ")+` WHERE tenant_id = $1 AND id = $2`, args...)
-	if err != nil {
-		return fmt.Errorf("update employee %d from HRMOS user %d: %w", employeeID, hrmosUserID, err)
-	}
-	if tag.RowsAffected() != 1 {
-		return fmt.Errorf("update employee %d from HRMOS user %d: %w", employeeID, hrmosUserID, ErrNotFound)
-	}
-	return nil
 }

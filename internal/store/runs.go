@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // Counts are a run's per-employee tallies.
@@ -37,6 +36,12 @@ type Run struct {
 	Counts
 	FailureReason string   `json:"failureReason,omitempty"`
 	Notices       []string `json:"notices"`
+	// The mass-change guard: when the run began waiting for approval, why,
+	// and when and by whom it was approved.
+	AwaitingApprovalSince *time.Time `json:"awaitingApprovalSince,omitempty"`
+	ApprovalReason        string     `json:"approvalReason,omitempty"`
+	ApprovedAt            *time.Time `json:"approvedAt,omitempty"`
+	ApprovedBy            string     `json:"approvedBy,omitempty"`
 }
 
 // Item is one employee's outcome in a run (sync_run_items).
@@ -46,12 +51,10 @@ type Item struct {
 	Outcome        string   `json:"outcome"`
 	ReasonCode     string   `json:"reasonCode"`
 	Reason         string   `json:"reason,omitempty"`
+	Field          string   `json:"field,omitempty"`
 	ChangedFields  []string `json:"changedFields"`
 	NeedsAttention []string `json:"needsAttention"`
 }
-
-// stagingTables hold runs' personal data in flight, by kind.
-var stagingTables = map[string]string{codes.KindRoster: "roster_staging", codes.KindAttendance: "attendance_staging"}
 
 // AbandonedReason is written on runs that died without finishing: only one
 // run of a tenant and kind runs at a time, so a "running" row found when the
@@ -67,18 +70,21 @@ func (q *Queries) StartRun(ctx context.Context, r Run) (abandoned int64, err err
 	if r.Month != "" {
 		month = &r.Month
 	}
-	tag, err := q.db.Exec(ctx, `
+	rows, err := q.db.Query(ctx, `
 		UPDATE sync_runs SET status = 'failed', finished_at = now(), failure_reason = $4
-		WHERE tenant_id = $1 AND kind = $2 AND month IS NOT DISTINCT FROM $3 AND status = 'running' AND id <> $5`,
+		WHERE tenant_id = $1 AND kind = $2 AND month IS NOT DISTINCT FROM $3 AND status = 'running' AND id <> $5
+		RETURNING id::text`,
 		r.TenantID, r.Kind, month, AbandonedReason, r.ID)
 	if err != nil {
 		return 0, fmt.Errorf("close abandoned runs of tenant %s: %w", r.TenantID, err)
 	}
-	for _, table := range stagingTables {
-		if _, err := q.db.Exec(ctx, `
-			DELETE FROM `+table+` s USING sync_runs r
-			WHERE s.sync_run_id = r.id AND r.tenant_id = $1 AND r.status <> 'running'`, r.TenantID); err != nil {
-			return 0, fmt.Errorf("delete the staging of finished runs of tenant %s: %w", r.TenantID, err)
+	closed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, fmt.Errorf("close abandoned runs of tenant %s: %w", r.TenantID, err)
+	}
+	for _, id := range closed {
+		if err := q.deleteStaging(ctx, RunRef{TenantID: r.TenantID, RunID: id}); err != nil {
+			return 0, err
 		}
 	}
 	_, err = q.db.Exec(ctx, `
@@ -89,7 +95,7 @@ func (q *Queries) StartRun(ctx context.Context, r Run) (abandoned int64, err err
 	if err != nil {
 		return 0, fmt.Errorf("record the start of run %s: %w", r.ID, err)
 	}
-	return tag.RowsAffected(), nil
+	return int64(len(closed)), nil
 }
 
 // RunRef names a run within its tenant. Every query about a run takes one,
@@ -100,9 +106,11 @@ type RunRef struct {
 }
 
 // FinishRun closes a run: counts come from its items, so they always agree
-// with the per-employee list. Its staged personal data is deleted in the
-// same transaction. Finishing an already finished run changes nothing.
-func (q *Queries) FinishRun(ctx context.Context, ref RunRef, status, failureReason string, notices []string, fetched int) (Run, error) {
+// with the per-employee list. Its staged personal data is deleted right
+// after (a later run, or the sweeper, deletes it should that step fail).
+// Finishing an already finished run changes nothing; finished reports
+// whether this call closed it.
+func (q *Queries) FinishRun(ctx context.Context, ref RunRef, status, failureReason string, notices []string, fetched int) (r Run, finished bool, err error) {
 	runID := ref.RunID
 	var reason *string
 	if failureReason != "" {
@@ -111,7 +119,7 @@ func (q *Queries) FinishRun(ctx context.Context, ref RunRef, status, failureReas
 	if notices == nil {
 		notices = []string{}
 	}
-	if _, err := q.db.Exec(ctx, `
+	tag, err := q.db.Exec(ctx, `
 		UPDATE sync_runs r SET status = $2, finished_at = now(), failure_reason = $3, notices = $4, fetched = $5,
 			created = c.created, updated = c.updated, unchanged = c.unchanged, skipped = c.skipped, errors = c.errors
 		FROM (SELECT count(*) FILTER (WHERE outcome = 'created')   AS created,
@@ -121,22 +129,79 @@ func (q *Queries) FinishRun(ctx context.Context, ref RunRef, status, failureReas
 		             count(*) FILTER (WHERE outcome = 'error')     AS errors
 		      FROM sync_run_items WHERE tenant_id = $6 AND sync_run_id = $1) c
 		WHERE r.tenant_id = $6 AND r.id = $1 AND r.status = 'running'`,
-		runID, status, reason, notices, fetched, ref.TenantID); err != nil {
-		return Run{}, fmt.Errorf("record the end of run %s: %w", runID, err)
+		runID, status, reason, notices, fetched, ref.TenantID)
+	if err != nil {
+		return Run{}, false, fmt.Errorf("record the end of run %s: %w", runID, err)
 	}
 	if err := q.deleteStaging(ctx, ref); err != nil {
-		return Run{}, err
+		return Run{}, false, err
 	}
-	return q.Run(ctx, ref)
+	r, err = q.Run(ctx, ref)
+	return r, tag.RowsAffected() == 1, err
+}
+
+// RecordRejectedRun records, as failed at once, a run whose input was
+// refused before it could start (SPEC §4: every run appears), when its
+// tenant exists; it reports whether a row was written.
+func (q *Queries) RecordRejectedRun(ctx context.Context, r Run) (bool, error) {
+	var month *string
+	if r.Month != "" {
+		month = &r.Month
+	}
+	tag, err := q.db.Exec(ctx, `
+		INSERT INTO sync_runs (id, tenant_id, kind, month, trigger, dry_run, workflow_id, workflow_run_id, status, started_at,
+			finished_at, failure_reason)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'failed', $9, $9, $10
+		WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2)
+		ON CONFLICT (id) DO NOTHING`,
+		r.ID, r.TenantID, r.Kind, month, r.Trigger, r.DryRun, r.WorkflowID, r.WorkflowRunID, r.StartedAt, r.FailureReason)
+	if err != nil {
+		return false, fmt.Errorf("record the refused run %s: %w", r.ID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// HasCompletedRun reports whether the tenant has a completed run of the kind
+// that wrote (not a dry run): a tenant's first sync is never held back by
+// the mass-change guard.
+func (q *Queries) HasCompletedRun(ctx context.Context, tenantID, kind string) (bool, error) {
+	var ok bool
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sync_runs
+		WHERE tenant_id = $1 AND kind = $2 AND status = 'completed' AND NOT dry_run)`, tenantID, kind).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("look for an earlier run of tenant %s: %w", tenantID, err)
+	}
+	return ok, nil
+}
+
+// AwaitApproval records that a run waits for ops to approve its changes, and
+// why.
+func (q *Queries) AwaitApproval(ctx context.Context, ref RunRef, reason string) error {
+	if _, err := q.db.Exec(ctx, `UPDATE sync_runs SET awaiting_approval_since = coalesce(awaiting_approval_since, now()), approval_reason = $3
+		WHERE tenant_id = $1 AND id = $2 AND status = 'running'`, ref.TenantID, ref.RunID, reason); err != nil {
+		return fmt.Errorf("record that run %s awaits approval: %w", ref.RunID, err)
+	}
+	return nil
+}
+
+// RecordApproval records who approved a waiting run.
+func (q *Queries) RecordApproval(ctx context.Context, ref RunRef, by string) error {
+	if _, err := q.db.Exec(ctx, `UPDATE sync_runs SET approved_at = coalesce(approved_at, now()), approved_by = $3
+		WHERE tenant_id = $1 AND id = $2`, ref.TenantID, ref.RunID, by); err != nil {
+		return fmt.Errorf("record the approval of run %s: %w", ref.RunID, err)
+	}
+	return nil
 }
 
 const runColumns = `id::text, tenant_id, kind, coalesce(month, ''), trigger, dry_run, workflow_id, workflow_run_id, status,
-	started_at, finished_at, fetched, created, updated, unchanged, skipped, errors, coalesce(failure_reason, ''), notices`
+	started_at, finished_at, fetched, created, updated, unchanged, skipped, errors, coalesce(failure_reason, ''), notices,
+	awaiting_approval_since, coalesce(approval_reason, ''), approved_at, coalesce(approved_by, '')`
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.TenantID, &r.Kind, &r.Month, &r.Trigger, &r.DryRun, &r.WorkflowID, &r.WorkflowRunID, &r.Status,
-		&r.StartedAt, &r.FinishedAt, &r.Fetched, &r.Created, &r.Updated, &r.Unchanged, &r.Skipped, &r.Errors, &r.FailureReason, &r.Notices)
+		&r.StartedAt, &r.FinishedAt, &r.Fetched, &r.Created, &r.Updated, &r.Unchanged, &r.Skipped, &r.Errors, &r.FailureReason, &r.Notices,
+		&r.AwaitingApprovalSince, &r.ApprovalReason, &r.ApprovedAt, &r.ApprovedBy)
 	return r, err
 }
 
@@ -167,7 +232,7 @@ func (q *Queries) Runs(ctx context.Context, tenantID string, limit int) ([]Run, 
 }
 
 // itemColumns are read into an Item, in its field order.
-const itemColumns = `hrmos_user_id, employee_id, outcome, reason_code, coalesce(reason, ''), changed_fields, needs_attention`
+const itemColumns = `hrmos_user_id, employee_id, outcome, reason_code, coalesce(reason, ''), coalesce(field, ''), changed_fields, needs_attention`
 
 // Items lists a run's per-employee outcomes, by HRMOS user ID.
 func (q *Queries) Items(ctx context.Context, ref RunRef) ([]Item, error) {
@@ -204,25 +269,92 @@ func (q *Queries) Item(ctx context.Context, ref RunRef, hrmosUserID int64) (Item
 	return it, nil
 }
 
-// RecordItem stores one employee's outcome; the first record wins, so a
-// retried activity cannot record two outcomes for one employee.
-func (q *Queries) RecordItem(ctx context.Context, ref RunRef, it Item) error {
-	tenantID, runID := ref.TenantID, ref.RunID
-	if it.ChangedFields == nil {
-		it.ChangedFields = []string{}
+// RecordItems stores outcomes of a run in one statement; the first record
+// of an employee wins, so a retried activity cannot record two outcomes for
+// one employee.
+func (q *Queries) RecordItems(ctx context.Context, ref RunRef, items []Item) error {
+	if len(items) == 0 {
+		return nil
 	}
-	if it.NeedsAttention == nil {
-		it.NeedsAttention = []string{}
+	n := len(items)
+	ids, employees := make([]int64, n), make([]*int64, n)
+	outcomes, reasonCodes, reasons, fields := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	changed, attention := make([]string, n), make([]string, n)
+	for i, it := range items {
+		ids[i], employees[i], outcomes[i], reasonCodes[i], reasons[i], fields[i] = it.HRMOSUserID, it.EmployeeID, it.Outcome, it.ReasonCode, it.Reason, it.Field
+		changed[i], attention[i] = strings.Join(it.ChangedFields, ","), strings.Join(it.NeedsAttention, ",")
 	}
 	_, err := q.db.Exec(ctx, `
-		INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, employee_id, outcome, reason_code, reason, changed_fields, needs_attention)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, employee_id, outcome, reason_code, reason, field,
+			changed_fields, needs_attention)
+		SELECT $1, $2, i.id, i.employee_id, i.outcome, i.code, nullif(i.reason, ''), nullif(i.field, ''),
+			string_to_array(i.changed, ','), string_to_array(i.attention, ',')
+		FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+			AS i(id, employee_id, outcome, code, reason, field, changed, attention)
 		ON CONFLICT (sync_run_id, hrmos_user_id) DO NOTHING`,
-		runID, tenantID, it.HRMOSUserID, it.EmployeeID, it.Outcome, it.ReasonCode, it.Reason, it.ChangedFields, it.NeedsAttention)
+		ref.RunID, ref.TenantID, ids, employees, outcomes, reasonCodes, reasons, fields, changed, attention)
 	if err != nil {
-		return fmt.Errorf("record the outcome of HRMOS user %d in run %s: %w", it.HRMOSUserID, runID, err)
+		return fmt.Errorf("record %d outcomes of run %s: %w", n, ref.RunID, err)
 	}
 	return nil
+}
+
+// Change is one column a run changed, or would change, for one employee:
+// personal values, kept in the database only (sync_run_changes).
+type Change struct {
+	HRMOSUserID int64   `json:"hrmosUserId"`
+	EmployeeID  *int64  `json:"employeeId,omitempty"`
+	Column      string  `json:"column"`
+	Old         *string `json:"old"`
+	New         *string `json:"new"`
+}
+
+// RecordChanges stores what a run changes, column by column. replace first
+// deletes what was recorded for these employees (a write that decided
+// again on newer data replaces the plan's diff).
+func (q *Queries) RecordChanges(ctx context.Context, ref RunRef, changes []Change, replace []int64) error {
+	if len(replace) > 0 {
+		if _, err := q.db.Exec(ctx, `DELETE FROM sync_run_changes WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = ANY($3::bigint[])`,
+			ref.RunID, ref.TenantID, replace); err != nil {
+			return fmt.Errorf("replace the recorded changes of run %s: %w", ref.RunID, err)
+		}
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	n := len(changes)
+	ids, employees, cols := make([]int64, n), make([]*int64, n), make([]string, n)
+	olds, news := make([]*string, n), make([]*string, n)
+	for i, c := range changes {
+		ids[i], employees[i], cols[i], olds[i], news[i] = c.HRMOSUserID, c.EmployeeID, c.Column, c.Old, c.New
+	}
+	_, err := q.db.Exec(ctx, `
+		INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, employee_id, column_name, old_value, new_value)
+		SELECT $1, $2, c.id, c.employee_id, c.col, c.old, c.new
+		FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS c(id, employee_id, col, old, new)
+		ON CONFLICT (sync_run_id, hrmos_user_id, column_name) DO UPDATE SET
+			employee_id = excluded.employee_id, old_value = excluded.old_value, new_value = excluded.new_value`,
+		ref.RunID, ref.TenantID, ids, employees, cols, olds, news)
+	if err != nil {
+		return fmt.Errorf("record %d changes of run %s: %w", n, ref.RunID, err)
+	}
+	return nil
+}
+
+// Changes lists what a run changed (or would change), by HRMOS user and
+// column.
+func (q *Queries) Changes(ctx context.Context, ref RunRef) ([]Change, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT hrmos_user_id, employee_id, column_name, old_value, new_value FROM sync_run_changes
+		WHERE sync_run_id = $1 AND tenant_id = $2 ORDER BY hrmos_user_id, column_name`, ref.RunID, ref.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list the changes of run %s: %w", ref.RunID, err)
+	}
+	changes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Change])
+	if err != nil {
+		return nil, fmt.Errorf("list the changes of run %s: %w", ref.RunID, err)
+	}
+	return changes, nil
 }
 
 // StaleRunningRuns lists runs of every tenant still marked running that

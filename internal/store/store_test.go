@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -107,21 +110,51 @@ func TestCandidatesAreScopedByTenantAndNormalized(t *testing.T) {
 		('a', 'A0001', '山田', '太郎', 'taro@example.jp'),
 		('b', 'A0001', '山田', '太郎', 'taro@example.jp'),
 		('a', NULL, '佐藤', '花子', 'hanako@example.jp')`)
-	var c rules.Candidates
-	err := st.InTx(ctx, func(q *store.Queries) error {
-		var err error
-		c, err = q.Candidates(ctx, "a", rules.HRMOSUser{ID: 5, Number: "Ａ0001", LastName: "佐藤 ", FirstName: "花子", Email: "HANAKO@example.jp"})
-		return err
-	})
+	run := startRun(t, st, "a")
+	if err := st.StageUsers(ctx, run, 1, []rules.HRMOSUser{
+		{ID: 5, Number: "Ａ0001", LastName: "佐藤 ", FirstName: "花子", Email: "HANAKO@example.jp"},
+		{ID: 6, Number: "B0002", LastName: "鈴木", FirstName: "一郎", Email: "ichiro@example.jp"},
+		{ID: 7, Number: "B0002", LastName: "佐藤", FirstName: "花子", Email: "hanako@example.jp"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := st.RosterRecords(ctx, run, store.Range{First: 1, Last: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(recs) != 3 {
+		t.Fatalf("read %d staged users, want 3", len(recs))
+	}
+	c := recs[0].Candidates
 	if len(c.ByNumber) != 1 || len(c.ByNameEmail) != 1 || c.ByLink != nil {
 		t.Fatalf("candidates = %+v", c)
 	}
 	if c.ByNumber[0].ID == c.ByNameEmail[0].ID {
 		t.Fatal("number and name+email should find different employees here")
 	}
+	if u := recs[0].User; u.NumberShared || !u.NameEmailShared {
+		t.Errorf("user 5: number shared %v, name+email shared %v; want false, true", u.NumberShared, u.NameEmailShared)
+	}
+	if u := recs[1].User; !u.NumberShared || u.NameEmailShared {
+		t.Errorf("user 6: number shared %v, name+email shared %v; want true, false", u.NumberShared, u.NameEmailShared)
+	}
+}
+
+// startRun records a running run of a tenant, as StartRun does.
+func startRun(t *testing.T, st *store.Store, tenant string) store.RunRef {
+	t.Helper()
+	id := uuid()
+	if _, err := st.StartRun(context.Background(), store.Run{ID: id, TenantID: tenant, Kind: "roster", Trigger: "cli",
+		WorkflowID: "w-" + id, WorkflowRunID: id, StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return store.RunRef{TenantID: tenant, RunID: id}
+}
+
+func uuid() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // The worker's role reads and writes rows; it cannot change the schema or

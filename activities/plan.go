@@ -1,0 +1,348 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/store"
+)
+
+// A run syncs in two passes over its staged records. The plan reads a chunk
+// of records with everything their decisions need in a few set-based
+// queries, decides each with the rules, and records at once, in bulk, the
+// outcomes that write nothing (unchanged, skipped) together with the diff
+// of those that will: an unchanged company costs a few statements per
+// chunk, not per employee. Only the records that have something to do —
+// created, updated, or in error — are then synced one by one, each its own
+// local activity that support finds in the chunk's history by HRMOS user ID,
+// deciding again under locks on what it overwrites. A dry run records every
+// outcome in the plan and writes nothing else.
+
+// Range is a chunk of a run's staged records: HRMOS user IDs First..Last.
+type Range struct {
+	First int64
+	Last  int64
+}
+
+func (r Range) store() store.Range { return store.Range{First: r.First, Last: r.Last} }
+
+// ChunkRangesInput asks for a run's chunks.
+type ChunkRangesInput struct {
+	Kind     string
+	TenantID string
+	RunID    string
+	Size     int
+}
+
+// ChunkRangesResult splits a run's staged records into chunks.
+type ChunkRangesResult struct {
+	Ranges []Range
+	Staged int
+}
+
+// ChunkRanges splits a run's staged records into chunks of at most Size.
+func (a *Activities) ChunkRanges(ctx context.Context, in ChunkRangesInput) (ChunkRangesResult, error) {
+	ranges, n, err := a.Store.ChunkRanges(ctx, in.Kind, ref(in.TenantID, in.RunID), in.Size)
+	if err != nil {
+		return ChunkRangesResult{}, safe(err)
+	}
+	res := ChunkRangesResult{Staged: n, Ranges: make([]Range, len(ranges))}
+	for i, r := range ranges {
+		res.Ranges[i] = Range(r)
+	}
+	return res, nil
+}
+
+// PlanChunkInput is one chunk of a run to plan.
+type PlanChunkInput struct {
+	TenantID string
+	RunID    string
+	Range    Range
+	DryRun   bool
+	// Today is the run's Japan date (roster: who has retired), fixed once
+	// per run so that every employee is judged against the same day.
+	Today string
+	// Month is the attendance run's month.
+	Month string
+}
+
+// PlanResult counts a chunk's decisions.
+type PlanResult struct {
+	Records   int
+	Created   int
+	Updated   int
+	Unchanged int
+	Skipped   int
+	Errors    int
+	// NewlyRetired counts matched employees whose retirement the run records
+	// for the first time (the mass-change guard counts them as changes).
+	NewlyRetired int
+	// Pending is how many records the chunk still syncs one by one.
+	Pending int
+	// WorkMinutes sums the actual working time of the month rows the run
+	// writes (attendance; the guard compares it with the month before).
+	WorkMinutes int64
+}
+
+func (p *PlanResult) count(o codes.Outcome) {
+	p.Records++
+	switch o {
+	case codes.Created:
+		p.Created++
+	case codes.Updated:
+		p.Updated++
+	case codes.Unchanged:
+		p.Unchanged++
+	case codes.Skipped:
+		p.Skipped++
+	case codes.Error:
+		p.Errors++
+	}
+}
+
+// settled reports whether a decision is final in the plan: it writes nothing
+// (unchanged, skipped), or the run is a dry run.
+func settled(o codes.Outcome, dryRun bool) bool {
+	return dryRun || o == codes.Unchanged || o == codes.Skipped
+}
+
+// PlanRosterChunk decides every employee of a chunk of a roster run.
+func (a *Activities) PlanRosterChunk(ctx context.Context, in PlanChunkInput) (PlanResult, error) {
+	run := ref(in.TenantID, in.RunID)
+	recs, err := a.Store.RosterRecords(ctx, run, in.Range.store())
+	if err != nil {
+		return PlanResult{}, safe(err)
+	}
+	var res PlanResult
+	var items []store.Item
+	var changes []store.Change
+	for _, r := range recs {
+		d := rules.DecideRoster(r.User, r.Candidates, in.Today)
+		res.count(d.Outcome)
+		if d.NewlyRetired() {
+			res.NewlyRetired++
+		}
+		changes = append(changes, storeChanges(r.User.ID, employeeOf(d), d.Changes(r.User.ID))...)
+		if settled(d.Outcome, in.DryRun) {
+			items = append(items, rosterItem(r.User.ID, d, employeeOf(d)))
+		} else {
+			res.Pending++
+		}
+	}
+	if err := a.recordPlan(ctx, run, items, changes); err != nil {
+		return PlanResult{}, err
+	}
+	a.countRecords(codes.KindRoster, items)
+	activity.GetLogger(ctx).Debug("roster chunk planned", "tenant", in.TenantID, "run", in.RunID,
+		"first", in.Range.First, "records", res.Records, "pending", res.Pending)
+	return res, nil
+}
+
+// PlanAttendanceChunk decides every report row of a chunk of an attendance
+// run.
+func (a *Activities) PlanAttendanceChunk(ctx context.Context, in PlanChunkInput) (PlanResult, error) {
+	run := ref(in.TenantID, in.RunID)
+	recs, err := a.Store.AttendanceRecords(ctx, run, in.Month, in.Range.store())
+	if err != nil {
+		return PlanResult{}, safe(err)
+	}
+	var res PlanResult
+	var items []store.Item
+	var changes []store.Change
+	for _, r := range recs {
+		d := rules.DecideAttendance(r.Row, r.Match, r.Existing)
+		res.count(d.Outcome)
+		if d.Outcome != codes.Error && d.Outcome != codes.Skipped && d.Fields.ActualWorkMinutes != nil {
+			res.WorkMinutes += int64(*d.Fields.ActualWorkMinutes)
+		}
+		changes = append(changes, storeChanges(r.Row.HRMOSUserID, d.EmployeeID, d.Changes())...)
+		if settled(d.Outcome, in.DryRun) {
+			items = append(items, attendanceItem(r.Row.HRMOSUserID, d))
+		} else {
+			res.Pending++
+		}
+	}
+	if err := a.recordPlan(ctx, run, items, changes); err != nil {
+		return PlanResult{}, err
+	}
+	a.countRecords(codes.KindAttendance, items)
+	return res, nil
+}
+
+// recordPlan records a chunk's settled outcomes and its diff in one
+// transaction: a retried plan records the same again, changing nothing.
+func (a *Activities) recordPlan(ctx context.Context, run store.RunRef, items []store.Item, changes []store.Change) error {
+	return safe(a.Store.InTx(ctx, func(q *store.Queries) error {
+		if err := q.RecordItems(ctx, run, items); err != nil {
+			return err
+		}
+		return q.RecordChanges(ctx, run, changes, nil)
+	}))
+}
+
+func (a *Activities) countRecords(kind string, items []store.Item) {
+	byOutcome := map[string]int{}
+	for _, it := range items {
+		byOutcome[it.Outcome]++
+	}
+	for o, n := range byOutcome {
+		a.metrics().Records(kind, o, n)
+	}
+}
+
+// PendingInput names a chunk whose remaining records to list.
+type PendingInput struct {
+	Kind     string
+	TenantID string
+	RunID    string
+	Range    Range
+}
+
+// PendingRecords lists the HRMOS user IDs of a chunk that have no recorded
+// outcome yet: what the chunk still syncs one by one. A chunk resumed after
+// a crash lists only what is left.
+func (a *Activities) PendingRecords(ctx context.Context, in PendingInput) ([]int64, error) {
+	ids, err := a.Store.PendingIDs(ctx, in.Kind, ref(in.TenantID, in.RunID), in.Range.store())
+	return ids, safe(err)
+}
+
+func employeeOf(d rules.Decision) *int64 {
+	if d.Employee == nil {
+		return nil
+	}
+	return &d.Employee.ID
+}
+
+func rosterItem(hrmosUserID int64, d rules.Decision, employeeID *int64) store.Item {
+	return store.ItemFor(hrmosUserID, d.Outcome, d.ReasonCode, d.Reason, d.Field, employeeID, d.ChangedFields, d.NeedsAttention)
+}
+
+func attendanceItem(hrmosUserID int64, d rules.AttendanceDecision) store.Item {
+	return store.ItemFor(hrmosUserID, d.Outcome, d.ReasonCode, d.Reason, d.Field, d.EmployeeID, d.ChangedFields, nil)
+}
+
+func storeChanges(hrmosUserID int64, employeeID *int64, changes []rules.Change) []store.Change {
+	out := make([]store.Change, len(changes))
+	for i, c := range changes {
+		out[i] = store.Change{HRMOSUserID: hrmosUserID, EmployeeID: employeeID, Column: c.Column, Old: c.Old, New: c.New}
+	}
+	return out
+}
+
+// RecordInput names one record of a run to sync on its own.
+type RecordInput struct {
+	TenantID    string
+	RunID       string
+	HRMOSUserID int64
+	// Today (roster) and Month (attendance) as for PlanChunkInput.
+	Today string
+	Month string
+}
+
+// RecordResult is one record's outcome: codes only, no personal data.
+type RecordResult struct {
+	Outcome    codes.Outcome
+	ReasonCode string
+}
+
+// SyncEmployee matches, maps, upserts and applies the defaults for one HRMOS
+// employee, and records its outcome and diff, in one transaction of a few
+// round trips. A retry after a crash finds the outcome recorded and returns
+// it, so nothing is written twice.
+func (a *Activities) SyncEmployee(ctx context.Context, in RecordInput) (RecordResult, error) {
+	run := ref(in.TenantID, in.RunID)
+	var res RecordResult
+	var written bool
+	err := a.Store.InTx(ctx, func(q *store.Queries) error {
+		rec, recorded, err := q.RosterRecordForWrite(ctx, run, in.HRMOSUserID)
+		if err != nil || recorded != nil {
+			res = resultOf(recorded)
+			return err
+		}
+		written = true
+		d := rules.DecideRoster(rec.User, rec.Candidates, in.Today)
+		w := store.RecordWrite{Item: rosterItem(in.HRMOSUserID, d, employeeOf(d)), Changes: d.Changes(in.HRMOSUserID)}
+		switch d.Outcome {
+		case codes.Created:
+			w = w.WithWrite(store.CreateEmployeeWrite(in.TenantID, in.HRMOSUserID, d.Fields))
+		case codes.Updated:
+			w = w.WithWrite(store.UpdateEmployeeWrite(in.TenantID, d.Employee.ID, in.HRMOSUserID, d.Fields))
+		}
+		if _, err := q.WriteRecord(ctx, run, w); err != nil {
+			return err
+		}
+		res = RecordResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
+		return nil
+	})
+	if err != nil {
+		return RecordResult{}, safe(err)
+	}
+	if written {
+		a.metrics().Records(codes.KindRoster, string(res.Outcome), 1)
+	}
+	return res, nil
+}
+
+// SyncAttendance matches one report row to its employee, maps it and
+// upserts the employee's month, recording the outcome and diff in the same
+// transaction.
+func (a *Activities) SyncAttendance(ctx context.Context, in RecordInput) (RecordResult, error) {
+	run := ref(in.TenantID, in.RunID)
+	var res RecordResult
+	var written bool
+	err := a.Store.InTx(ctx, func(q *store.Queries) error {
+		rec, recorded, err := q.AttendanceRecordForWrite(ctx, run, in.Month, in.HRMOSUserID)
+		if err != nil || recorded != nil {
+			res = resultOf(recorded)
+			return err
+		}
+		written = true
+		d := rules.DecideAttendance(rec.Row, rec.Match, rec.Existing)
+		w := store.RecordWrite{Item: attendanceItem(in.HRMOSUserID, d), Changes: d.Changes()}
+		if d.Outcome == codes.Created || d.Outcome == codes.Updated || d.Outcome == codes.Unchanged {
+			w = w.WithWrite(store.UpsertAttendanceWrite(in.TenantID, *d.EmployeeID, in.Month, in.RunID, d.Fields))
+		}
+		if _, err := q.WriteRecord(ctx, run, w); err != nil {
+			return err
+		}
+		res = RecordResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
+		return nil
+	})
+	if err != nil {
+		return RecordResult{}, safe(err)
+	}
+	if written {
+		a.metrics().Records(codes.KindAttendance, string(res.Outcome), 1)
+	}
+	return res, nil
+}
+
+func resultOf(it *store.Item) RecordResult {
+	if it == nil {
+		return RecordResult{}
+	}
+	return RecordResult{Outcome: codes.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
+}
+
+// RecordFailureInput reports a record whose activity failed after all its
+// retries.
+type RecordFailureInput struct {
+	TenantID    string
+	RunID       string
+	HRMOSUserID int64
+	// Cause is the last attempt's error, already free of personal data.
+	Cause string
+}
+
+// RecordFailure records the record as an error of the run, so one record's
+// failure is reported alone and the others still sync.
+func (a *Activities) RecordFailure(ctx context.Context, in RecordFailureInput) error {
+	return safe(a.Store.RecordItems(ctx, ref(in.TenantID, in.RunID), []store.Item{{
+		HRMOSUserID: in.HRMOSUserID, Outcome: string(codes.Error), ReasonCode: codes.ReasonSyncFailed,
+		Reason: fmt.Sprintf("HRMOS user %d: the sync failed after all retries (%s); see the workflow history", in.HRMOSUserID, in.Cause),
+	}}))
+}

@@ -1,0 +1,12 @@
+package store
+
+// The queries a run makes per record or per chunk, for the plan test.
+var (
+	StagedUsersInRange = stagedUsersInRange
+	CandidatesInRange  = candidatesInRange
+	ItemQuery          = itemQuery
+	StagedRowsInRange  = stagedRowsInRange
+	LinkedRivalsQuery  = linkedRivalsQuery
+	PendingQuery       = pendingQuery
+	ExistingMonthQuery = existingMonthQuery
+)

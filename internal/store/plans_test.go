@@ -1,0 +1,231 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testdb"
+)
+
+// A sync must stay linear in the size of a tenant whatever PostgreSQL's
+// table statistics say: a new tenant's first sync runs before ANALYZE has
+// seen its rows, and staging, empty between runs, is analyzed empty by
+// autovacuum. This test loads a large tenant beside another large one and,
+// under never-analyzed, analyzed-empty and analyzed-full statistics, with
+// generic plans forced (a prepared statement planned without its values),
+// runs EXPLAIN ANALYZE of every query a run makes per record or per chunk.
+// It fails when a lookup reads more than a handful of rows, when a chunk's
+// query reads more than its chunk, or when a big shared table is scanned.
+
+const (
+	planTenantSize = 20000
+	planChunk      = 500
+	// maxRowsPerLookup is "a handful": the rows one index probe may read.
+	maxRowsPerLookup = 10
+)
+
+// bigTables must never be read by a sequential scan: they hold every
+// tenant's rows (and every run's).
+var bigTables = []string{"employees", "sync_run_items", "monthly_attendance", "sync_run_changes", "roster_staging", "attendance_staging"}
+
+type planQuery struct {
+	name string
+	sql  string
+	args []any
+}
+
+func TestSyncQueriesStayIndexLookupsWhateverTheStatistics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads 80,000 rows")
+	}
+	for _, stats := range []string{"never analyzed", "analyzed while empty", "analyzed full"} {
+		t.Run(stats, func(t *testing.T) {
+			pool := newPlanDB(t)
+			ctx := context.Background()
+			if stats == "analyzed while empty" {
+				mustExec(t, pool, "ANALYZE")
+			}
+			queries := loadBigTenant(t, pool)
+			if stats == "analyzed full" {
+				mustExec(t, pool, "ANALYZE")
+			}
+			for _, q := range queries {
+				checkPlan(t, ctx, pool, q)
+			}
+		})
+	}
+}
+
+// newPlanDB is a migrated database of this test alone, with autovacuum off
+// on it, so that statistics change only when the test says so.
+func newPlanDB(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	st, _ := testdb.New(t)
+	for _, table := range append(bigTables, "sync_runs", "tenants") {
+		mustExec(t, st.Pool(), "ALTER TABLE "+table+" SET (autovacuum_enabled = false)")
+	}
+	return st.Pool()
+}
+
+// loadBigTenant loads two tenants of planTenantSize employees, a finished
+// run with its items, a month of attendance, and a running roster and
+// attendance run with everything staged; it returns each sync query with
+// arguments that hit the middle of the big tenant.
+func loadBigTenant(t *testing.T, pool *pgxpool.Pool) []planQuery {
+	t.Helper()
+	const (
+		oldRun = "00000000-0000-0000-0000-000000000001"
+		roster = "00000000-0000-0000-0000-000000000002"
+		attend = "00000000-0000-0000-0000-000000000003"
+	)
+	n := planTenantSize
+	for _, sql := range []string{
+		`INSERT INTO tenants (id, name) VALUES ('big', 'Big'), ('other', 'Other')`,
+		fmt.Sprintf(`INSERT INTO employees (tenant_id, hrmos_user_id, employee_number, last_name, first_name, email)
+			SELECT t, i, 'N' || i, '姓' || i, '名', 'e' || i || '@example.jp'
+			FROM generate_series(1, %d) i, unnest(ARRAY['big', 'other']) t`, n),
+		`INSERT INTO sync_runs (id, tenant_id, kind, trigger, workflow_id, workflow_run_id, status, finished_at)
+			VALUES ('` + oldRun + `', 'big', 'roster', 'cli', 'w1', 'r1', 'completed', now())`,
+		`INSERT INTO sync_runs (id, tenant_id, kind, trigger, workflow_id, workflow_run_id, status)
+			VALUES ('` + roster + `', 'big', 'roster', 'cli', 'w2', 'r2', 'running')`,
+		`INSERT INTO sync_runs (id, tenant_id, kind, month, trigger, workflow_id, workflow_run_id, status)
+			VALUES ('` + attend + `', 'big', 'attendance', '2026-10', 'cli', 'w3', 'r3', 'running')`,
+		fmt.Sprintf(`INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, outcome, reason_code)
+			SELECT '`+oldRun+`', 'big', i, 'created', 'new_employee' FROM generate_series(1, %d) i`, n),
+		fmt.Sprintf(`INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, outcome, reason_code)
+			SELECT '`+roster+`', 'big', i, 'unchanged', 'matched_by_employee_number' FROM generate_series(1, %d, 2) i`, n),
+		fmt.Sprintf(`INSERT INTO monthly_attendance (tenant_id, employee_id, month, actual_work_minutes, sync_run_id)
+			SELECT 'big', id, m, 9600, '` + oldRun + `' FROM employees, unnest(ARRAY['2026-09', '2026-10']) m WHERE tenant_id = 'big'`),
+		fmt.Sprintf(`INSERT INTO roster_staging (sync_run_id, tenant_id, hrmos_user_id, page, number, last_name, first_name, email)
+			SELECT '`+roster+`', 'big', i, i / 100 + 1, 'N' || i, '姓' || i, '名', 'e' || i || '@example.jp' FROM generate_series(1, %d) i`, n),
+		fmt.Sprintf(`INSERT INTO attendance_staging (sync_run_id, tenant_id, hrmos_user_id, page, number, actual_working_hours)
+			SELECT '`+attend+`', 'big', i, i / 100 + 1, 'N' || i, '160:00' FROM generate_series(1, %d) i`, n),
+	} {
+		mustExec(t, pool, sql)
+	}
+	var employees []int64
+	if err := pool.QueryRow(context.Background(), `SELECT array_agg(id) FROM (SELECT id FROM employees WHERE tenant_id = 'big'
+		ORDER BY id OFFSET $1 LIMIT $2) e`, n/2, planChunk).Scan(&employees); err != nil {
+		t.Fatal(err)
+	}
+	first, last := int64(n/2), int64(n/2+planChunk-1)
+	one := int64(n/2 + 7)
+	return []planQuery{
+		{"staged users of a chunk", store.StagedUsersInRange, []any{roster, "big", first, last}},
+		{"candidates of a chunk", store.CandidatesInRange, []any{roster, "big", first, last}},
+		{"one employee's candidates, locked", store.CandidatesInRange + " FOR UPDATE OF e", []any{roster, "big", one, one}},
+		{"one employee's recorded outcome", store.ItemQuery, []any{"big", roster, one}},
+		{"records of a chunk still to sync", store.PendingQuery("roster_staging"), []any{roster, "big", first, last}},
+		{"staged report rows of a chunk", store.StagedRowsInRange, []any{attend, "big", first, last}},
+		{"a chunk's month already synced", store.ExistingMonthQuery(false), []any{"big", "2026-10", employees}},
+		{"one employee's month, locked", store.ExistingMonthQuery(true), []any{"big", "2026-10", employees[0]}},
+		{"linked HRMOS users among rivals", store.LinkedRivalsQuery, []any{"big", []int64{one, one + 1, one + 2}}},
+	}
+}
+
+// checkPlan runs EXPLAIN ANALYZE of q as a generic plan and checks every
+// node of it.
+func checkPlan(t *testing.T, ctx context.Context, pool *pgxpool.Pool, q planQuery) {
+	t.Helper()
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+			return err
+		}
+		if _, err := tx.Prepare(ctx, "q", q.sql); err != nil {
+			return err
+		}
+		defer func() { _ = tx.Conn().Deallocate(ctx, "q") }()
+		// EXECUTE takes its values inline; the plan stays the generic one.
+		values := make([]string, len(q.args))
+		for i, v := range q.args {
+			values[i] = literal(v)
+		}
+		var out []byte
+		if err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE q("+strings.Join(values, ", ")+")").Scan(&out); err != nil {
+			return err
+		}
+		var plans []struct{ Plan planNode }
+		if err := json.Unmarshal(out, &plans); err != nil {
+			return err
+		}
+		problems := plans[0].Plan.problems()
+		for _, problem := range problems {
+			t.Errorf("%s: %s", q.name, problem)
+		}
+		if len(problems) > 0 {
+			t.Logf("%s plan:\n%s", q.name, out)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", q.name, err)
+	}
+}
+
+type planNode struct {
+	NodeType         string     `json:"Node Type"`
+	Relation         string     `json:"Relation Name"`
+	ActualRows       float64    `json:"Actual Rows"`
+	ActualLoops      float64    `json:"Actual Loops"`
+	RemovedByFilter  float64    `json:"Rows Removed by Filter"`
+	RemovedByRecheck float64    `json:"Rows Removed by Index Recheck"`
+	Plans            []planNode `json:"Plans"`
+}
+
+// problems lists what makes a plan grow with the tenant. EXPLAIN reports
+// rows per loop, so a node's rows read are per lookup when it loops.
+func (n planNode) problems() []string {
+	var out []string
+	read := n.ActualRows + n.RemovedByFilter + n.RemovedByRecheck
+	isScan := strings.HasSuffix(n.NodeType, "Scan") && n.Relation != ""
+	switch {
+	case isScan && n.NodeType == "Seq Scan" && contains(bigTables, n.Relation):
+		out = append(out, fmt.Sprintf("a sequential scan of %s (%.0f rows a loop, %.0f loops)", n.Relation, read, n.ActualLoops))
+	case isScan && n.ActualLoops > 1 && read > maxRowsPerLookup:
+		out = append(out, fmt.Sprintf("%s of %s reads %.0f rows per lookup (%.0f lookups), more than %d",
+			n.NodeType, n.Relation, read, n.ActualLoops, maxRowsPerLookup))
+	case isScan && read > 2*planChunk:
+		out = append(out, fmt.Sprintf("%s of %s reads %.0f rows for one chunk of %d", n.NodeType, n.Relation, read, planChunk))
+	}
+	for _, c := range n.Plans {
+		out = append(out, c.problems()...)
+	}
+	return out
+}
+
+func literal(v any) string {
+	switch v := v.(type) {
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case []int64:
+		parts := make([]string, len(v))
+		for i, n := range v {
+			parts[i] = fmt.Sprint(n)
+		}
+		return "'{" + strings.Join(parts, ",") + "}'"
+	}
+	return fmt.Sprint(v)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func mustExec(t *testing.T, pool *pgxpool.Pool, sql string) {
+	t.Helper()
+	if _, err := pool.Exec(context.Background(), sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}

@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/rules"
+)
+
+// One record's write — the employee (or month) it changes, its outcome in
+// sync_run_items and its diff in sync_run_changes — is one statement of
+// data-modifying CTEs inside the record's transaction, so a record costs a
+// few round trips whatever it does: begin, one pipelined read, one write,
+// commit.
+
+// args numbers query arguments as they are added.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return fmt.Sprintf("$%d", len(*a))
+}
+
+// RecordWrite is what one record's transaction writes: its item, its diff,
+// and (write) the statement that changes the employee or month, which must
+// return the employee's id.
+type RecordWrite struct {
+	Item    Item
+	Changes []rules.Change
+	write   func(a *args) string
+}
+
+// CreateEmployeeWrite inserts a new employee with HRMOS's values and the
+// defaults of SPEC §2 rule 6, linked to its HRMOS user.
+func CreateEmployeeWrite(tenantID string, hrmosUserID int64, f rules.SyncedFields) func(a *args) string {
+	return func(a *args) string {
+		names := []string{"tenant_id", "hrmos_user_id"}
+		values := []string{a.add(tenantID), a.add(hrmosUserID)}
+		for _, c := range f.Columns() {
+			names = append(names, c.Name)
+			values = append(values, a.add(c.Value))
+		}
+		for _, d := range rules.Defaults {
+			names = append(names, d.Column)
+			values = append(values, a.add(d.Value))
+		}
+		return `INSERT INTO employees (` + strings.Join(names, ", ") + `) VALUES (` + strings.Join(values, ", ") + `) RETURNING id`
+	}
+}
+
+// UpdateEmployeeWrite overwrites the synced columns of a matched employee
+// and links it to its HRMOS user. Defaults and mediment-only columns are
+// never touched (rules 6 and 7).
+func UpdateEmployeeWrite(tenantID string, employeeID, hrmosUserID int64, f rules.SyncedFields) func(a *args) string {
+	return func(a *args) string {
+		sets := []string{"hrmos_user_id = " + a.add(hrmosUserID), "updated_at = now()"}
+		for _, c := range f.Columns() {
+			sets = append(sets, c.Name+" = "+a.add(c.Value))
+		}
+		return `UPDATE employees SET ` + strings.Join(sets, ", ") +
+			` WHERE tenant_id = ` + a.add(tenantID) + ` AND id = ` + a.add(employeeID) + ` RETURNING id`
+	}
+}
+
+// UpsertAttendanceWrite writes one employee's month, overwriting an earlier
+// sync's values, and records which run wrote it.
+func UpsertAttendanceWrite(tenantID string, employeeID int64, month, runID string, f rules.AttendanceFields) func(a *args) string {
+	return func(a *args) string {
+		names := []string{"tenant_id", "employee_id", "month", "sync_run_id", "synced_at"}
+		values := []string{a.add(tenantID), a.add(employeeID), a.add(month), a.add(runID) + "::uuid", "now()"}
+		updates := []string{"sync_run_id = excluded.sync_run_id", "synced_at = excluded.synced_at"}
+		for _, c := range rules.AttendanceColumns {
+			v := a.add(*c.Field(&f)) + "::int"
+			if c.Unit == rules.Tenths {
+				v = "(" + v + " / 10.0)"
+			}
+			names = append(names, c.Name)
+			values = append(values, v)
+			updates = append(updates, c.Name+" = excluded."+c.Name)
+		}
+		return `INSERT INTO monthly_attendance (` + strings.Join(names, ", ") + `) VALUES (` + strings.Join(values, ", ") + `)
+			ON CONFLICT (tenant_id, employee_id, month) DO UPDATE SET ` + strings.Join(updates, ", ") + ` RETURNING employee_id`
+	}
+}
+
+// WithWrite attaches the statement that changes the employee or month.
+func (w RecordWrite) WithWrite(write func(a *args) string) RecordWrite {
+	w.write = write
+	return w
+}
+
+// WriteRecord runs one record's write as one statement and returns the
+// employee it concerns (the new one's id for a creation). The diff left by
+// the run's plan for the record is replaced by what is written now.
+func (q *Queries) WriteRecord(ctx context.Context, ref RunRef, w RecordWrite) (*int64, error) {
+	it := w.Item
+	a := &args{}
+	run, tenant, user := a.add(ref.RunID)+"::uuid", a.add(ref.TenantID), a.add(it.HRMOSUserID)
+	var with []string
+	var employee string
+	if w.write != nil {
+		with = append(with, "emp AS ("+w.write(a)+")")
+		employee = "(SELECT id FROM emp)"
+		if strings.Contains(with[0], "RETURNING employee_id") {
+			employee = "(SELECT employee_id FROM emp)"
+		}
+	} else {
+		employee = a.add(it.EmployeeID) + "::bigint"
+	}
+	with = append(with, `item AS (
+		INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, employee_id, outcome, reason_code, reason, field,
+			changed_fields, needs_attention)
+		VALUES (`+run+`, `+tenant+`, `+user+`, `+employee+`, `+a.add(it.Outcome)+`, `+a.add(it.ReasonCode)+`,
+			nullif(`+a.add(it.Reason)+`, ''), nullif(`+a.add(it.Field)+`, ''), `+a.add(nonNil(it.ChangedFields))+`::text[], `+
+		a.add(nonNil(it.NeedsAttention))+`::text[])
+		ON CONFLICT (sync_run_id, hrmos_user_id) DO NOTHING)`)
+	cols, olds, news := make([]string, len(w.Changes)), make([]*string, len(w.Changes)), make([]*string, len(w.Changes))
+	for i, c := range w.Changes {
+		cols[i], olds[i], news[i] = c.Column, c.Old, c.New
+	}
+	colsArg := a.add(cols) + "::text[]"
+	with = append(with, `stale AS (DELETE FROM sync_run_changes
+		WHERE sync_run_id = `+run+` AND tenant_id = `+tenant+` AND hrmos_user_id = `+user+` AND column_name <> ALL(`+colsArg+`))`)
+	if len(w.Changes) > 0 {
+		with = append(with, `diff AS (
+			INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, employee_id, column_name, old_value, new_value)
+			SELECT `+run+`, `+tenant+`, `+user+`, `+employee+`, c.col, c.old, c.new
+			FROM unnest(`+colsArg+`, `+a.add(olds)+`::text[], `+a.add(news)+`::text[]) AS c(col, old, new)
+			ON CONFLICT (sync_run_id, hrmos_user_id, column_name) DO UPDATE SET
+				employee_id = excluded.employee_id, old_value = excluded.old_value, new_value = excluded.new_value)`)
+	}
+	var id *int64
+	err := q.db.QueryRow(ctx, `WITH `+strings.Join(with, ",\n")+` SELECT `+employee, *a...).Scan(&id)
+	if err != nil {
+		return nil, fmt.Errorf("write the outcome of HRMOS user %d in run %s: %w", it.HRMOSUserID, ref.RunID, err)
+	}
+	if w.write != nil && id == nil {
+		return nil, fmt.Errorf("write the outcome of HRMOS user %d in run %s: the employee to update is gone: %w", it.HRMOSUserID, ref.RunID, ErrNotFound)
+	}
+	return id, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// itemQuery reads one recorded outcome.
+const itemQuery = `SELECT ` + itemColumns + ` FROM sync_run_items WHERE tenant_id = $1 AND sync_run_id = $2 AND hrmos_user_id = $3`
+
+// RosterRecordForWrite reads, in one round trip, what one employee's write
+// needs: the outcome already recorded for it (a retried activity returns
+// that and writes nothing), its staged user and its candidates, locked until
+// the transaction ends.
+func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUserID int64) (RosterRecord, *Item, error) {
+	b := &pgx.Batch{}
+	b.Queue(itemQuery, ref.TenantID, ref.RunID, hrmosUserID)
+	b.Queue(stagedUsersInRange, ref.RunID, ref.TenantID, hrmosUserID, hrmosUserID)
+	b.Queue(candidatesInRange+" FOR UPDATE OF e", ref.RunID, ref.TenantID, hrmosUserID, hrmosUserID)
+	res := q.db.SendBatch(ctx, b)
+	defer res.Close()
+	recorded, err := readItem(res)
+	if err != nil || recorded != nil {
+		return RosterRecord{}, recorded, err
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return RosterRecord{}, nil, fmt.Errorf("read staged HRMOS user %d of run %s: %w", hrmosUserID, ref.RunID, err)
+	}
+	recs, err := collectStagedUsers(rows)
+	if err != nil {
+		return RosterRecord{}, nil, fmt.Errorf("read staged HRMOS user %d of run %s: %w", hrmosUserID, ref.RunID, err)
+	}
+	if len(recs) != 1 {
+		return RosterRecord{}, nil, ErrStagingGone
+	}
+	rows, err = res.Query()
+	if err != nil {
+		return RosterRecord{}, nil, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", hrmosUserID, err)
+	}
+	if err := addCandidates(rows, recs); err != nil {
+		return RosterRecord{}, nil, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", hrmosUserID, err)
+	}
+	return recs[0], nil, nil
+}
+
+func readItem(res pgx.BatchResults) (*Item, error) {
+	rows, err := res.Query()
+	if err != nil {
+		return nil, fmt.Errorf("read a recorded outcome: %w", err)
+	}
+	it, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Item])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read a recorded outcome: %w", err)
+	}
+	return &it, nil
+}
+
+// ItemFor turns a decision of the rules into the record's item.
+func ItemFor(hrmosUserID int64, outcome codes.Outcome, reasonCode, reason, field string, employeeID *int64, changed, attention []string) Item {
+	return Item{HRMOSUserID: hrmosUserID, EmployeeID: employeeID, Outcome: string(outcome), ReasonCode: reasonCode,
+		Reason: reason, Field: field, ChangedFields: changed, NeedsAttention: attention}
+}

@@ -79,7 +79,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.pruneTokensLocked(now)
 	s.tokens[token] = &tokenState{company: state.c.ID, expiresAt: expires}
 	s.tokenMu.Unlock()
-	writeJSON(w, http.StatusOK, appendToken(nil, token, expires))
+	writeJSON(w, http.StatusOK, mustJSON(tokenJSON{token, At(expires)}))
 }
 
 // pruneTokensLocked forgets dead tokens once there are many, so a long demo
@@ -154,7 +154,7 @@ func (s *Server) handlePostpone(w http.ResponseWriter, r *http.Request) {
 	s.tokenMu.Lock()
 	s.tokens[token].expiresAt = expires
 	s.tokenMu.Unlock()
-	writeJSON(w, http.StatusOK, appendToken(nil, token, expires))
+	writeJSON(w, http.StatusOK, mustJSON(tokenJSON{token, At(expires)}))
 }
 
 // handleDestroy is DELETE /authentication/destroy: the token dies; the body
@@ -169,7 +169,7 @@ func (s *Server) handleDestroy(w http.ResponseWriter, r *http.Request) {
 	st.destroyed = true
 	expires := st.expiresAt
 	s.tokenMu.Unlock()
-	writeJSON(w, http.StatusOK, appendToken(nil, token, expires))
+	writeJSON(w, http.StatusOK, mustJSON(tokenJSON{token, At(expires)}))
 }
 
 // requestToken is the valid token of a request to a known company; "" when

@@ -16,13 +16,6 @@ const (
 	maxLimit     = 100
 )
 
-// Typical rendered sizes of list items, to size a page's buffer.
-const (
-	userJSONSize    = 1300
-	monthlyJSONSize = 4000
-	masterJSONSize  = 300
-)
-
 // listQuery holds the common list parameters.
 type listQuery struct {
 	page, limit int
@@ -104,45 +97,31 @@ func andMatch(a, b func(int) bool) func(int) bool {
 	return func(i int) bool { return a(i) && b(i) }
 }
 
-// writeList renders one page of a list of n records. match (nil for all)
-// filters; render appends record i; itemSize is a typical rendered size, to
-// allocate the page once. Only the page's records are rendered; with a
+// writeList renders one page of items. match (nil for all) filters; with a
 // filter the whole list is scanned once to count the total.
-func (s *Server) writeList(w http.ResponseWriter, r *http.Request, q listQuery, n, itemSize int,
-	match func(i int) bool, render func(b []byte, i int) []byte) {
+func writeList[T any](s *Server, w http.ResponseWriter, r *http.Request, q listQuery, items []T, match func(i int) bool) {
 	offset := math.MaxInt
 	if q.page-1 <= (math.MaxInt-maxLimit)/q.limit {
 		offset = (q.page - 1) * q.limit
 	}
-	buf := make([]byte, 0, 2+min(q.limit, n)*itemSize)
-	buf = append(buf, '[')
-	rendered := 0
-	emit := func(i int) {
-		if rendered > 0 {
-			buf = append(buf, ',')
-		}
-		buf = render(buf, i)
-		rendered++
-	}
+	page := []T{} // never nil: an empty page is [], not null
 	total := 0
 	if match == nil {
-		total = n
-		for i := offset; i >= 0 && i < n && i < offset+q.limit; i++ {
-			emit(i)
+		total = len(items)
+		if offset < total {
+			page = items[offset:min(offset+q.limit, total)]
 		}
 	} else {
-		for i := range n {
+		for i := range items {
 			if !match(i) {
 				continue
 			}
 			if total >= offset && total < offset+q.limit {
-				emit(i)
+				page = append(page, items[i])
 			}
 			total++
 		}
 	}
-	buf = append(buf, ']')
-
 	totalPages := (total + q.limit - 1) / q.limit // 0 for an empty list, as Kaminari counts
 	h := w.Header()
 	h.Set("X-Total-Count", strconv.Itoa(total))
@@ -150,7 +129,7 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, q listQuery, 
 	if link := s.linkHeader(r, q, totalPages); link != "" {
 		h.Set("Link", link)
 	}
-	writeJSON(w, http.StatusOK, buf)
+	writeJSON(w, http.StatusOK, mustJSON(page))
 }
 
 // linkHeader builds the RFC 5988 Link header the way Rails' api-pagination
@@ -214,7 +193,7 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	defer s.dataMu.RUnlock()
 	users := state.c.Users
 	match := q.updatedMatcher(func(i int) time.Time { return users[i].UpdatedAt })
-	s.writeList(w, r, q, len(users), userJSONSize, match, func(b []byte, i int) []byte { return appendUser(b, &users[i]) })
+	writeList(s, w, r, q, users, match)
 }
 
 func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request) {
@@ -226,7 +205,7 @@ func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request) {
 	defer s.dataMu.RUnlock()
 	list := state.c.Departments
 	match := q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt })
-	s.writeList(w, r, q, len(list), masterJSONSize, match, func(b []byte, i int) []byte { return appendDepartment(b, &list[i]) })
+	writeList(s, w, r, q, list, match)
 }
 
 func (s *Server) handleEmployments(w http.ResponseWriter, r *http.Request) {
@@ -238,7 +217,7 @@ func (s *Server) handleEmployments(w http.ResponseWriter, r *http.Request) {
 	defer s.dataMu.RUnlock()
 	list := state.c.Employments
 	match := q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt })
-	s.writeList(w, r, q, len(list), masterJSONSize, match, func(b []byte, i int) []byte { return appendEmployment(b, &list[i]) })
+	writeList(s, w, r, q, list, match)
 }
 
 // handleLodgments also filters on prefectural_id.
@@ -259,8 +238,8 @@ func (s *Server) handleLodgments(w http.ResponseWriter, r *http.Request) {
 		}
 		byPrefecture = func(i int) bool { return list[i].PrefecturalID == id }
 	}
-	match := andMatch(q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt }), byPrefecture)
-	s.writeList(w, r, q, len(list), masterJSONSize, match, func(b []byte, i int) []byte { return appendLodgment(b, &list[i]) })
+	match := andMatch(q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt.Time }), byPrefecture)
+	writeList(s, w, r, q, list, match)
 }
 
 // shiftUsers is the ShiftRowsBetweenPages fault on /users: alternately drop

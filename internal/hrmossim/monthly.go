@@ -37,8 +37,7 @@ func (s *Server) handleMonthly(w http.ResponseWriter, r *http.Request) {
 	s.dataMu.RLock()
 	defer s.dataMu.RUnlock()
 	rows := state.c.MonthlyRows[month]
-	label := month[:4] + month[5:]
-	match := q.updatedMatcher(func(i int) time.Time { return rows[i].UpdatedAt })
+	match := q.updatedMatcher(func(i int) time.Time { return rows[i].UpdatedAt.Time })
 	if len(numbers) > 0 {
 		match = andMatch(match, func(i int) bool {
 			n := rows[i].Number
@@ -63,9 +62,7 @@ func (s *Server) handleMonthly(w http.ResponseWriter, r *http.Request) {
 			return false
 		})
 	}
-	s.writeList(w, r, q, len(rows), monthlyJSONSize, match, func(b []byte, i int) []byte {
-		return appendMonthlyRow(b, &rows[i], label)
-	})
+	writeList(s, w, r, q, rows, match)
 }
 
 // listParam collects a list parameter however a client serialises it:
@@ -106,7 +103,7 @@ func (s *Server) shiftRows(state *companyState, month string) {
 		Number:                 Str("N" + strconv.FormatInt(100000+id, 10)),
 		PrescribedWorkingHours: HM(160, 0),
 		PrescribedWorkingDays:  Days(20),
-		CreatedAt:              now,
-		UpdatedAt:              now,
+		CreatedAt:              At(now),
+		UpdatedAt:              At(now),
 	})
 }

@@ -271,7 +271,7 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 
 // writeError writes the API's Error object with code equal to the status.
 func writeError(w http.ResponseWriter, status int, message string) {
-	writeJSON(w, status, appendError(nil, status, message))
+	writeJSON(w, status, mustJSON(errorJSON{status, message}))
 }
 
 // lookupCompany returns the state of the request's company, or nil.

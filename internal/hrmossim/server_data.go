@@ -102,7 +102,7 @@ func (s *Server) PutMonthlyRow(companyID, month string, row MonthlyRow) error {
 	if !validMonth(month) {
 		return fmt.Errorf("company %q: month %q is not YYYY-MM", companyID, month)
 	}
-	s.stamp(&row.CreatedAt, &row.UpdatedAt)
+	s.stamp(&row.CreatedAt.Time, &row.UpdatedAt.Time)
 	return s.changeCompany(companyID, func(c *Company) error {
 		c.putMonthlyRow(month, row)
 		return nil

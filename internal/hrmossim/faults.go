@@ -31,9 +31,10 @@ type Faults struct {
 	// token is revoked: it was valid a moment earlier, now it is not.
 	UnauthorizedNextN int
 	// ShiftRowsBetweenPages list requests for page 2 or later (users and
-	// monthly rows) first change the list, alternately removing its first
-	// record (everything after moves up one place, so page-number clients
-	// miss a record) and adding a new one at the end (the total grows).
+	// monthly rows) first delete the list's first record: every later one
+	// moves up a place, so a page-number client misses a record, and what
+	// it fetched falls short of page 1's X-Total-Count (it always equals
+	// the last page's: compare with the first).
 	ShiftRowsBetweenPages int
 }
 

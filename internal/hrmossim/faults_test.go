@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,32 +116,52 @@ func TestUnauthorizedRevokesAValidToken(t *testing.T) {
 	}
 }
 
-func TestShiftRowsBetweenPages(t *testing.T) {
-	e := newEnv(t, Options{}, GenerateSpec{Users: 10, Seed: 1, Months: []string{"2026-03"}})
-	tok := e.token()
-	first := objects(t, e.get("/users?limit=5", tok).body)
-	e.sim.SetFaults(Faults{ShiftRowsBetweenPages: 2})
-	res := e.get("/users?limit=5&page=2", tok)
-	if got := res.header.Get("X-Total-Count"); got != "9" {
-		t.Errorf("after a removal X-Total-Count = %s, want 9", got)
+// listing walks every page of path (limit 5) the way a page-number client
+// does and returns the IDs fetched and each page's X-Total-Count.
+func (e *simEnv) listing(path, idKey, tok string) (ids []float64, totals []string) {
+	e.t.Helper()
+	for page := 1; page <= 100; page++ {
+		res := e.get(path+"?limit=5&page="+itoa(page), tok)
+		totals = append(totals, res.header.Get("X-Total-Count"))
+		items := objects(e.t, res.body)
+		for _, it := range items {
+			ids = append(ids, it[idKey].(float64))
+		}
+		if res.header.Get("X-Total-Page") == itoa(page) || len(items) == 0 {
+			return ids, totals
+		}
 	}
-	second := objects(t, res.body)
-	seen := map[float64]bool{}
-	for _, u := range append(first, second...) {
-		seen[u["id"].(float64)] = true
-	}
-	if len(seen) != 9 {
-		t.Errorf("pages 1 and 2 hold %d distinct users, want 9 (one shifted onto page 1)", len(seen))
-	}
-	if got := e.get("/users?limit=5&page=2", tok).header.Get("X-Total-Count"); got != "10" {
-		t.Errorf("after an insertion X-Total-Count = %s, want 10", got)
-	}
+	e.t.Fatal("listing did not end")
+	return nil, nil
+}
 
-	before := len(e.company.MonthlyRows["2026-03"])
-	e.sim.SetFaults(Faults{ShiftRowsBetweenPages: 1})
-	res = e.get("/work_output_months/monthly/2026-03?limit=2&page=2", tok)
-	if got := res.header.Get("X-Total-Count"); got != itoa(before-1) && got != itoa(before+1) {
-		t.Errorf("monthly rows after a shift: %s, before %d", got, before)
+func TestShiftRowsBetweenPages(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 12, Seed: 1, Months: []string{"2026-03"}})
+	tok := e.token()
+	rows := len(e.company.MonthlyRows["2026-03"])
+	for _, tt := range []struct{ path, idKey string }{
+		{"/users", "id"},
+		{"/work_output_months/monthly/2026-03", "user_id"},
+	} {
+		n := len(e.company.Users)
+		if tt.idKey == "user_id" {
+			n = rows
+		}
+		e.sim.SetFaults(Faults{ShiftRowsBetweenPages: 2})
+		ids, totals := e.listing(tt.path, tt.idKey, tok)
+		// Each page after the first starts by deleting the first record,
+		// so a record moves onto an already-fetched page each time: the
+		// listing misses one per shift, and page 1's total no longer
+		// matches what was fetched, while the last page's total does.
+		shifts := 2 - e.sim.Faults().ShiftRowsBetweenPages
+		if shifts == 0 || totals[0] != itoa(n) || len(ids) != n-shifts || totals[len(totals)-1] != itoa(len(ids)) {
+			t.Errorf("%s: %d shifts, fetched %d with totals %v, want %d fetched against a first total of %d",
+				tt.path, shifts, len(ids), totals, n-shifts, n)
+		}
+		e.sim.SetFaults(Faults{})
+		if again, _ := e.listing(tt.path, tt.idKey, tok); len(again) != n-shifts || slices.Equal(again, ids) {
+			t.Errorf("%s: re-listing after the shift got %v, first listing %v", tt.path, again, ids)
+		}
 	}
 }
 

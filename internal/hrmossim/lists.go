@@ -242,54 +242,12 @@ func (s *Server) handleLodgments(w http.ResponseWriter, r *http.Request) {
 	writeList(s, w, r, q, list, match)
 }
 
-// shiftUsers is the ShiftRowsBetweenPages fault on /users: alternately drop
-// the first user and add one at the end.
+// shiftUsers is the ShiftRowsBetweenPages fault on /users: the first user
+// is deleted, and every later user moves up one place.
 func (s *Server) shiftUsers(state *companyState) {
-	now := s.clock.Now().Truncate(time.Second)
-	remove := s.nextShiftRemoves()
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
-	c := state.c
-	if remove && len(c.Users) > 0 {
+	if c := state.c; len(c.Users) > 0 {
 		c.removeUser(c.Users[0].ID)
-		return
-	}
-	c.putUser(shiftUser(c.maxUserID()+1, now))
-}
-
-// nextShiftRemoves alternates the shift fault between removing a record
-// and adding one.
-func (s *Server) nextShiftRemoves() bool {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	s.shiftCount++
-	return s.shiftCount%2 == 1
-}
-
-// shiftUser is a plausible employee hired just now, for the shift fault.
-func shiftUser(id int64, now time.Time) User {
-	family := familyNames[int(id)%len(familyNames)]
-	given := givenNames[int(id/7)%len(givenNames)]
-	return User{
-		ID:               id,
-		Number:           Str("N" + strconv.FormatInt(100000+id, 10)),
-		LastName:         Str(family.kanji),
-		FirstName:        Str(given.kanji),
-		LastNameKana:     Str(family.kana),
-		FirstNameKana:    Str(given.kana),
-		StartDate:        Str(civilOf(now).String()),
-		EndDate:          OptString{Presence: Null},
-		Comment:          OptString{Presence: Null},
-		CutoffDate:       Int(31),
-		NfcTagPC:         OptString{Presence: Null},
-		Email:            Str(given.romaji[:1] + "." + family.romaji + ".new" + strconv.FormatInt(id, 10) + "@example.co.jp"),
-		LodgmentID:       Int(1),
-		Agreement36ID:    Int(1),
-		DepartmentID:     Int(1),
-		EmploymentID:     Int(1),
-		Segment:          OptString{Presence: Null},
-		DefaultSegmentID: Int(1),
-		CreatedAt:        now,
-		UpdatedAt:        now,
 	}
 }

@@ -57,9 +57,8 @@ type Server struct {
 
 	limitMu sync.Mutex
 
-	faultMu    sync.Mutex
-	faults     Faults
-	shiftCount int
+	faultMu sync.Mutex
+	faults  Faults
 
 	logMu   sync.Mutex
 	counts  map[string]int

@@ -55,7 +55,15 @@
 //     RotateKey rejects the old key at once; tokens already issued survive a
 //     rotation until they expire.
 //   - Token re-issue: every GET /authentication/token issues a new token;
-//     earlier tokens stay valid until their own expiry.
+//     by default earlier tokens stay valid until their own expiry. Whether
+//     HRMOS instead revokes a company's older tokens when it issues one is
+//     unknown, and it decides whether several workers of one company can
+//     share it: Faults.RevokeOnReissue switches to that behaviour (every
+//     token of the company dies when a new one is issued).
+//   - Token churn for tests: Faults.RevokeTokensAfter kills each token after
+//     it has authorised that many data requests, and Faults.TokenTTL shortens
+//     the lifetime of tokens issued from then on (e.g. 3 s); neither is
+//     claimed to be HRMOS behaviour, they provoke what a client must survive.
 //   - Token format and expiry: 24 characters of base58 (no 0 O I l) from
 //     crypto/rand; expired_at = now, truncated to the second, + 24 h
 //     (Options.TokenTTL), rendered "YYYY-MM-DDTHH:MM:SS.000+09:00". A token is

@@ -24,8 +24,14 @@ func TestFailNextN(t *testing.T) {
 	if f := e.sim.Faults(); f.FailNextN != 0 {
 		t.Errorf("FailNextN left = %d", f.FailNextN)
 	}
-	e.sim.SetFaults(Faults{FailNextN: 1, FailStatus: 404}) // not 5xx: falls back to 500
-	wantError(t, e.get("/users", tok), http.StatusInternalServerError)
+	for _, status := range []int{400, 403, 404, 410, 422, 599} {
+		e.sim.SetFaults(Faults{FailNextN: 1, FailStatus: status})
+		wantError(t, e.get("/users", tok), status)
+	}
+	for _, status := range []int{0, 302, 600} { // not 4xx or 5xx: 500
+		e.sim.SetFaults(Faults{FailNextN: 1, FailStatus: status})
+		wantError(t, e.get("/users", tok), http.StatusInternalServerError)
+	}
 }
 
 func TestGatewayHTML(t *testing.T) {
@@ -178,7 +184,8 @@ func TestOnlyPathRestrictsFaults(t *testing.T) {
 func TestFaultsOverHTTPAndRequestCounts(t *testing.T) {
 	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
 	res, err := e.ts.Client().Post(e.ts.URL+"/_sim/faults", "application/json",
-		strings.NewReader(`{"fail_next_n":1,"fail_status":502,"latency":"1ms","only_path":"/users"}`))
+		strings.NewReader(`{"fail_next_n":1,"fail_status":502,"latency":"1ms","only_path":"/users",
+			"revoke_tokens_after":2,"token_ttl":3000,"revoke_on_reissue":true}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +193,8 @@ func TestFaultsOverHTTPAndRequestCounts(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("POST /_sim/faults: %d", res.StatusCode)
 	}
-	want := Faults{FailNextN: 1, FailStatus: 502, Latency: time.Millisecond, OnlyPath: "/users"}
+	want := Faults{FailNextN: 1, FailStatus: 502, Latency: time.Millisecond, OnlyPath: "/users",
+		RevokeTokensAfter: 2, TokenTTL: 3 * time.Second, RevokeOnReissue: true}
 	if got := e.sim.Faults(); got != want {
 		t.Errorf("faults = %+v, want %+v", got, want)
 	}

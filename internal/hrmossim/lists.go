@@ -170,9 +170,11 @@ func (s *Server) listRequest(w http.ResponseWriter, r *http.Request) (*companySt
 		writeError(w, http.StatusNotFound, "Company not found")
 		return nil, listQuery{}, false
 	}
-	if s.authenticate(w, r, state.c.ID) == "" {
+	token := s.authenticate(w, r, state.c.ID)
+	if token == "" {
 		return nil, listQuery{}, false
 	}
+	s.serve(token)
 	q, msg := parseListQuery(r.URL.Query())
 	if msg != "" {
 		writeError(w, http.StatusBadRequest, msg)

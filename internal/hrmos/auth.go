@@ -105,16 +105,8 @@ func (c *Client) Authenticate(ctx context.Context) (Token, error) {
 		c.tokens.Put(c.cacheKey, tok)
 		return tok, nil
 	}
-	var kind Kind
-	switch resp.status {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		kind = KindKeyRejected
-	case http.StatusNotFound:
-		kind = KindCompanyNotFound
-	case http.StatusBadRequest:
-		kind = KindBadRequest
-	}
-	return Token{}, &Error{Kind: kind, Op: rq.op, Path: rq.path, Status: resp.status, Code: resp.code, Attempts: resp.attempts}
+	return Token{}, &Error{Kind: classify(resp.status, true), Op: rq.op, Path: rq.path, Status: resp.status,
+		Code: resp.code, Attempts: resp.attempts}
 }
 
 // parseToken reads {"token": "...", "expired_at": "..."}. A body without a
@@ -181,10 +173,10 @@ func (c *Client) dropToken(stale Secret) {
 	}
 }
 
-// get performs an authorised data call. A 401/403 means the token died
-// early (expired, destroyed, or revoked by a newer one), so the token is
-// dropped and the call repeated once with a fresh one; refused again, the
-// failure is permanent.
+// get performs an authorised data call. A 401 means the token died early
+// (expired, destroyed, or revoked by a newer one), so the token is dropped
+// and the call repeated once with a fresh one; refused again, the failure
+// is permanent. A 403 is not a dead token: HRMOS forbids the key this path.
 func (c *Client) get(ctx context.Context, rq request, decode func([]byte) error) (response, error) {
 	tok, err := c.token(ctx, rq, "")
 	if err != nil {
@@ -194,7 +186,7 @@ func (c *Client) get(ctx context.Context, rq request, decode func([]byte) error)
 	if err != nil {
 		return response{}, err
 	}
-	if refused(resp.status) {
+	if resp.status == http.StatusUnauthorized {
 		c.log.DebugContext(ctx, "hrmos token refused; re-authenticating", "op", rq.op, "path", rq.path,
 			"page", rq.page, "status", resp.status)
 		c.dropToken(tok)
@@ -204,7 +196,7 @@ func (c *Client) get(ctx context.Context, rq request, decode func([]byte) error)
 		if resp, err = c.send(ctx, rq, "Token "+tok.Reveal(), decode); err != nil {
 			return response{}, err
 		}
-		if refused(resp.status) {
+		if resp.status == http.StatusUnauthorized {
 			return response{}, &Error{Kind: KindUnauthorized, Op: rq.op, Path: rq.path, Page: rq.page,
 				Status: resp.status, Code: resp.code, Attempts: resp.attempts}
 		}
@@ -212,19 +204,8 @@ func (c *Client) get(ctx context.Context, rq request, decode func([]byte) error)
 	if resp.status >= 200 && resp.status < 300 {
 		return resp, nil
 	}
-	var kind Kind
-	switch resp.status {
-	case http.StatusBadRequest:
-		kind = KindBadRequest
-	case http.StatusNotFound:
-		kind = KindNotFound
-	}
-	return response{}, &Error{Kind: kind, Op: rq.op, Path: rq.path, Page: rq.page,
+	return response{}, &Error{Kind: classify(resp.status, false), Op: rq.op, Path: rq.path, Page: rq.page,
 		Status: resp.status, Code: resp.code, Attempts: resp.attempts}
-}
-
-func refused(status int) bool {
-	return status == http.StatusUnauthorized || status == http.StatusForbidden
 }
 
 // errorCode extracts HRMOS's numeric {"code": N} from an error body, 0 when

@@ -313,7 +313,7 @@ func (c *Client) once(ctx context.Context, rq request, authz string, decode func
 	case resp.StatusCode == http.StatusTooManyRequests:
 		o.retry = KindRateLimited
 		o.retryAfter = retryAfter(resp.Header.Get("Retry-After"))
-	case resp.StatusCode >= 500, resp.StatusCode == http.StatusRequestTimeout:
+	case resp.StatusCode >= 500 && resp.StatusCode <= 599, resp.StatusCode == http.StatusRequestTimeout:
 		o.retry = KindUnavailable
 		o.retryAfter = retryAfter(resp.Header.Get("Retry-After"))
 	}

@@ -277,7 +277,7 @@ func TestRateLimitedForever(t *testing.T) {
 	if el := time.Since(start); el < 12*time.Millisecond {
 		t.Fatalf("retried after %v, want the 429 back-off", el)
 	}
-	if got := herr.Error(); got != "hrmos: list users page 1: rate limited by HRMOS: HTTP 429 after 3 attempts" {
+	if got := herr.Error(); got != "HRMOS rate-limited this company: HTTP 429 after 3 attempts (list users, page 1)" {
 		t.Fatalf("message = %q", got)
 	}
 }

@@ -194,7 +194,7 @@ func TestErrorCarriesPageNumber(t *testing.T) {
 	}
 	err := env.client(t, nil).Users(context.Background(), 1, func(Page[User]) error { return nil })
 	e := mustKind(t, err, KindUnavailable)
-	if e.Page != 3 || e.Error() != "hrmos: list users page 3: HRMOS unavailable: HTTP 503 after 4 attempts" {
+	if e.Page != 3 || e.Error() != "HRMOS is unavailable: HTTP 503 after 4 attempts (list users, page 3)" {
 		t.Fatalf("error = %q (page %d)", e.Error(), e.Page)
 	}
 }

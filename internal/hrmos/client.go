@@ -32,6 +32,7 @@ const (
 	defaultRequestTimeout = 30 * time.Second
 	defaultMaxAttempts    = 4
 	defaultRetryBaseDelay = time.Second
+	defaultTokenRefusals  = 6
 	// A 100-row page is a few hundred KiB at most; anything far larger is not
 	// an HRMOS list and must not be buffered without bound.
 	maxBodyBytes = 32 << 20
@@ -54,10 +55,14 @@ type Config struct {
 	// clients back off 5–15 s), other transient failures 1×, 2×, 4×…; each
 	// ±20% jitter and at most 60× it. Default 1s.
 	RetryBaseDelay time.Duration
-	Limiter        *rate.Limiter    // optional; waited on before every HTTP request
-	Tokens         TokenCache       // optional shared cache; nil → per-client memory
-	Now            func() time.Time // default time.Now; decides token expiry
-	Logger         *slog.Logger     // optional; debug lines carry op/path/page/status only
+	// MaxTokenRefusals bounds the 401s one data call accepts, each answered
+	// with a new token (see Client.Users), before it fails with the
+	// retryable KindTokenRefused. Default 6.
+	MaxTokenRefusals int
+	Limiter          *rate.Limiter    // optional; waited on before every HTTP request
+	Tokens           TokenCache       // optional shared cache; nil → per-client memory
+	Now              func() time.Time // default time.Now; decides token expiry
+	Logger           *slog.Logger     // optional; debug lines carry op/path/page/status only
 }
 
 // Client calls HRMOS for one company. It is safe for concurrent use.
@@ -70,14 +75,16 @@ type Client struct {
 	pageSize  int
 	attempts  int
 	baseDelay time.Duration
-	limiter   *rate.Limiter
-	tokens    TokenCache
-	cacheKey  string
-	now       func() time.Time
-	log       *slog.Logger
-	// authSem lets one goroutine at a time fetch a token, so a burst of
-	// concurrent calls with an empty cache costs one token request, not many.
-	authSem chan struct{}
+	// maxRefusals bounds the 401s of one data call.
+	maxRefusals int
+	limiter     *rate.Limiter
+	tokens      TokenCache
+	cacheKey    string
+	now         func() time.Time
+	log         *slog.Logger
+	// auth holds the token request in progress, if any (a pointer so that
+	// the fmt methods' value receivers copy no lock).
+	auth *authGate
 }
 
 // New validates cfg and returns a Client. It makes no network call; use
@@ -110,20 +117,21 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	c := &Client{
-		base:      base,
-		company:   cfg.CompanyID,
-		apiKey:    cfg.APIKey,
-		http:      cfg.HTTPClient,
-		timeout:   cfg.RequestTimeout,
-		pageSize:  cfg.PageSize,
-		attempts:  cfg.MaxAttempts,
-		baseDelay: cfg.RetryBaseDelay,
-		limiter:   cfg.Limiter,
-		tokens:    cfg.Tokens,
-		cacheKey:  tokenCacheKey(cfg.CompanyID, cfg.APIKey),
-		now:       cfg.Now,
-		log:       cfg.Logger,
-		authSem:   make(chan struct{}, 1),
+		base:        base,
+		company:     cfg.CompanyID,
+		apiKey:      cfg.APIKey,
+		http:        cfg.HTTPClient,
+		timeout:     cfg.RequestTimeout,
+		pageSize:    cfg.PageSize,
+		attempts:    cfg.MaxAttempts,
+		baseDelay:   cfg.RetryBaseDelay,
+		maxRefusals: cfg.MaxTokenRefusals,
+		limiter:     cfg.Limiter,
+		tokens:      cfg.Tokens,
+		cacheKey:    tokenCacheKey(cfg.CompanyID, cfg.APIKey),
+		now:         cfg.Now,
+		log:         cfg.Logger,
+		auth:        &authGate{},
 	}
 	if c.http == nil {
 		c.http = defaultHTTPClient()
@@ -141,6 +149,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.baseDelay <= 0 {
 		c.baseDelay = defaultRetryBaseDelay
+	}
+	if c.maxRefusals <= 0 {
+		c.maxRefusals = defaultTokenRefusals
 	}
 	if c.tokens == nil {
 		c.tokens = NewMemoryTokenCache()

@@ -175,20 +175,6 @@ func TestReauthenticatesOnceOn401(t *testing.T) {
 	}
 }
 
-func TestPersistent401IsUnauthorized(t *testing.T) {
-	e := newSim(t, hrmossim.GenerateSpec{})
-	e.sim.SetFaults(hrmossim.Faults{OnlyPath: "/users", FailNextN: 1 << 30, FailStatus: http.StatusUnauthorized})
-	c := e.client(t, nil)
-	_, err := countUsers(t, c)
-	herr := mustKind(t, err, KindUnauthorized)
-	if herr.Retryable() || herr.Status != 401 || herr.Code != 401 || herr.Page != 1 || herr.Path != "/users" {
-		t.Fatalf("error = %+v", herr)
-	}
-	if auth, data := e.counts(); auth != 2 || data != 2 {
-		t.Fatalf("auth=%d data=%d, want exactly one re-auth", auth, data)
-	}
-}
-
 func TestBadKeyIsKeyRejected(t *testing.T) {
 	e := newSim(t, hrmossim.GenerateSpec{})
 	c := e.client(t, func(c *Config) { c.APIKey = "d3Jvbmcta2V5LXZhbHVlLTk4NzY1" })

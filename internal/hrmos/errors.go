@@ -51,6 +51,11 @@ const (
 	// KindUnexpectedStatus: a status HRMOS is not known to send (405 and
 	// any other 4xx but 401/408/429, 3xx not followed, >599). Permanent.
 	KindUnexpectedStatus
+	// KindTokenRefused: a data call got 401 MaxTokenRefusals times in a
+	// row although each refusal was answered with a new token: tokens are
+	// being revoked (another client of the company issuing them?) or
+	// HRMOS's token service is confused. Retryable later.
+	KindTokenRefused
 )
 
 // String returns a stable snake_case name, suitable for reason codes and logs.
@@ -76,6 +81,8 @@ func (k Kind) String() string {
 		return "gone"
 	case KindUnexpectedStatus:
 		return "unexpected_status"
+	case KindTokenRefused:
+		return "token_refused"
 	default:
 		return "unknown"
 	}
@@ -93,6 +100,7 @@ type Error struct {
 	Status   int    // last HTTP status, 0 when no response came back
 	Code     int    // HRMOS's numeric {"code"} from the error body, 0 when absent
 	Attempts int    // HTTP attempts made for this request
+	Refusals int    // 401s to the data requests of this call (KindTokenRefused)
 	Err      error  // cause; its text is built to be free of secrets too
 }
 
@@ -117,7 +125,7 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	if e.Attempts > 1 {
+	if e.Attempts > 1 && e.Kind != KindTokenRefused {
 		b.WriteString(" after ")
 		b.WriteString(strconv.Itoa(e.Attempts))
 		b.WriteString(" attempts")
@@ -166,6 +174,8 @@ func (e *Error) headline() string {
 		return "HRMOS says " + e.Path + " is gone"
 	case KindUnexpectedStatus:
 		return "HRMOS answered with an unexpected status"
+	case KindTokenRefused:
+		return "HRMOS refused " + strconv.Itoa(e.Refusals) + " tokens in a row despite issuing new ones"
 	}
 	if errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded) {
 		return "HRMOS call stopped"
@@ -188,6 +198,8 @@ func (k Kind) advice() string {
 		return "check the company's HRMOS API plan and the key's permissions"
 	case KindUnexpectedStatus:
 		return "report it"
+	case KindTokenRefused:
+		return "another client of this company may be issuing tokens that revoke them, and a later attempt may succeed"
 	}
 	return ""
 }
@@ -196,9 +208,9 @@ func (k Kind) advice() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Retryable reports whether the same call may succeed later unchanged:
-// only rate limiting and unavailability are transient.
+// rate limiting, unavailability and refused tokens are transient.
 func (e *Error) Retryable() bool {
-	return e.Kind == KindRateLimited || e.Kind == KindUnavailable
+	return e.Kind == KindRateLimited || e.Kind == KindUnavailable || e.Kind == KindTokenRefused
 }
 
 // classify names the Kind of a final status that is neither 2xx nor

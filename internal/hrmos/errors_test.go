@@ -91,6 +91,7 @@ func TestKindNamesAndRetryable(t *testing.T) {
 		KindForbidden:        {"forbidden", false},
 		KindGone:             {"gone", false},
 		KindUnexpectedStatus: {"unexpected_status", false},
+		KindTokenRefused:     {"token_refused", true},
 	} {
 		e := &Error{Kind: kind, Op: "list users"}
 		if kind.String() != want.name || e.Retryable() != want.retryable {

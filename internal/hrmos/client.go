@@ -53,7 +53,8 @@ type Config struct {
 	MaxAttempts int
 	// RetryBaseDelay scales the back-off: 429 waits ≈5×, 10×, 15× it (public
 	// clients back off 5–15 s), other transient failures 1×, 2×, 4×…; each
-	// ±20% jitter and at most 60× it. Default 1s.
+	// ±20% jitter. No wait exceeds 60× it, a Retry-After header's included.
+	// Default 1s.
 	RetryBaseDelay time.Duration
 	// MaxTokenRefusals bounds the 401s one data call accepts, each answered
 	// with a new token (see Client.Users), before it fails with the
@@ -218,6 +219,7 @@ type outcome struct {
 	retry      Kind // KindRateLimited or KindUnavailable when worth another attempt
 	err        error
 	retryAfter time.Duration
+	noAnswer   bool // no response, or its body did not arrive within the timeout
 }
 
 func (c *Client) url(rq request) string {
@@ -242,6 +244,7 @@ func (c *Client) safeURL(rq request) string {
 // endpoint and on data paths.
 func (c *Client) send(ctx context.Context, rq request, authz string, decode func([]byte) error) (response, error) {
 	var last outcome
+	silent := true // no attempt got an answer so far
 	for attempt := 1; attempt <= c.attempts; attempt++ {
 		if attempt > 1 {
 			d := c.backoff(last.retry, attempt-1, last.retryAfter)
@@ -263,6 +266,7 @@ func (c *Client) send(ctx context.Context, rq request, authz string, decode func
 		}
 		start := time.Now()
 		last = c.once(ctx, rq, authz, decode)
+		silent = silent && last.noAnswer
 		c.log.DebugContext(ctx, "hrmos request", "op", rq.op, "path", rq.path, "page", rq.page,
 			"attempt", attempt, "status", last.status, "elapsed", time.Since(start))
 		if ctx.Err() != nil {
@@ -276,8 +280,12 @@ func (c *Client) send(ctx context.Context, rq request, authz string, decode func
 			return response{status: last.status, code: last.code, header: last.header, attempts: attempt}, nil
 		}
 	}
-	return response{}, &Error{Kind: last.retry, Op: rq.op, Path: rq.path, Page: rq.page,
+	e := &Error{Kind: last.retry, Op: rq.op, Path: rq.path, Page: rq.page,
 		Status: last.status, Code: last.code, Attempts: c.attempts, Err: last.err}
+	if silent {
+		e.Status, e.NoAnswerWithin = 0, c.timeout
+	}
+	return response{}, e
 }
 
 // once performs a single HTTP attempt under its own timeout.
@@ -296,7 +304,7 @@ func (c *Client) once(ctx context.Context, rq request, authz string, decode func
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return outcome{retry: KindUnavailable, err: c.transportError(rctx, rq, err)}
+		return outcome{retry: KindUnavailable, err: c.transportError(rctx, rq, err), noAnswer: true}
 	}
 	defer resp.Body.Close()
 
@@ -306,6 +314,7 @@ func (c *Client) once(ctx context.Context, rq request, authz string, decode func
 		switch {
 		case err != nil:
 			o.retry, o.err = KindUnavailable, c.readError(rctx, err)
+			o.noAnswer = errors.Is(rctx.Err(), context.DeadlineExceeded)
 		case len(body) > maxBodyBytes:
 			o.err = errBodyTooLarge
 		default:
@@ -365,24 +374,53 @@ func (c *Client) ctxError(rq request, attempts int, err error) error {
 	return &Error{Kind: KindUnknown, Op: rq.op, Path: rq.path, Page: rq.page, Attempts: attempts, Err: err}
 }
 
-// backoff returns the wait before retry number n (1-based).
+// backoff returns the wait before retry number n (1-based): doubling (429:
+// growing by 5× the base), at least the server's hint, ±20% jitter, and
+// never more than maxWait.
 func (c *Client) backoff(kind Kind, n int, hint time.Duration) time.Duration {
-	var d time.Duration
-	if kind == KindRateLimited {
-		// HRMOS counts requests over a sliding 60 s window and rejected ones
-		// count too, so hammering it only prolongs the block.
-		d = 5 * c.baseDelay * time.Duration(n)
-	} else {
-		d = c.baseDelay << min(n-1, 16)
-	}
-	d = max(d, hint)
-	d = min(d, 60*c.baseDelay)
+	d := c.backoffBase(kind, n)
+	d = max(d, min(hint, c.maxWait()))
 	// ±20% jitter spreads the retries of parallel workers.
 	spread := int64(d) * 2 / 5
 	if spread > 0 {
 		d += time.Duration(rand.Int64N(spread+1)) - time.Duration(spread/2)
 	}
-	return d
+	return min(d, c.maxWait())
+}
+
+// backoffBase is retry n's wait before hint and jitter.
+func (c *Client) backoffBase(kind Kind, n int) time.Duration {
+	if kind == KindRateLimited {
+		// HRMOS counts requests over a sliding 60 s window and rejected ones
+		// count too, so hammering it only prolongs the block.
+		return min(5*c.baseDelay*time.Duration(n), c.maxWait())
+	}
+	return min(c.baseDelay<<min(n-1, 16), c.maxWait())
+}
+
+// maxWait caps every wait between attempts, Retry-After included, so that
+// LongestCall holds whatever a server asks for.
+func (c *Client) maxWait() time.Duration { return 60 * c.baseDelay }
+
+// LongestCall bounds how long one call can take: Authenticate, or one page
+// of a listing (the time fn takes aside), with HRMOS as slow and unlucky as
+// the retry rules allow; waits for Config.Limiter are not counted.
+//
+// One request may take MaxAttempts × RequestTimeout plus MaxAttempts−1
+// waits of at most 60 × RetryBaseDelay (the cap of back-offs and of
+// Retry-After). A page may be refused MaxTokenRefusals times, each round
+// being a token request and the page request, each with its own retries,
+// plus the growing waits between refusals. With the defaults (30 s, 4
+// attempts, 1 s, 6 refusals) that is 1h0m18s; a typical failing page (HRMOS
+// down, no refusals) ends within 2 × 5 min.
+func (c *Client) LongestCall() time.Duration {
+	request := time.Duration(c.attempts)*c.timeout + time.Duration(c.attempts-1)*c.maxWait()
+	var refusalWaits time.Duration
+	for n := 1; n <= c.maxRefusals-2; n++ { // no wait after the first and the last refusal
+		d := c.backoffBase(KindUnavailable, n)
+		refusalWaits += min(d+d/5, c.maxWait())
+	}
+	return time.Duration(c.maxRefusals)*2*request + refusalWaits
 }
 
 // retryAfter parses a Retry-After header in seconds. HRMOS documents none,

@@ -374,7 +374,7 @@ func TestPerRequestTimeout(t *testing.T) {
 	c := env.client(t, func(c *Config) { c.RequestTimeout = 30 * time.Millisecond; c.MaxAttempts = 2 })
 	_, err := countUsers(t, c)
 	e := mustKind(t, err, KindUnavailable)
-	if e.Attempts != 2 || !strings.Contains(e.Error(), "no response within 30ms") {
+	if e.Attempts != 2 || e.Status != 0 || e.Error() != "HRMOS did not answer within 30ms on 2 attempts (list users, page 1)" {
 		t.Fatalf("error = %q", e.Error())
 	}
 	if strings.Contains(e.Error(), "limit=") || strings.Contains(e.Error(), "page=") {
@@ -405,7 +405,7 @@ func TestSlowBodyTimesOut(t *testing.T) {
 	c := env.client(t, func(c *Config) { c.RequestTimeout = 30 * time.Millisecond; c.MaxAttempts = 2 })
 	_, err := countUsers(t, c)
 	e := mustKind(t, err, KindUnavailable)
-	if !strings.Contains(e.Error(), "not received within 30ms") {
+	if e.Error() != "HRMOS did not answer within 30ms on 2 attempts (list users, page 1)" {
 		t.Fatalf("error = %q", e.Error())
 	}
 }
@@ -471,8 +471,8 @@ func TestNetworkErrorIsUnavailable(t *testing.T) {
 	env.ts.Close()
 	_, err := c.Authenticate(context.Background())
 	e := mustKind(t, err, KindUnavailable)
-	if e.Attempts != 2 || e.Status != 0 {
-		t.Fatalf("error = %+v", e)
+	if e.Attempts != 2 || e.Status != 0 || e.Error() != "HRMOS did not answer within 2s on 2 attempts (authenticate)" {
+		t.Fatalf("error = %+v: %v", e, e)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Kind classifies a failed HRMOS call by what the caller should do about it:
@@ -101,7 +102,10 @@ type Error struct {
 	Code     int    // HRMOS's numeric {"code"} from the error body, 0 when absent
 	Attempts int    // HTTP attempts made for this request
 	Refusals int    // 401s to the data requests of this call (KindTokenRefused)
-	Err      error  // cause; its text is built to be free of secrets too
+	// NoAnswerWithin is set (to Config.RequestTimeout) when no attempt got
+	// an answer: each timed out, or the connection failed (KindUnavailable).
+	NoAnswerWithin time.Duration
+	Err            error // cause; its text is built to be free of secrets too
 }
 
 // Error renders one sentence that support staff can act on: what HRMOS
@@ -109,8 +113,24 @@ type Error struct {
 //
 //	HRMOS forbids this API key reading /users: HTTP 403; check the company's HRMOS API plan and the key's permissions (list users, page 1)
 //	HRMOS is unavailable: HTTP 503 after 4 attempts (list users, page 3)
+//	HRMOS did not answer within 30s on 4 attempts (list users, page 3)
 func (e *Error) Error() string {
 	var b strings.Builder
+	if e.NoAnswerWithin > 0 {
+		// Said the same way whatever the cause (timeouts, refused or reset
+		// connections), so that it can go to support as it is.
+		b.WriteString("HRMOS did not answer within ")
+		b.WriteString(e.NoAnswerWithin.String())
+		b.WriteString(" on ")
+		b.WriteString(strconv.Itoa(e.Attempts))
+		if e.Attempts == 1 {
+			b.WriteString(" attempt")
+		} else {
+			b.WriteString(" attempts")
+		}
+		e.where(&b)
+		return b.String()
+	}
 	b.WriteString(e.headline())
 	if e.Status != 0 {
 		b.WriteString(": HTTP ")
@@ -134,6 +154,12 @@ func (e *Error) Error() string {
 		b.WriteString("; ")
 		b.WriteString(advice)
 	}
+	e.where(&b)
+	return b.String()
+}
+
+// where appends " (list users, page 3)".
+func (e *Error) where(b *strings.Builder) {
 	b.WriteString(" (")
 	if e.Op != "" {
 		b.WriteString(e.Op)
@@ -145,7 +171,6 @@ func (e *Error) Error() string {
 		b.WriteString(strconv.Itoa(e.Page))
 	}
 	b.WriteString(")")
-	return b.String()
 }
 
 // headline says what happened, HRMOS first.

@@ -57,13 +57,20 @@ type Config struct {
 	// Default 1s.
 	RetryBaseDelay time.Duration
 	// MaxTokenRefusals bounds the 401s one data call accepts, each answered
-	// with a new token (see Client.Users), before it fails with the
-	// retryable KindTokenRefused. Default 6.
+	// with a new token (HRMOS may revoke a company's tokens whenever one is
+	// issued), before it fails with the retryable KindTokenRefused.
+	// Default 6.
 	MaxTokenRefusals int
 	Limiter          *rate.Limiter    // optional; waited on before every HTTP request
 	Tokens           TokenCache       // optional shared cache; nil → per-client memory
 	Now              func() time.Time // default time.Now; decides token expiry
 	Logger           *slog.Logger     // optional; debug lines carry op/path/page/status only
+	// OnResponse, when set, is called after every HTTP attempt with the
+	// operation's fixed name ("authenticate", "list users", "monthly
+	// report"…, never a value), the status (0 when no response came back)
+	// and how long the attempt took. It may be called from several
+	// goroutines at once and must not block.
+	OnResponse func(op string, status int, elapsed time.Duration)
 }
 
 // Client calls HRMOS for one company. It is safe for concurrent use.
@@ -83,6 +90,7 @@ type Client struct {
 	cacheKey    string
 	now         func() time.Time
 	log         *slog.Logger
+	observe     func(op string, status int, elapsed time.Duration)
 	// auth holds the token request in progress, if any (a pointer so that
 	// the fmt methods' value receivers copy no lock).
 	auth *authGate
@@ -132,6 +140,7 @@ func New(cfg Config) (*Client, error) {
 		cacheKey:    tokenCacheKey(cfg.CompanyID, cfg.APIKey),
 		now:         cfg.Now,
 		log:         cfg.Logger,
+		observe:     cfg.OnResponse,
 		auth:        &authGate{},
 	}
 	if c.http == nil {
@@ -266,9 +275,13 @@ func (c *Client) send(ctx context.Context, rq request, authz string, decode func
 		}
 		start := time.Now()
 		last = c.once(ctx, rq, authz, decode)
+		elapsed := time.Since(start)
 		silent = silent && last.noAnswer
+		if c.observe != nil {
+			c.observe(rq.op, last.status, elapsed)
+		}
 		c.log.DebugContext(ctx, "hrmos request", "op", rq.op, "path", rq.path, "page", rq.page,
-			"attempt", attempt, "status", last.status, "elapsed", time.Since(start))
+			"attempt", attempt, "status", last.status, "elapsed", elapsed)
 		if ctx.Err() != nil {
 			return response{}, c.ctxError(rq, attempt, ctx.Err())
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
@@ -537,5 +538,45 @@ func TestTokenResponseWithoutExpiry(t *testing.T) {
 	}
 	if tok.Value.Reveal() != "abc" || !tok.ExpiresAt.Equal(env.clock.Now().Add(time.Hour)) {
 		t.Fatalf("token expiring %v", tok.ExpiresAt)
+	}
+}
+
+func TestOnResponseSeesEveryAttempt(t *testing.T) {
+	type call struct {
+		op     string
+		status int
+	}
+	var mu sync.Mutex
+	var calls []call
+	env := newSim(t, hrmossim.GenerateSpec{Users: 3, Months: []string{"2026-09"}})
+	env.sim.SetFaults(hrmossim.Faults{OnlyPath: "/users", FailNextN: 1, FailStatus: http.StatusServiceUnavailable})
+	c := env.client(t, func(c *Config) {
+		c.RequestTimeout = 50 * time.Millisecond
+		c.MaxAttempts = 2
+		c.OnResponse = func(op string, status int, elapsed time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			if elapsed <= 0 {
+				t.Errorf("%s %d: elapsed %v", op, status, elapsed)
+			}
+			calls = append(calls, call{op, status})
+		}
+	})
+	if _, err := countUsers(t, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.MonthlyReport(context.Background(), "2026-09", 1, func(Page[MonthlyReportRow]) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	env.sim.SetFaults(hrmossim.Faults{OnlyPath: "/departments", Latency: time.Second})
+	if _, err := c.Departments(context.Background()); KindOf(err) != KindUnavailable {
+		t.Fatalf("err = %v", err)
+	}
+	want := []call{{"authenticate", 200}, {"list users", 503}, {"list users", 200}, {"monthly report", 200},
+		{"list departments", 0}, {"list departments", 0}}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff(want, calls, cmp.AllowUnexported(call{})); diff != "" {
+		t.Fatalf("OnResponse calls (-want +got):\n%s", diff)
 	}
 }

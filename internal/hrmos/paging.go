@@ -15,12 +15,17 @@ import (
 // page it is far beyond any real company.
 const maxPages = 100000
 
-// Page is one page of a list endpoint.
+// Page is one page of a list endpoint. Its totals are those of the
+// response that delivered it (a retried page: its last attempt's), so a
+// caller can tell rows added or removed while paging. Compare the rows
+// fetched with the FIRST page's TotalCount (or require every page's to
+// agree): with page-number paging the rows fetched always equal the last
+// page's count, even when rows were missed.
 type Page[T any] struct {
 	Number     int // 1-based page number
 	Items      []T
-	TotalCount int // X-Total-Count, -1 when the header is absent
-	TotalPages int // X-Total-Page, -1 when the header is absent
+	TotalCount int // this response's X-Total-Count, -1 when the header is absent
+	TotalPages int // this response's X-Total-Page, -1 when the header is absent
 }
 
 // Users calls fn for every page of GET /users from startPage (1 = first; a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -261,5 +262,41 @@ func TestMonthlyReport(t *testing.T) {
 	}
 	if _, data := e.counts(); data != listed {
 		t.Fatalf("data=%d after %d: a malformed month must not reach HRMOS", data, listed)
+	}
+}
+
+// The engine compares what a listing fetched with X-Total-Count to notice
+// rows added or removed while paging: each Page carries the total of its
+// own response, and rows deleted mid-listing make the first page's total
+// differ from what was fetched (the last page's always matches).
+func TestEachPageCarriesItsOwnTotal(t *testing.T) {
+	e := newSim(t, hrmossim.GenerateSpec{Users: 250})
+	all := e.userIDs()
+	e.sim.SetFaults(hrmossim.Faults{ShiftRowsBetweenPages: 2})
+	// Page 2's first attempt fails with a different total: the retry's counts.
+	failed := false
+	e.intercept = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.URL.Query().Get("page") == "2" && !failed {
+			failed = true
+			w.Header().Set("X-Total-Count", "999")
+			w.WriteHeader(http.StatusBadGateway)
+			return true
+		}
+		return false
+	}
+	pages, ids, totals := walk(t, e.client(t, nil), 1)
+	if diff := cmp.Diff([]int{1, 2, 3}, pages); diff != "" {
+		t.Fatalf("pages (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][2]int{{250, 3}, {249, 3}, {248, 3}}, totals); diff != "" {
+		t.Fatalf("totals (-want +got):\n%s", diff)
+	}
+	if len(ids) != 248 || totals[0][0] == len(ids) {
+		t.Fatalf("fetched %d, first total %d: the shift must show", len(ids), totals[0][0])
+	}
+	// Each shift deleted a user fetched on page 1, so the first user of
+	// the next page moved back a page and was missed: the 101st and 202nd.
+	if ids[100] != all[101] || slices.Contains(ids, all[100]) || slices.Contains(ids, all[201]) {
+		t.Fatalf("ids around the page boundaries: %v, %v", ids[98:102], ids[198:202])
 	}
 }

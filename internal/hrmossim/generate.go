@@ -42,6 +42,7 @@ const (
 	streamMess
 	streamKey
 	streamApprovers
+	streamMutate
 	streamMonthBase = 1 << 32
 	streamMonthMess = 2 << 32
 )

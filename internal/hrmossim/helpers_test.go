@@ -148,3 +148,7 @@ func renderCompany(c *Company) []byte {
 	}
 	return append(b, c.APIKey...)
 }
+
+func mustJSONString(v any) string { return string(mustJSON(v)) }
+
+func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }

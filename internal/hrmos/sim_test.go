@@ -96,12 +96,6 @@ func (e *simEnv) serve(w http.ResponseWriter, r *http.Request) {
 	e.sim.Handler().ServeHTTP(w, r)
 }
 
-// setIntercept changes the hook while requests may be in flight.
-func (e *simEnv) setIntercept(f func(w http.ResponseWriter, r *http.Request, n int) bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.intercept = f
-}
 
 // headerDropper removes headers just before they are sent.
 type headerDropper struct {

@@ -12,7 +12,6 @@ import (
 //
 //	GET  /_sim/faults                               current faults (counters as left)
 //	POST /_sim/faults                               replace all faults, e.g. {"fail_next_n":2,"latency":"500ms"}
-//	GET  /_sim/requests                             request counts per path
 //	POST /_sim/companies/{company}/rotate-key       new Secret Key, old one rejected
 //	POST /_sim/companies/{company}/expire-tokens    every token of the company expires now
 //	POST /_sim/companies/{company}/mutate           {"percent":5,"seed":1}: change a synced field
@@ -51,9 +50,6 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 		}
 		s.SetFaults(f)
 		s.writeAdminJSON(w, s.Faults())
-	})
-	mux.HandleFunc("GET /_sim/requests", func(w http.ResponseWriter, _ *http.Request) {
-		s.writeAdminJSON(w, s.Requests())
 	})
 	mux.HandleFunc("POST /_sim/companies/{company}/rotate-key", func(w http.ResponseWriter, r *http.Request) {
 		key, err := s.RotateKey(r.PathValue("company"))

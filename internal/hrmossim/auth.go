@@ -42,13 +42,9 @@ func newToken() string {
 	return string(b)
 }
 
-// keyExpiry is when a key issued at issuedAt stops working.
-func (s *Server) keyExpiry(issuedAt time.Time) time.Time {
-	if s.keyTTL > 0 {
-		return issuedAt.Add(s.keyTTL)
-	}
-	return issuedAt.AddDate(0, 3, 0)
-}
+// keyExpiry is when a key issued at issuedAt stops working: three
+// calendar months on (hrmos-api.md §2.4).
+func keyExpiry(issuedAt time.Time) time.Time { return issuedAt.AddDate(0, 3, 0) }
 
 // tokenLifetime is the lifetime of a token issued or postponed now.
 func (s *Server) tokenLifetime() time.Duration {
@@ -78,7 +74,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.dataMu.RUnlock()
 	// A wrong, rotated and expired key are told apart by nobody: HRMOS's
 	// text for them is unknown, and a client must not depend on it.
-	if strings.TrimSpace(key) != current || !now.Before(s.keyExpiry(issuedAt)) {
+	if strings.TrimSpace(key) != current || !now.Before(keyExpiry(issuedAt)) {
 		writeError(w, http.StatusUnauthorized, "Invalid secret key")
 		return
 	}

@@ -213,12 +213,6 @@ func TestKeyExpiresAfterThreeMonths(t *testing.T) {
 	wantError(t, e.do("GET", e.api()+"/authentication/token", "Basic "+e.company.APIKey), http.StatusUnauthorized)
 }
 
-func TestKeyTTLOption(t *testing.T) {
-	e := newEnv(t, Options{KeyTTL: time.Hour}, GenerateSpec{Users: 3, Seed: 1})
-	e.clock.Advance(time.Hour)
-	wantError(t, e.do("GET", e.api()+"/authentication/token", "Basic "+e.company.APIKey), http.StatusUnauthorized)
-}
-
 func TestExpireTokens(t *testing.T) {
 	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
 	tok := e.token()

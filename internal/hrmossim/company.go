@@ -14,14 +14,14 @@ import (
 
 // Company is one HRMOS tenant: its credentials and everything its endpoints
 // list. Once handed to Server.AddCompany the server owns it; change it only
-// through the Server's methods (PutUser, RemoveUser, PutMonthlyRow, RotateKey…),
+// through the Server's methods (PutUser, PutMonthlyRow, MutateUsers, RotateKey…),
 // which are safe for concurrent use while requests are being served.
 type Company struct {
 	// ID is the company ID of /api/{company}/v1, compared case-sensitively.
 	ID string
 	// APIKey is the current Secret Key, matched verbatim after "Basic ".
 	APIKey string
-	// KeyIssuedAt starts the key's validity (Options.KeyTTL, 3 months by default).
+	// KeyIssuedAt starts the key's three months of validity.
 	KeyIssuedAt time.Time
 
 	// Users, Departments, Lodgments and Employments are served in ID order;

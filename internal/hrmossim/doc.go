@@ -51,7 +51,7 @@
 //     So do base64("key:") and base64(key): only the verbatim key works. A
 //     missing or non-Basic Authorization header is 401 too.
 //   - Key lifetime: three calendar months from Company.KeyIssuedAt
-//     (Options.KeyTTL overrides); valid while now < issue + 3 months.
+//     valid while now < issue + 3 months.
 //     RotateKey rejects the old key at once; tokens already issued survive a
 //     rotation until they expire.
 //   - Token re-issue: every GET /authentication/token issues a new token;
@@ -88,8 +88,8 @@
 //     request (Host, X-Forwarded-Proto) keeping every other parameter:
 //     first and prev unless on page 1, next and last unless on or past the
 //     last page; no header when no relation applies. The previous-page
-//     relation is "prev"; the spec's prose says "previous", which
-//     Options.LinkPrevRel switches to.
+//     relation is "prev" (the prevRel constant); the spec's prose says
+//     "previous".
 //   - Order: ascending id (user_id for monthly rows), stable across pages
 //     while the data does not change.
 //   - from/to: inclusive, on updated_at. Accepted: RFC 3339 with an offset,
@@ -134,7 +134,7 @@
 //   - Lodgments: id is rendered (the example forgot it); segments are
 //     integers (as in the example, though typed string[]); prefectural_id
 //     uses JIS X 0401 codes (13 = 東京都) and the address omits the prefecture.
-//   - Deleted users (RemoveUser, the shift fault, ID gaps) keep their monthly
+//   - Deleted users (the shift fault, ID gaps) keep their monthly
 //     rows: those are the rows for users /users does not list.
 //   - Timestamps are +09:00 with milliseconds; generated ones fall on whole
 //     seconds, so milliseconds read .000 as in every spec example.

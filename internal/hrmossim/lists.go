@@ -132,6 +132,10 @@ func writeList[T any](s *Server, w http.ResponseWriter, r *http.Request, q listQ
 	writeJSON(w, http.StatusOK, mustJSON(page))
 }
 
+// prevRel is the Link relation to the previous page: "prev", as Rails'
+// api-pagination emits; the spec's prose says "previous" (see doc.go).
+const prevRel = "prev"
+
 // linkHeader builds the RFC 5988 Link header the way Rails' api-pagination
 // does: first and prev unless on page 1; next and last unless on or past the
 // last page. URLs are absolute, from the request, with every other query
@@ -153,7 +157,7 @@ func (s *Server) linkHeader(r *http.Request, q listQuery, totalPages int) string
 	}
 	var parts []string
 	if q.page > 1 {
-		parts = append(parts, link("first", 1), link(s.prevRel, q.page-1))
+		parts = append(parts, link("first", 1), link(prevRel, q.page-1))
 	}
 	if q.page < totalPages {
 		parts = append(parts, link("next", q.page+1), link("last", totalPages))

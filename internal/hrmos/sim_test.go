@@ -96,7 +96,6 @@ func (e *simEnv) serve(w http.ResponseWriter, r *http.Request) {
 	e.sim.Handler().ServeHTTP(w, r)
 }
 
-
 // headerDropper removes headers just before they are sent.
 type headerDropper struct {
 	http.ResponseWriter

@@ -1,9 +1,19 @@
 // Package hrmos is a client for the parts of the HRMOS勤怠 REST API that the
 // sync engine reads: token exchange, users, master data and the monthly
-// report (see shared/hrmos-api.md). It retries what is transient, tells a
-// rejected key from an unavailable HRMOS through typed errors, parses
-// HRMOS's loosely typed JSON tolerantly, and never lets the API key, a token
-// or personal data into an error, a log line or fmt output.
+// report (see shared/hrmos-api.md). It only decodes JSON, tolerantly (a bad
+// value marks one field of one record, never the page); the values' formats
+// are read by internal/rules.
+//
+// Failures are *Error values whose Kind says what to do: fix the key or
+// the company ID, report a request HRMOS found invalid, check the API plan,
+// or try again later (Retryable). It retries what is transient; a token
+// HRMOS refuses is replaced, within MaxTokenRefusals per call, since HRMOS
+// may revoke a company's tokens whenever another worker gets one.
+// LongestCall bounds how long one call can take, and OnResponse reports
+// every HTTP attempt to metrics.
+//
+// The API key, tokens and personal data never reach an error, a log line or
+// fmt output: errors are built from fixed sentences, paths and statuses.
 package hrmos
 
 import (

@@ -173,6 +173,9 @@ func (c *Client) token(ctx context.Context, rq request, stale Secret) (Secret, e
 	if t, ok := c.usableToken(); ok && t.Value != stale {
 		return t.Value, nil
 	}
+	if err := ctx.Err(); err != nil { // no token request for a caller that left
+		return "", c.ctxError(rq, 0, err)
+	}
 	c.auth.mu.Lock()
 	if t, ok := c.usableToken(); ok && t.Value != stale {
 		c.auth.mu.Unlock()

@@ -551,7 +551,7 @@ func TestOnResponseSeesEveryAttempt(t *testing.T) {
 	env := newSim(t, hrmossim.GenerateSpec{Users: 3, Months: []string{"2026-09"}})
 	env.sim.SetFaults(hrmossim.Faults{OnlyPath: "/users", FailNextN: 1, FailStatus: http.StatusServiceUnavailable})
 	c := env.client(t, func(c *Config) {
-		c.RequestTimeout = 50 * time.Millisecond
+		c.RequestTimeout = 300 * time.Millisecond
 		c.MaxAttempts = 2
 		c.OnResponse = func(op string, status int, elapsed time.Duration) {
 			mu.Lock()
@@ -568,7 +568,7 @@ func TestOnResponseSeesEveryAttempt(t *testing.T) {
 	if err := c.MonthlyReport(context.Background(), "2026-09", 1, func(Page[MonthlyReportRow]) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	env.sim.SetFaults(hrmossim.Faults{OnlyPath: "/departments", Latency: time.Second})
+	env.sim.SetFaults(hrmossim.Faults{OnlyPath: "/departments", Latency: time.Minute})
 	if _, err := c.Departments(context.Background()); KindOf(err) != KindUnavailable {
 		t.Fatalf("err = %v", err)
 	}

@@ -98,7 +98,7 @@ type Error struct {
 	Op       string // what was being done, e.g. "list users"
 	Path     string // API path below /v1 without query, e.g. "/users"
 	Page     int    // page number for list calls, 0 otherwise
-	Status   int    // last HTTP status, 0 when no response came back
+	Status   int    // last HTTP status, 0 when no answer came back (see NoAnswerWithin)
 	Code     int    // HRMOS's numeric {"code"} from the error body, 0 when absent
 	Attempts int    // HTTP attempts made for this request
 	Refusals int    // 401s to the data requests of this call (KindTokenRefused)

@@ -15,8 +15,9 @@ import (
 
 const (
 	authPath = "/authentication/token"
-	// refreshMargin: a token with less life than this is replaced before use,
-	// so that a page fetch never starts with a token about to die.
+	// refreshMargin: a token with less life than this (or than a quarter of
+	// its lifetime, for short-lived ones) is replaced before use, so that a
+	// page fetch never starts with a token about to die.
 	refreshMargin = 5 * time.Minute
 	// fallbackLifetime is assumed when HRMOS's expired_at is missing or
 	// unreadable. HRMOS tokens live 24 h (hrmos-api.md §2.1); assuming one
@@ -29,6 +30,7 @@ const (
 type Token struct {
 	Value     Secret
 	ExpiresAt time.Time
+	IssuedAt  time.Time // when the client received it (Config.Now); zero if unknown
 }
 
 // TokenCache stores tokens between calls, and between clients when it is
@@ -105,16 +107,8 @@ func (c *Client) Authenticate(ctx context.Context) (Token, error) {
 		c.tokens.Put(c.cacheKey, tok)
 		return tok, nil
 	}
-	var kind Kind
-	switch resp.status {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		kind = KindKeyRejected
-	case http.StatusNotFound:
-		kind = KindCompanyNotFound
-	case http.StatusBadRequest:
-		kind = KindBadRequest
-	}
-	return Token{}, &Error{Kind: kind, Op: rq.op, Path: rq.path, Status: resp.status, Code: resp.code, Attempts: resp.attempts}
+	return Token{}, &Error{Kind: classify(resp.status, true), Op: rq.op, Path: rq.path, Status: resp.status,
+		Code: resp.code, Attempts: resp.attempts}
 }
 
 // parseToken reads {"token": "...", "expired_at": "..."}. A body without a
@@ -137,16 +131,38 @@ func parseToken(body []byte, now time.Time) (Token, error) {
 			exp = t
 		}
 	}
-	return Token{Value: Secret(value), ExpiresAt: exp}, nil
+	return Token{Value: Secret(value), ExpiresAt: exp, IssuedAt: now}, nil
 }
 
 // usableToken returns the cached token when it has enough life left.
 func (c *Client) usableToken() (Token, bool) {
 	t, ok := c.tokens.Get(c.cacheKey)
-	if !ok || t.Value == "" || t.ExpiresAt.Sub(c.now()) < refreshMargin {
+	if !ok || t.Value == "" {
+		return Token{}, false
+	}
+	margin := refreshMargin
+	if !t.IssuedAt.IsZero() {
+		margin = min(margin, t.ExpiresAt.Sub(t.IssuedAt)/4)
+	}
+	if t.ExpiresAt.Sub(c.now()) < margin {
 		return Token{}, false
 	}
 	return t, true
+}
+
+// authGate guards the token request in progress.
+type authGate struct {
+	mu     sync.Mutex
+	flight *authFlight
+}
+
+// authFlight is one token request that every caller needing a token while
+// it runs waits for, so that a burst of calls with no usable token costs one
+// request, and no caller waits longer than one authentication.
+type authFlight struct {
+	done chan struct{}
+	tok  Token
+	err  error
 }
 
 // token returns a usable token, authenticating when the cache has none.
@@ -154,23 +170,45 @@ func (c *Client) usableToken() (Token, bool) {
 // even if still cached, but a different one another goroutine fetched in
 // the meantime is.
 func (c *Client) token(ctx context.Context, rq request, stale Secret) (Secret, error) {
-	if t, ok := c.usableToken(); ok && (stale == "" || t.Value != stale) {
+	if t, ok := c.usableToken(); ok && t.Value != stale {
 		return t.Value, nil
 	}
+	if err := ctx.Err(); err != nil { // no token request for a caller that left
+		return "", c.ctxError(rq, 0, err)
+	}
+	c.auth.mu.Lock()
+	if t, ok := c.usableToken(); ok && t.Value != stale {
+		c.auth.mu.Unlock()
+		return t.Value, nil
+	}
+	f := c.auth.flight
+	if f == nil {
+		// A flight that started before stale was refused still yields a
+		// newer token: HRMOS issues a new one on every request.
+		f = &authFlight{done: make(chan struct{})}
+		c.auth.flight = f
+		// The flight outlives a caller that gives up: others may be
+		// waiting for it, and send bounds it.
+		go c.fly(context.WithoutCancel(ctx), f)
+	}
+	c.auth.mu.Unlock()
 	select {
-	case c.authSem <- struct{}{}:
+	case <-f.done:
+		if f.err != nil {
+			return "", f.err
+		}
+		return f.tok.Value, nil
 	case <-ctx.Done():
 		return "", c.ctxError(rq, 0, ctx.Err())
 	}
-	defer func() { <-c.authSem }()
-	if t, ok := c.usableToken(); ok && (stale == "" || t.Value != stale) {
-		return t.Value, nil
-	}
-	t, err := c.Authenticate(ctx)
-	if err != nil {
-		return "", err
-	}
-	return t.Value, nil
+}
+
+func (c *Client) fly(ctx context.Context, f *authFlight) {
+	f.tok, f.err = c.Authenticate(ctx)
+	c.auth.mu.Lock()
+	c.auth.flight = nil
+	c.auth.mu.Unlock()
+	close(f.done)
 }
 
 // dropToken forgets a token HRMOS refused, unless the cache already holds
@@ -181,50 +219,52 @@ func (c *Client) dropToken(stale Secret) {
 	}
 }
 
-// get performs an authorised data call. A 401/403 means the token died
-// early (expired, destroyed, or revoked by a newer one), so the token is
-// dropped and the call repeated once with a fresh one; refused again, the
-// failure is permanent.
+// get performs an authorised data call. A 401 means the token died early:
+// expired, destroyed, or revoked because someone issued a newer one (which
+// HRMOS may do: hrmos-api.md §2.1 leaves it open, and several workers of a
+// company issue tokens). So a 401 drops the token and repeats the call with
+// a new one, at once the first time and after a growing back-off from then
+// on, until MaxTokenRefusals 401s in this call make it KindTokenRefused,
+// which a later attempt may overcome. A rejected key surfaces from the
+// token request as KindKeyRejected. A 403 is not a dead token: HRMOS
+// forbids the key this path.
 func (c *Client) get(ctx context.Context, rq request, decode func([]byte) error) (response, error) {
-	tok, err := c.token(ctx, rq, "")
-	if err != nil {
-		return response{}, err
-	}
-	resp, err := c.send(ctx, rq, "Token "+tok.Reveal(), decode)
-	if err != nil {
-		return response{}, err
-	}
-	if refused(resp.status) {
-		c.log.DebugContext(ctx, "hrmos token refused; re-authenticating", "op", rq.op, "path", rq.path,
-			"page", rq.page, "status", resp.status)
+	var stale Secret
+	attempts := 0
+	for refusals := 0; ; {
+		tok, err := c.token(ctx, rq, stale)
+		if err != nil {
+			return response{}, err
+		}
+		resp, err := c.send(ctx, rq, "Token "+tok.Reveal(), decode)
+		if err != nil {
+			return response{}, err
+		}
+		attempts += resp.attempts
+		switch {
+		case resp.status >= 200 && resp.status < 300:
+			return resp, nil
+		case resp.status != http.StatusUnauthorized:
+			return response{}, &Error{Kind: classify(resp.status, false), Op: rq.op, Path: rq.path, Page: rq.page,
+				Status: resp.status, Code: resp.code, Attempts: attempts}
+		}
+		refusals++
 		c.dropToken(tok)
-		if tok, err = c.token(ctx, rq, tok); err != nil {
-			return response{}, err
+		if refusals >= c.maxRefusals {
+			return response{}, &Error{Kind: KindTokenRefused, Op: rq.op, Path: rq.path, Page: rq.page,
+				Status: resp.status, Code: resp.code, Attempts: attempts, Refusals: refusals}
 		}
-		if resp, err = c.send(ctx, rq, "Token "+tok.Reveal(), decode); err != nil {
-			return response{}, err
+		c.log.DebugContext(ctx, "hrmos token refused; getting a new one", "op", rq.op, "path", rq.path,
+			"page", rq.page, "refusals", refusals)
+		if refusals > 1 {
+			// Tokens keep dying: give whoever issues them time to finish
+			// (and jitter apart workers that revoke each other's).
+			if err := sleep(ctx, c.backoff(KindUnavailable, refusals-1, 0)); err != nil {
+				return response{}, c.ctxError(rq, attempts, err)
+			}
 		}
-		if refused(resp.status) {
-			return response{}, &Error{Kind: KindUnauthorized, Op: rq.op, Path: rq.path, Page: rq.page,
-				Status: resp.status, Code: resp.code, Attempts: resp.attempts}
-		}
+		stale = tok
 	}
-	if resp.status >= 200 && resp.status < 300 {
-		return resp, nil
-	}
-	var kind Kind
-	switch resp.status {
-	case http.StatusBadRequest:
-		kind = KindBadRequest
-	case http.StatusNotFound:
-		kind = KindNotFound
-	}
-	return response{}, &Error{Kind: kind, Op: rq.op, Path: rq.path, Page: rq.page,
-		Status: resp.status, Code: resp.code, Attempts: resp.attempts}
-}
-
-func refused(status int) bool {
-	return status == http.StatusUnauthorized || status == http.StatusForbidden
 }
 
 // errorCode extracts HRMOS's numeric {"code": N} from an error body, 0 when

@@ -1,9 +1,19 @@
 // Package hrmos is a client for the parts of the HRMOS勤怠 REST API that the
 // sync engine reads: token exchange, users, master data and the monthly
-// report (see shared/hrmos-api.md). It retries what is transient, tells a
-// rejected key from an unavailable HRMOS through typed errors, parses
-// HRMOS's loosely typed JSON tolerantly, and never lets the API key, a token
-// or personal data into an error, a log line or fmt output.
+// report (see shared/hrmos-api.md). It only decodes JSON, tolerantly (a bad
+// value marks one field of one record, never the page); the values' formats
+// are read by internal/rules.
+//
+// Failures are *Error values whose Kind says what to do: fix the key or
+// the company ID, report a request HRMOS found invalid, check the API plan,
+// or try again later (Retryable). It retries what is transient; a token
+// HRMOS refuses is replaced, within MaxTokenRefusals per call, since HRMOS
+// may revoke a company's tokens whenever another worker gets one.
+// LongestCall bounds how long one call can take, and OnResponse reports
+// every HTTP attempt to metrics.
+//
+// The API key, tokens and personal data never reach an error, a log line or
+// fmt output: errors are built from fixed sentences, paths and statuses.
 package hrmos
 
 import (
@@ -32,6 +42,7 @@ const (
 	defaultRequestTimeout = 30 * time.Second
 	defaultMaxAttempts    = 4
 	defaultRetryBaseDelay = time.Second
+	defaultTokenRefusals  = 6
 	// A 100-row page is a few hundred KiB at most; anything far larger is not
 	// an HRMOS list and must not be buffered without bound.
 	maxBodyBytes = 32 << 20
@@ -52,12 +63,24 @@ type Config struct {
 	MaxAttempts int
 	// RetryBaseDelay scales the back-off: 429 waits ≈5×, 10×, 15× it (public
 	// clients back off 5–15 s), other transient failures 1×, 2×, 4×…; each
-	// ±20% jitter and at most 60× it. Default 1s.
+	// ±20% jitter. No wait exceeds 60× it, a Retry-After header's included.
+	// Default 1s.
 	RetryBaseDelay time.Duration
-	Limiter        *rate.Limiter    // optional; waited on before every HTTP request
-	Tokens         TokenCache       // optional shared cache; nil → per-client memory
-	Now            func() time.Time // default time.Now; decides token expiry
-	Logger         *slog.Logger     // optional; debug lines carry op/path/page/status only
+	// MaxTokenRefusals bounds the 401s one data call accepts, each answered
+	// with a new token (HRMOS may revoke a company's tokens whenever one is
+	// issued), before it fails with the retryable KindTokenRefused.
+	// Default 6.
+	MaxTokenRefusals int
+	Limiter          *rate.Limiter    // optional; waited on before every HTTP request
+	Tokens           TokenCache       // optional shared cache; nil → per-client memory
+	Now              func() time.Time // default time.Now; decides token expiry
+	Logger           *slog.Logger     // optional; debug lines carry op/path/page/status only
+	// OnResponse, when set, is called after every HTTP attempt with the
+	// operation's fixed name ("authenticate", "list users", "monthly
+	// report"…, never a value), the status (0 when no response came back)
+	// and how long the attempt took. It may be called from several
+	// goroutines at once and must not block.
+	OnResponse func(op string, status int, elapsed time.Duration)
 }
 
 // Client calls HRMOS for one company. It is safe for concurrent use.
@@ -70,14 +93,17 @@ type Client struct {
 	pageSize  int
 	attempts  int
 	baseDelay time.Duration
-	limiter   *rate.Limiter
-	tokens    TokenCache
-	cacheKey  string
-	now       func() time.Time
-	log       *slog.Logger
-	// authSem lets one goroutine at a time fetch a token, so a burst of
-	// concurrent calls with an empty cache costs one token request, not many.
-	authSem chan struct{}
+	// maxRefusals bounds the 401s of one data call.
+	maxRefusals int
+	limiter     *rate.Limiter
+	tokens      TokenCache
+	cacheKey    string
+	now         func() time.Time
+	log         *slog.Logger
+	observe     func(op string, status int, elapsed time.Duration)
+	// auth holds the token request in progress, if any (a pointer so that
+	// the fmt methods' value receivers copy no lock).
+	auth *authGate
 }
 
 // New validates cfg and returns a Client. It makes no network call; use
@@ -110,20 +136,22 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	c := &Client{
-		base:      base,
-		company:   cfg.CompanyID,
-		apiKey:    cfg.APIKey,
-		http:      cfg.HTTPClient,
-		timeout:   cfg.RequestTimeout,
-		pageSize:  cfg.PageSize,
-		attempts:  cfg.MaxAttempts,
-		baseDelay: cfg.RetryBaseDelay,
-		limiter:   cfg.Limiter,
-		tokens:    cfg.Tokens,
-		cacheKey:  tokenCacheKey(cfg.CompanyID, cfg.APIKey),
-		now:       cfg.Now,
-		log:       cfg.Logger,
-		authSem:   make(chan struct{}, 1),
+		base:        base,
+		company:     cfg.CompanyID,
+		apiKey:      cfg.APIKey,
+		http:        cfg.HTTPClient,
+		timeout:     cfg.RequestTimeout,
+		pageSize:    cfg.PageSize,
+		attempts:    cfg.MaxAttempts,
+		baseDelay:   cfg.RetryBaseDelay,
+		maxRefusals: cfg.MaxTokenRefusals,
+		limiter:     cfg.Limiter,
+		tokens:      cfg.Tokens,
+		cacheKey:    tokenCacheKey(cfg.CompanyID, cfg.APIKey),
+		now:         cfg.Now,
+		log:         cfg.Logger,
+		observe:     cfg.OnResponse,
+		auth:        &authGate{},
 	}
 	if c.http == nil {
 		c.http = defaultHTTPClient()
@@ -141,6 +169,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.baseDelay <= 0 {
 		c.baseDelay = defaultRetryBaseDelay
+	}
+	if c.maxRefusals <= 0 {
+		c.maxRefusals = defaultTokenRefusals
 	}
 	if c.tokens == nil {
 		c.tokens = NewMemoryTokenCache()
@@ -207,6 +238,7 @@ type outcome struct {
 	retry      Kind // KindRateLimited or KindUnavailable when worth another attempt
 	err        error
 	retryAfter time.Duration
+	noAnswer   bool // no response, or its body did not arrive within the timeout
 }
 
 func (c *Client) url(rq request) string {
@@ -231,6 +263,7 @@ func (c *Client) safeURL(rq request) string {
 // endpoint and on data paths.
 func (c *Client) send(ctx context.Context, rq request, authz string, decode func([]byte) error) (response, error) {
 	var last outcome
+	silent := true // no attempt got an answer so far
 	for attempt := 1; attempt <= c.attempts; attempt++ {
 		if attempt > 1 {
 			d := c.backoff(last.retry, attempt-1, last.retryAfter)
@@ -252,8 +285,13 @@ func (c *Client) send(ctx context.Context, rq request, authz string, decode func
 		}
 		start := time.Now()
 		last = c.once(ctx, rq, authz, decode)
+		elapsed := time.Since(start)
+		silent = silent && last.noAnswer
+		if c.observe != nil {
+			c.observe(rq.op, last.status, elapsed)
+		}
 		c.log.DebugContext(ctx, "hrmos request", "op", rq.op, "path", rq.path, "page", rq.page,
-			"attempt", attempt, "status", last.status, "elapsed", time.Since(start))
+			"attempt", attempt, "status", last.status, "elapsed", elapsed)
 		if ctx.Err() != nil {
 			return response{}, c.ctxError(rq, attempt, ctx.Err())
 		}
@@ -265,8 +303,12 @@ func (c *Client) send(ctx context.Context, rq request, authz string, decode func
 			return response{status: last.status, code: last.code, header: last.header, attempts: attempt}, nil
 		}
 	}
-	return response{}, &Error{Kind: last.retry, Op: rq.op, Path: rq.path, Page: rq.page,
+	e := &Error{Kind: last.retry, Op: rq.op, Path: rq.path, Page: rq.page,
 		Status: last.status, Code: last.code, Attempts: c.attempts, Err: last.err}
+	if silent {
+		e.Status, e.NoAnswerWithin = 0, c.timeout
+	}
+	return response{}, e
 }
 
 // once performs a single HTTP attempt under its own timeout.
@@ -285,7 +327,7 @@ func (c *Client) once(ctx context.Context, rq request, authz string, decode func
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return outcome{retry: KindUnavailable, err: c.transportError(rctx, rq, err)}
+		return outcome{retry: KindUnavailable, err: c.transportError(rctx, rq, err), noAnswer: true}
 	}
 	defer resp.Body.Close()
 
@@ -295,6 +337,7 @@ func (c *Client) once(ctx context.Context, rq request, authz string, decode func
 		switch {
 		case err != nil:
 			o.retry, o.err = KindUnavailable, c.readError(rctx, err)
+			o.noAnswer = errors.Is(rctx.Err(), context.DeadlineExceeded)
 		case len(body) > maxBodyBytes:
 			o.err = errBodyTooLarge
 		default:
@@ -313,7 +356,7 @@ func (c *Client) once(ctx context.Context, rq request, authz string, decode func
 	case resp.StatusCode == http.StatusTooManyRequests:
 		o.retry = KindRateLimited
 		o.retryAfter = retryAfter(resp.Header.Get("Retry-After"))
-	case resp.StatusCode >= 500, resp.StatusCode == http.StatusRequestTimeout:
+	case resp.StatusCode >= 500 && resp.StatusCode <= 599, resp.StatusCode == http.StatusRequestTimeout:
 		o.retry = KindUnavailable
 		o.retryAfter = retryAfter(resp.Header.Get("Retry-After"))
 	}
@@ -354,24 +397,53 @@ func (c *Client) ctxError(rq request, attempts int, err error) error {
 	return &Error{Kind: KindUnknown, Op: rq.op, Path: rq.path, Page: rq.page, Attempts: attempts, Err: err}
 }
 
-// backoff returns the wait before retry number n (1-based).
+// backoff returns the wait before retry number n (1-based): doubling (429:
+// growing by 5× the base), at least the server's hint, ±20% jitter, and
+// never more than maxWait.
 func (c *Client) backoff(kind Kind, n int, hint time.Duration) time.Duration {
-	var d time.Duration
-	if kind == KindRateLimited {
-		// HRMOS counts requests over a sliding 60 s window and rejected ones
-		// count too, so hammering it only prolongs the block.
-		d = 5 * c.baseDelay * time.Duration(n)
-	} else {
-		d = c.baseDelay << min(n-1, 16)
-	}
-	d = max(d, hint)
-	d = min(d, 60*c.baseDelay)
+	d := c.backoffBase(kind, n)
+	d = max(d, min(hint, c.maxWait()))
 	// ±20% jitter spreads the retries of parallel workers.
 	spread := int64(d) * 2 / 5
 	if spread > 0 {
 		d += time.Duration(rand.Int64N(spread+1)) - time.Duration(spread/2)
 	}
-	return d
+	return min(d, c.maxWait())
+}
+
+// backoffBase is retry n's wait before hint and jitter.
+func (c *Client) backoffBase(kind Kind, n int) time.Duration {
+	if kind == KindRateLimited {
+		// HRMOS counts requests over a sliding 60 s window and rejected ones
+		// count too, so hammering it only prolongs the block.
+		return min(5*c.baseDelay*time.Duration(n), c.maxWait())
+	}
+	return min(c.baseDelay<<min(n-1, 16), c.maxWait())
+}
+
+// maxWait caps every wait between attempts, Retry-After included, so that
+// LongestCall holds whatever a server asks for.
+func (c *Client) maxWait() time.Duration { return 60 * c.baseDelay }
+
+// LongestCall bounds how long one call can take: Authenticate, or one page
+// of a listing (the time fn takes aside), with HRMOS as slow and unlucky as
+// the retry rules allow; waits for Config.Limiter are not counted.
+//
+// One request may take MaxAttempts × RequestTimeout plus MaxAttempts−1
+// waits of at most 60 × RetryBaseDelay (the cap of back-offs and of
+// Retry-After). A page may be refused MaxTokenRefusals times, each round
+// being a token request and the page request, each with its own retries,
+// plus the growing waits between refusals. With the defaults (30 s, 4
+// attempts, 1 s, 6 refusals) that is 1h0m18s; a typical failing page (HRMOS
+// down, no refusals) ends within 2 × 5 min.
+func (c *Client) LongestCall() time.Duration {
+	request := time.Duration(c.attempts)*c.timeout + time.Duration(c.attempts-1)*c.maxWait()
+	var refusalWaits time.Duration
+	for n := 1; n <= c.maxRefusals-2; n++ { // no wait after the first and the last refusal
+		d := c.backoffBase(KindUnavailable, n)
+		refusalWaits += min(d+d/5, c.maxWait())
+	}
+	return time.Duration(c.maxRefusals)*2*request + refusalWaits
 }
 
 // retryAfter parses a Retry-After header in seconds. HRMOS documents none,

@@ -15,12 +15,17 @@ import (
 // page it is far beyond any real company.
 const maxPages = 100000
 
-// Page is one page of a list endpoint.
+// Page is one page of a list endpoint. Its totals are those of the
+// response that delivered it (a retried page: its last attempt's), so a
+// caller can tell rows added or removed while paging. Compare the rows
+// fetched with the FIRST page's TotalCount (or require every page's to
+// agree): with page-number paging the rows fetched always equal the last
+// page's count, even when rows were missed.
 type Page[T any] struct {
 	Number     int // 1-based page number
 	Items      []T
-	TotalCount int // X-Total-Count, -1 when the header is absent
-	TotalPages int // X-Total-Page, -1 when the header is absent
+	TotalCount int // this response's X-Total-Count, -1 when the header is absent
+	TotalPages int // this response's X-Total-Page, -1 when the header is absent
 }
 
 // Users calls fn for every page of GET /users from startPage (1 = first; a
@@ -103,19 +108,11 @@ func eachPage[T any](ctx context.Context, c *Client, base request, startPage int
 
 		var items []T
 		var sum [sha256.Size]byte
-		decode := func(body []byte) error {
-			items = nil
-			if err := json.Unmarshal(body, &items); err != nil {
-				// Valid JSON of the wrong shape (an object, a string) is told
-				// apart from a truncated or garbled body; both are retried.
-				var typ *json.UnmarshalTypeError
-				if errors.As(err, &typ) {
-					return errNotArray
-				}
-				return errInvalidBody
+		decode := func(body []byte) (err error) {
+			if items, err = decodePage[T](body); err == nil {
+				sum = sha256.Sum256(body)
 			}
-			sum = sha256.Sum256(body)
-			return nil
+			return err
 		}
 		resp, err := c.get(ctx, rq, decode)
 		if err != nil {
@@ -144,6 +141,23 @@ func eachPage[T any](ctx context.Context, c *Client, base request, startPage int
 			return nil
 		}
 	}
+}
+
+// decodePage reads a list page: a bare JSON array whose items decode
+// tolerantly (a bad value marks its field in the item's Invalid, never the
+// page). Valid JSON of the wrong shape (an object, a string) is told apart
+// from a truncated or garbled body; the caller retries both. The errors
+// are fixed sentences: nothing of the body reaches them.
+func decodePage[T any](body []byte) ([]T, error) {
+	var items []T
+	if err := json.Unmarshal(body, &items); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			return nil, errNotArray
+		}
+		return nil, errInvalidBody
+	}
+	return items, nil
 }
 
 func lastPage[T any](p Page[T], h http.Header, pageSize int) bool {

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mediment/hrmos-sync/internal/hrmossim"
 )
 
 // walk lists users from start and returns the page numbers fn saw and
@@ -30,80 +33,74 @@ func walk(t *testing.T, c *Client, start int) (pages []int, ids []int64, totals 
 }
 
 func TestAllPagesUsingTotalPage(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/users"] = userItems(250)
-	c := f.client(t, srv, nil)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 250})
+	c := e.client(t, nil)
 	pages, ids, totals := walk(t, c, 1)
 	if diff := cmp.Diff([]int{1, 2, 3}, pages); diff != "" {
 		t.Fatalf("pages (-want +got):\n%s", diff)
 	}
-	if len(ids) != 250 || ids[0] != 1 || ids[249] != 250 {
-		t.Fatalf("got %d ids", len(ids))
+	if diff := cmp.Diff(e.userIDs(), ids); diff != "" {
+		t.Fatalf("ids (-want +got):\n%s", diff)
 	}
-	if totals[0] != [2]int{250, 3} {
-		t.Fatalf("totals = %v", totals[0])
+	if diff := cmp.Diff([][2]int{{250, 3}, {250, 3}, {250, 3}}, totals); diff != "" {
+		t.Fatalf("totals (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"/users?page=1", "/users?page=2", "/users?page=3"}, f.pages()); diff != "" {
+	if diff := cmp.Diff([]string{"/users?page=1", "/users?page=2", "/users?page=3"}, e.pages()); diff != "" {
 		t.Fatalf("requests (-want +got):\n%s", diff)
 	}
 }
 
 func TestExactMultipleStopsAtTotalPage(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/users"] = userItems(200)
-	pages, _, _ := walk(t, f.client(t, srv, nil), 1)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 200})
+	pages, _, _ := walk(t, e.client(t, nil), 1)
 	if diff := cmp.Diff([]int{1, 2}, pages); diff != "" {
 		t.Fatalf("pages (-want +got):\n%s", diff)
 	}
-	if _, data := f.counts(); data != 2 {
+	if _, data := e.counts(); data != 2 {
 		t.Fatalf("requested %d pages, want no probe past X-Total-Page", data)
 	}
 }
 
 func TestStartPageHonoured(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/users"] = userItems(250)
-	pages, ids, _ := walk(t, f.client(t, srv, nil), 2)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 250})
+	pages, ids, _ := walk(t, e.client(t, nil), 2)
 	if diff := cmp.Diff([]int{2, 3}, pages); diff != "" {
 		t.Fatalf("pages (-want +got):\n%s", diff)
 	}
-	if ids[0] != 101 || len(ids) != 150 {
+	if ids[0] != e.userIDs()[100] || len(ids) != 150 {
 		t.Fatalf("first id %d, %d ids", ids[0], len(ids))
 	}
 }
 
 func TestPageSizeSentAsLimit(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/users"] = userItems(7)
-	pages, ids, totals := walk(t, f.client(t, srv, func(c *Config) { c.PageSize = 3 }), 1)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 7})
+	pages, ids, totals := walk(t, e.client(t, func(c *Config) { c.PageSize = 3 }), 1)
 	if diff := cmp.Diff([]int{1, 2, 3}, pages); diff != "" || len(ids) != 7 || totals[2] != [2]int{7, 3} {
 		t.Fatalf("pages %v ids %d totals %v", pages, len(ids), totals)
 	}
 }
 
 func TestStartPagePastEndCallsFnOnceWithEmptyPage(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/users"] = userItems(10)
-	pages, ids, totals := walk(t, f.client(t, srv, nil), 5)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 10})
+	pages, ids, totals := walk(t, e.client(t, nil), 5)
 	if diff := cmp.Diff([]int{5}, pages); diff != "" || len(ids) != 0 || totals[0] != [2]int{10, 1} {
 		t.Fatalf("pages %v ids %v totals %v", pages, ids, totals)
 	}
 }
 
 func TestEmptyList(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/departments"] = nil
-	got, err := f.client(t, srv, nil).Departments(context.Background())
+	c := hrmossim.MustGenerate(hrmossim.GenerateSpec{CompanyID: "acme", Seed: 1, Now: simStart})
+	c.Departments = nil
+	got, err := newSimCompany(t, c).client(t, nil).Departments(context.Background())
 	if err != nil || len(got) != 0 {
 		t.Fatalf("got %v err %v", got, err)
 	}
 }
 
 func TestMissingHeadersFallBackToShortPage(t *testing.T) {
-	f, srv := newFake(t)
-	f.noTotals = true
-	f.lists["/users"] = userItems(250)
-	pages, ids, totals := walk(t, f.client(t, srv, nil), 1)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 250})
+	e.drop = []string{"X-Total-Count", "X-Total-Page", "Link"}
+	pages, ids, totals := walk(t, e.client(t, nil), 1)
 	if diff := cmp.Diff([]int{1, 2, 3}, pages); diff != "" || len(ids) != 250 {
 		t.Fatalf("pages %v ids %d", pages, len(ids))
 	}
@@ -113,27 +110,25 @@ func TestMissingHeadersFallBackToShortPage(t *testing.T) {
 }
 
 func TestMissingHeadersEmptyPagePastEndStops(t *testing.T) {
-	f, srv := newFake(t)
-	f.noTotals = true
-	f.lists["/users"] = userItems(200)
-	pages, ids, _ := walk(t, f.client(t, srv, nil), 1)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 200})
+	e.drop = []string{"X-Total-Count", "X-Total-Page", "Link"}
+	pages, ids, _ := walk(t, e.client(t, nil), 1)
 	if diff := cmp.Diff([]int{1, 2}, pages); diff != "" || len(ids) != 200 {
 		t.Fatalf("pages %v ids %d", pages, len(ids))
 	}
-	if _, data := f.counts(); data != 3 {
+	if _, data := e.counts(); data != 3 {
 		t.Fatalf("data=%d, want the empty page 3 fetched and not passed on", data)
 	}
 }
 
 func TestLinkHeaderWithoutTotals(t *testing.T) {
-	f, srv := newFake(t)
-	f.noTotals, f.link = true, true
-	f.lists["/users"] = userItems(200)
-	pages, _, _ := walk(t, f.client(t, srv, nil), 1)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 200})
+	e.drop = []string{"X-Total-Count", "X-Total-Page"} // Link has no next on the last page
+	pages, _, _ := walk(t, e.client(t, nil), 1)
 	if diff := cmp.Diff([]int{1, 2}, pages); diff != "" {
 		t.Fatalf("pages %v", pages)
 	}
-	if _, data := f.counts(); data != 2 {
+	if _, data := e.counts(); data != 2 {
 		t.Fatalf("data=%d, want no probe once Link has no next", data)
 	}
 }
@@ -154,26 +149,28 @@ func TestHasNextLink(t *testing.T) {
 }
 
 func TestServerIgnoringPageIsStopped(t *testing.T) {
-	f, srv := newFake(t)
-	f.hook = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+	e := newSim(t, hrmossim.GenerateSpec{})
+	e.intercept = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if isToken(r) {
+			return false
+		}
 		_, _ = w.Write([]byte("[" + strings.Join(userItems(3), ",") + "]"))
 		return true
 	}
-	c := f.client(t, srv, func(c *Config) { c.PageSize = 3 })
+	c := e.client(t, func(c *Config) { c.PageSize = 3 })
 	err := c.Users(context.Background(), 1, func(Page[User]) error { return nil })
 	if !errors.Is(err, errPageRepeated) {
 		t.Fatalf("err = %v", err)
 	}
-	if _, data := f.counts(); data != 2 {
+	if _, data := e.counts(); data != 2 {
 		t.Fatalf("data=%d", data)
 	}
 }
 
 func TestCallbackErrorStopsListing(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/users"] = userItems(250)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 250})
 	stop := errors.New("database down")
-	err := f.client(t, srv, nil).Users(context.Background(), 1, func(p Page[User]) error {
+	err := e.client(t, nil).Users(context.Background(), 1, func(p Page[User]) error {
 		if p.Number == 2 {
 			return stop
 		}
@@ -182,71 +179,62 @@ func TestCallbackErrorStopsListing(t *testing.T) {
 	if err != stop {
 		t.Fatalf("err = %v, want the callback's error as is", err)
 	}
-	if _, data := f.counts(); data != 2 {
+	if _, data := e.counts(); data != 2 {
 		t.Fatalf("data=%d", data)
 	}
 }
 
 func TestErrorCarriesPageNumber(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/users"] = userItems(250)
-	f.hook = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+	env := newSim(t, hrmossim.GenerateSpec{Users: 250})
+	env.intercept = func(w http.ResponseWriter, r *http.Request, _ int) bool {
 		if r.URL.Query().Get("page") == "3" {
 			writeJSONError(w, http.StatusServiceUnavailable)
 			return true
 		}
 		return false
 	}
-	err := f.client(t, srv, nil).Users(context.Background(), 1, func(Page[User]) error { return nil })
+	err := env.client(t, nil).Users(context.Background(), 1, func(Page[User]) error { return nil })
 	e := mustKind(t, err, KindUnavailable)
-	if e.Page != 3 || e.Error() != "hrmos: list users page 3: HRMOS unavailable: HTTP 503 after 4 attempts" {
+	if e.Page != 3 || e.Error() != "HRMOS is unavailable: HTTP 503 after 4 attempts (list users, page 3)" {
 		t.Fatalf("error = %q (page %d)", e.Error(), e.Page)
 	}
 }
 
 func TestMasterDataAllPages(t *testing.T) {
-	f, srv := newFake(t)
-	var deps, lods, emps []string
+	c := hrmossim.MustGenerate(hrmossim.GenerateSpec{CompanyID: "acme", Users: 500, Seed: 1, Now: simStart})
+	c.Departments = nil
 	for i := 1; i <= 130; i++ {
-		deps = append(deps, fmt.Sprintf(`{"id":%d,"name":"部門%d","sequence":%d}`, i, i, i))
+		c.Departments = append(c.Departments, hrmossim.Department{ID: int64(i), Name: fmt.Sprintf("部門%d", i), Sequence: i})
 	}
-	lods = []string{
-		`{"id":1,"name":"原宿","sequence":1,"segments":[1,2,3],"ip_addresses":["192.168.0.1"],"address":"渋谷区渋谷2-15-1","prefectural_id":13}`,
-		`{"name":"IDなし","sequence":2,"prefectural_id":null}`,
-	}
-	emps = []string{`{"id":"2","name":"一般社員","sequence":"1"}`}
-	f.lists["/departments"], f.lists["/lodgments"], f.lists["/employments"] = deps, lods, emps
-	c := f.client(t, srv, nil)
+	e := newSimCompany(t, c)
+	client := e.client(t, nil)
 
-	d, err := c.Departments(context.Background())
+	d, err := client.Departments(context.Background())
 	if err != nil || len(d) != 130 || !cmp.Equal(d[129], Department{ID: 130, Name: "部門130", Sequence: 130}) {
 		t.Fatalf("departments: %d err %v", len(d), err)
 	}
-	l, err := c.Lodgments(context.Background())
+	l, err := client.Lodgments(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	pref := int64(13)
-	want := []Lodgment{
-		{ID: 1, Name: "原宿", Sequence: 1, PrefecturalID: &pref, Address: "渋谷区渋谷2-15-1"},
-		{Name: "IDなし", Sequence: 2, Invalid: []string{"id"}},
+	var want []Lodgment
+	for _, s := range c.Lodgments {
+		pref := int64(s.PrefecturalID)
+		want = append(want, Lodgment{ID: s.ID, Name: s.Name, Sequence: s.Sequence, PrefecturalID: &pref, Address: s.Address})
 	}
-	if diff := cmp.Diff(want, l); diff != "" {
+	if diff := cmp.Diff(want, l); diff != "" || len(l) < 2 {
 		t.Fatalf("lodgments (-want +got):\n%s", diff)
 	}
-	e, err := c.Employments(context.Background())
-	if err != nil || len(e) != 1 || !cmp.Equal(e[0], Employment{ID: 2, Name: "一般社員", Sequence: 1}) {
-		t.Fatalf("employments %+v err %v", e, err)
+	emps, err := client.Employments(context.Background())
+	if err != nil || len(emps) != len(c.Employments) ||
+		!cmp.Equal(emps[0], Employment{ID: c.Employments[0].ID, Name: c.Employments[0].Name, Sequence: c.Employments[0].Sequence}) {
+		t.Fatalf("employments %+v err %v", emps, err)
 	}
 }
 
 func TestMonthlyReport(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/work_output_months/monthly/2026-09"] = []string{
-		`{"user_id":2,"number":"A0001","month":"202609","working_days":"20.0","learve_early_days":"1.0","actual_working_hours":"176:30","paid_holiday_with_time_paid":0.5}`,
-		`{"user_id":"3","number":null,"month":"202609","working_days":"","actual_working_hours":null}`,
-	}
-	c := f.client(t, srv, nil)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 150, Months: []string{"2026-09"}})
+	c := e.client(t, nil)
 	var rows []MonthlyReportRow
 	err := c.MonthlyReport(context.Background(), "2026-09", 1, func(p Page[MonthlyReportRow]) error {
 		rows = append(rows, p.Items...)
@@ -255,20 +243,60 @@ func TestMonthlyReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	half := 0.5
-	want := []MonthlyReportRow{
-		{UserID: 2, Number: "A0001", Month: "202609", WorkingDays: "20.0", LeaveEarlyDays: "1.0", ActualWorkingHours: "176:30", PaidHolidayWithTimePaid: &half},
-		{UserID: 3, Month: "202609"},
+	_, listed := e.counts()
+	served := e.company.MonthlyRows["2026-09"]
+	if len(rows) != len(served) || len(rows) < 100 {
+		t.Fatalf("%d rows, want %d", len(rows), len(served))
 	}
-	if diff := cmp.Diff(want, rows); diff != "" {
-		t.Fatalf("rows (-want +got):\n%s", diff)
+	for i, r := range rows {
+		s := served[i]
+		if r.UserID != s.UserID || r.Number != s.Number.Value || r.Month != "202609" || len(r.Invalid) != 0 ||
+			r.ActualWorkingHours == "" || r.WorkingDays == "" || r.PaidHolidayWithTimePaid == nil {
+			t.Fatalf("row %d = %+v, served %+v", i, r, s)
+		}
 	}
 
 	for _, bad := range []string{"2026-13", "2026-9", "202609", "2026/09", "../users", ""} {
 		err := c.MonthlyReport(context.Background(), bad, 1, func(Page[MonthlyReportRow]) error { return nil })
 		mustKind(t, err, KindBadRequest)
 	}
-	if _, data := f.counts(); data != 1 {
-		t.Fatalf("data=%d: a malformed month must not reach HRMOS", data)
+	if _, data := e.counts(); data != listed {
+		t.Fatalf("data=%d after %d: a malformed month must not reach HRMOS", data, listed)
+	}
+}
+
+// The engine compares what a listing fetched with X-Total-Count to notice
+// rows added or removed while paging: each Page carries the total of its
+// own response, and rows deleted mid-listing make the first page's total
+// differ from what was fetched (the last page's always matches).
+func TestEachPageCarriesItsOwnTotal(t *testing.T) {
+	e := newSim(t, hrmossim.GenerateSpec{Users: 250})
+	all := e.userIDs()
+	e.sim.SetFaults(hrmossim.Faults{ShiftRowsBetweenPages: 2})
+	// Page 2's first attempt fails with a different total: the retry's counts.
+	failed := false
+	e.intercept = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.URL.Query().Get("page") == "2" && !failed {
+			failed = true
+			w.Header().Set("X-Total-Count", "999")
+			w.WriteHeader(http.StatusBadGateway)
+			return true
+		}
+		return false
+	}
+	pages, ids, totals := walk(t, e.client(t, nil), 1)
+	if diff := cmp.Diff([]int{1, 2, 3}, pages); diff != "" {
+		t.Fatalf("pages (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][2]int{{250, 3}, {249, 3}, {248, 3}}, totals); diff != "" {
+		t.Fatalf("totals (-want +got):\n%s", diff)
+	}
+	if len(ids) != 248 || totals[0][0] == len(ids) {
+		t.Fatalf("fetched %d, first total %d: the shift must show", len(ids), totals[0][0])
+	}
+	// Each shift deleted a user fetched on page 1, so the first user of
+	// the next page moved back a page and was missed: the 101st and 202nd.
+	if ids[100] != all[101] || slices.Contains(ids, all[100]) || slices.Contains(ids, all[201]) {
+		t.Fatalf("ids around the page boundaries: %v, %v", ids[98:102], ids[198:202])
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mediment/hrmos-sync/internal/hrmossim"
 )
 
 const testKey = "c2VjcmV0LWtleS0xMjM0NTY3ODkwYWJjZGVm"
@@ -56,10 +58,10 @@ func TestSecretRedaction(t *testing.T) {
 }
 
 func TestClientAndCacheDoNotPrintSecrets(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/users"] = userItems(1)
+	e := newSim(t, hrmossim.GenerateSpec{Users: 1})
+	key := e.company.APIKey
 	cache := NewMemoryTokenCache()
-	c := f.client(t, srv, func(c *Config) { c.Tokens = cache })
+	c := e.client(t, func(c *Config) { c.Tokens = cache })
 	tok, err := c.Authenticate(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -67,8 +69,8 @@ func TestClientAndCacheDoNotPrintSecrets(t *testing.T) {
 	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%x"} {
 		for _, v := range []any{c, *c, cache} {
 			out := fmt.Sprintf(format, v)
-			if strings.Contains(out, f.key) || strings.Contains(out, tok.Value.Reveal()) ||
-				strings.Contains(out, fmt.Sprintf("%x", f.key)) {
+			if strings.Contains(out, key) || strings.Contains(out, tok.Value.Reveal()) ||
+				strings.Contains(out, fmt.Sprintf("%x", key)) {
 				t.Errorf("%s of %T leaks: %s", format, v, out)
 			}
 		}
@@ -80,41 +82,41 @@ func TestClientAndCacheDoNotPrintSecrets(t *testing.T) {
 func TestNothingSecretOrPersonalInErrorsOrLogs(t *testing.T) {
 	personal := []string{"徳川", "家康", "ieyasu@example.jp", "A0001"}
 	body := `{"code":%d,"message":"user 徳川 家康 <ieyasu@example.jp> number A0001"}`
-	scenarios := map[string]func(w http.ResponseWriter, r *http.Request, n int) bool{
-		"401": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
-			w.WriteHeader(401)
-			fmt.Fprintf(w, body, 401)
+	answer := func(status int) func(w http.ResponseWriter, r *http.Request, n int) bool {
+		return func(w http.ResponseWriter, r *http.Request, _ int) bool {
+			if isToken(r) {
+				return false
+			}
+			w.WriteHeader(status)
+			fmt.Fprintf(w, body, status)
 			return true
-		},
-		"400": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
-			w.WriteHeader(400)
-			fmt.Fprintf(w, body, 400)
-			return true
-		},
-		"503": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
-			w.WriteHeader(503)
-			fmt.Fprintf(w, body, 503)
-			return true
-		},
-		"truncated": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
-			_, _ = w.Write([]byte(`[{"id":1,"last_name":"徳川","email":"ieyasu@example.jp"`))
-			return true
-		},
-		"syntax": func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		}
+	}
+	scenarios := map[string]struct {
+		intercept func(w http.ResponseWriter, r *http.Request, n int) bool
+		faults    hrmossim.Faults
+	}{
+		"401": {intercept: answer(401)},
+		"400": {intercept: answer(400)},
+		"503": {intercept: answer(503)},
+		// The simulator's own truncation cuts a page of generated employees.
+		"truncated": {faults: hrmossim.Faults{OnlyPath: "/users", TruncateNextN: 1 << 30}},
+		"syntax": {intercept: func(w http.ResponseWriter, r *http.Request, _ int) bool {
+			if isToken(r) {
+				return false
+			}
 			_, _ = w.Write([]byte(`[{"id":1,"last_name":徳川}]`))
 			return true
-		},
-		"timeout": func(w http.ResponseWriter, r *http.Request, _ int) bool {
-			<-r.Context().Done()
-			return true
-		},
+		}},
+		"timeout": {faults: hrmossim.Faults{OnlyPath: "/users", Latency: time.Minute}},
 	}
-	for name, hook := range scenarios {
+	for name, sc := range scenarios {
 		t.Run(name, func(t *testing.T) {
-			f, srv := newFake(t)
-			f.hook = hook
+			e := newSim(t, hrmossim.GenerateSpec{Users: 30, Months: []string{"2026-09"}})
+			e.intercept = sc.intercept
+			e.sim.SetFaults(sc.faults)
 			var logs bytes.Buffer
-			c := f.client(t, srv, func(c *Config) {
+			c := e.client(t, func(c *Config) {
 				c.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 				c.RequestTimeout = 20 * time.Millisecond
 				c.MaxAttempts = 2
@@ -122,7 +124,9 @@ func TestNothingSecretOrPersonalInErrorsOrLogs(t *testing.T) {
 			var errs []error
 			_, err := countUsers(t, c)
 			errs = append(errs, err)
-			errs = append(errs, c.MonthlyReport(context.Background(), "2026-09", 1, func(Page[MonthlyReportRow]) error { return nil }))
+			if name != "truncated" && name != "timeout" { // their faults are on /users
+				errs = append(errs, c.MonthlyReport(context.Background(), "2026-09", 1, func(Page[MonthlyReportRow]) error { return nil }))
+			}
 			for _, err := range errs {
 				if err == nil {
 					t.Fatal("expected an error")
@@ -131,35 +135,37 @@ func TestNothingSecretOrPersonalInErrorsOrLogs(t *testing.T) {
 				for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
 					texts = append(texts, u.Error())
 				}
-				assertClean(t, f, texts, personal)
+				assertClean(t, e, texts, personal)
 			}
 			if !strings.Contains(logs.String(), `"op":"list users"`) {
 				t.Errorf("debug logs missing op: %s", logs.String())
 			}
-			assertClean(t, f, []string{logs.String()}, personal)
+			assertClean(t, e, []string{logs.String()}, personal)
 		})
 	}
 
 	t.Run("bad key", func(t *testing.T) {
-		f, srv := newFake(t)
-		f.authHook = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		e := newSim(t, hrmossim.GenerateSpec{})
+		e.intercept = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
 			w.WriteHeader(401)
 			fmt.Fprintf(w, body, 401)
 			return true
 		}
 		var logs bytes.Buffer
-		c := f.client(t, srv, func(c *Config) {
+		c := e.client(t, func(c *Config) {
 			c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		})
 		_, err := c.Authenticate(context.Background())
 		mustKind(t, err, KindKeyRejected)
-		assertClean(t, f, []string{err.Error(), fmt.Sprintf("%#v", err), logs.String()}, personal)
+		assertClean(t, e, []string{err.Error(), fmt.Sprintf("%#v", err), logs.String()}, personal)
 	})
 }
 
-func assertClean(t *testing.T, f *fake, texts, personal []string) {
+// assertClean fails when a text holds the company's personal data, its key,
+// one of its tokens, or one of the extra strings.
+func assertClean(t *testing.T, e *simEnv, texts, extra []string) {
 	t.Helper()
-	forbidden := append([]string{f.key, "Tok0000"}, personal...)
+	forbidden := append(e.secrets(), extra...)
 	for _, text := range texts {
 		for _, bad := range forbidden {
 			if strings.Contains(text, bad) {

@@ -3,9 +3,12 @@ package hrmos
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mediment/hrmos-sync/internal/hrmossim"
 )
 
 func i64(n int64) *int64 { return &n }
@@ -58,14 +61,18 @@ func TestUserTolerantParsing(t *testing.T) {
 }
 
 func TestUserWrongTypeKeepsRestOfPage(t *testing.T) {
-	f, srv := newFake(t)
-	f.lists["/users"] = []string{
-		`{"id":1,"email":"a@example.jp"}`,
-		`{"id":2,"email":["not","a","string"],"last_name":"徳川"}`,
-		`{"id":3,"email":"c@example.jp"}`,
+	e := newSim(t, hrmossim.GenerateSpec{})
+	e.intercept = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if isToken(r) {
+			return false
+		}
+		_, _ = w.Write([]byte(`[{"id":1,"email":"a@example.jp"},
+			{"id":2,"email":["not","a","string"],"last_name":"徳川"},
+			{"id":3,"email":"c@example.jp"}]`))
+		return true
 	}
 	var got []User
-	err := f.client(t, srv, nil).Users(context.Background(), 1, func(p Page[User]) error {
+	err := e.client(t, nil).Users(context.Background(), 1, func(p Page[User]) error {
 		got = append(got, p.Items...)
 		return nil
 	})
@@ -160,5 +167,28 @@ func TestErrorCode(t *testing.T) {
 		if got := errorCode([]byte(body)); got != want {
 			t.Errorf("errorCode(%q) = %d, want %d", body, got, want)
 		}
+	}
+}
+
+func TestLodgmentTolerantParsing(t *testing.T) {
+	body := `[
+	 {"id":1,"name":"原宿","sequence":1,"segments":[1,2,3],"ip_addresses":["192.168.0.1"],"address":"渋谷区渋谷2-15-1","prefectural_id":13},
+	 {"name":"IDなし","sequence":2,"prefectural_id":null}
+	]`
+	var got []Lodgment
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []Lodgment{
+		{ID: 1, Name: "原宿", Sequence: 1, PrefecturalID: i64(13), Address: "渋谷区渋谷2-15-1"},
+		{Name: "IDなし", Sequence: 2, Invalid: []string{"id"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("lodgments (-want +got):\n%s", diff)
+	}
+	var emps []Employment
+	if err := json.Unmarshal([]byte(`[{"id":"2","name":"一般社員","sequence":"1"}]`), &emps); err != nil ||
+		!cmp.Equal(emps, []Employment{{ID: 2, Name: "一般社員", Sequence: 1}}) {
+		t.Fatalf("employments %+v err %v", emps, err)
 	}
 }

@@ -19,6 +19,7 @@ type tokenState struct {
 	company   string
 	expiresAt time.Time
 	destroyed bool
+	served    int // data requests it authorised
 }
 
 func (t *tokenState) validAt(now time.Time) bool {
@@ -41,17 +42,21 @@ func newToken() string {
 	return string(b)
 }
 
-// keyExpiry is when a key issued at issuedAt stops working.
-func (s *Server) keyExpiry(issuedAt time.Time) time.Time {
-	if s.keyTTL > 0 {
-		return issuedAt.Add(s.keyTTL)
+// keyExpiry is when a key issued at issuedAt stops working: three
+// calendar months on (hrmos-api.md §2.4).
+func keyExpiry(issuedAt time.Time) time.Time { return issuedAt.AddDate(0, 3, 0) }
+
+// tokenLifetime is the lifetime of a token issued or postponed now.
+func (s *Server) tokenLifetime() time.Duration {
+	if ttl := s.Faults().TokenTTL; ttl > 0 {
+		return ttl
 	}
-	return issuedAt.AddDate(0, 3, 0)
+	return s.tokenTTL
 }
 
 // handleToken is GET /authentication/token: the Secret Key, verbatim after
 // "Basic ", buys a token valid for TokenTTL. Each call issues a new token;
-// earlier ones stay valid until they expire.
+// earlier ones stay valid until they expire unless Faults.RevokeOnReissue.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	state := s.lookupCompany(r)
 	if state == nil {
@@ -69,17 +74,25 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.dataMu.RUnlock()
 	// A wrong, rotated and expired key are told apart by nobody: HRMOS's
 	// text for them is unknown, and a client must not depend on it.
-	if strings.TrimSpace(key) != current || !now.Before(s.keyExpiry(issuedAt)) {
+	if strings.TrimSpace(key) != current || !now.Before(keyExpiry(issuedAt)) {
 		writeError(w, http.StatusUnauthorized, "Invalid secret key")
 		return
 	}
 	token := newToken()
-	expires := now.Truncate(time.Second).Add(s.tokenTTL)
+	expires := now.Truncate(time.Second).Add(s.tokenLifetime())
+	revoke := s.Faults().RevokeOnReissue
 	s.tokenMu.Lock()
 	s.pruneTokensLocked(now)
+	if revoke {
+		for _, st := range s.tokens {
+			if st.company == state.c.ID {
+				st.destroyed = true
+			}
+		}
+	}
 	s.tokens[token] = &tokenState{company: state.c.ID, expiresAt: expires}
 	s.tokenMu.Unlock()
-	writeJSON(w, http.StatusOK, appendToken(nil, token, expires))
+	writeJSON(w, http.StatusOK, mustJSON(tokenJSON{token, At(expires)}))
 }
 
 // pruneTokensLocked forgets dead tokens once there are many, so a long demo
@@ -143,6 +156,21 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, companyID 
 	return token
 }
 
+// serve counts a data request against its token and revokes the token
+// once it has served Faults.RevokeTokensAfter of them.
+func (s *Server) serve(token string) {
+	limit := s.Faults().RevokeTokensAfter
+	if limit <= 0 {
+		return
+	}
+	s.tokenMu.Lock()
+	defer s.tokenMu.Unlock()
+	if st := s.tokens[token]; st != nil {
+		st.served++
+		st.destroyed = st.destroyed || st.served >= limit
+	}
+}
+
 // handlePostpone is PUT /authentication/postpone: a still-valid token's
 // expiry moves to now + TokenTTL; same token.
 func (s *Server) handlePostpone(w http.ResponseWriter, r *http.Request) {
@@ -150,11 +178,11 @@ func (s *Server) handlePostpone(w http.ResponseWriter, r *http.Request) {
 	if token == "" {
 		return
 	}
-	expires := s.clock.Now().Truncate(time.Second).Add(s.tokenTTL)
+	expires := s.clock.Now().Truncate(time.Second).Add(s.tokenLifetime())
 	s.tokenMu.Lock()
 	s.tokens[token].expiresAt = expires
 	s.tokenMu.Unlock()
-	writeJSON(w, http.StatusOK, appendToken(nil, token, expires))
+	writeJSON(w, http.StatusOK, mustJSON(tokenJSON{token, At(expires)}))
 }
 
 // handleDestroy is DELETE /authentication/destroy: the token dies; the body
@@ -169,7 +197,7 @@ func (s *Server) handleDestroy(w http.ResponseWriter, r *http.Request) {
 	st.destroyed = true
 	expires := st.expiresAt
 	s.tokenMu.Unlock()
-	writeJSON(w, http.StatusOK, appendToken(nil, token, expires))
+	writeJSON(w, http.StatusOK, mustJSON(tokenJSON{token, At(expires)}))
 }
 
 // requestToken is the valid token of a request to a known company; "" when

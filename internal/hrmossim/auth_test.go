@@ -213,12 +213,6 @@ func TestKeyExpiresAfterThreeMonths(t *testing.T) {
 	wantError(t, e.do("GET", e.api()+"/authentication/token", "Basic "+e.company.APIKey), http.StatusUnauthorized)
 }
 
-func TestKeyTTLOption(t *testing.T) {
-	e := newEnv(t, Options{KeyTTL: time.Hour}, GenerateSpec{Users: 3, Seed: 1})
-	e.clock.Advance(time.Hour)
-	wantError(t, e.do("GET", e.api()+"/authentication/token", "Basic "+e.company.APIKey), http.StatusUnauthorized)
-}
-
 func TestExpireTokens(t *testing.T) {
 	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
 	tok := e.token()
@@ -241,4 +235,67 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestRevokeTokensAfterServingN(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	e.sim.SetFaults(Faults{RevokeTokensAfter: 2})
+	tok := e.token()
+	for range 2 {
+		if res := e.get("/users", tok); res.status != http.StatusOK {
+			t.Fatalf("within the allowance: status %d", res.status)
+		}
+	}
+	wantError(t, e.get("/departments", tok), http.StatusUnauthorized)
+	// Token requests and other tokens are not affected.
+	next := e.token()
+	if res := e.get("/users", next); res.status != http.StatusOK {
+		t.Errorf("a new token: status %d", res.status)
+	}
+	e.sim.SetFaults(Faults{})
+	for range 3 {
+		if res := e.get("/users", next); res.status != http.StatusOK {
+			t.Fatalf("after the switch is off: status %d", res.status)
+		}
+	}
+}
+
+func TestTokenTTLChangesAtRunTime(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
+	day := e.token()
+	e.sim.SetFaults(Faults{TokenTTL: 3 * time.Second})
+	res := e.do("GET", e.api()+"/authentication/token", "Basic "+e.company.APIKey)
+	var tok map[string]string
+	mustUnmarshal(t, res.body, &tok)
+	if tok["expired_at"] != "2026-04-15T10:00:03.000+09:00" {
+		t.Errorf("expired_at = %s, want now + 3 s", tok["expired_at"])
+	}
+	e.clock.Advance(3 * time.Second)
+	wantError(t, e.get("/users", tok["token"]), http.StatusUnauthorized)
+	if res := e.get("/users", day); res.status != http.StatusOK {
+		t.Errorf("a token issued before the change: status %d, want its 24 h kept", res.status)
+	}
+}
+
+func TestRevokeOnReissue(t *testing.T) {
+	e := newEnv(t, Options{}, GenerateSpec{CompanyID: "acme", Users: 3, Seed: 1})
+	other := MustGenerate(GenerateSpec{CompanyID: "other", Users: 3, Seed: 2, Now: testNow})
+	if err := e.sim.AddCompany(other); err != nil {
+		t.Fatal(err)
+	}
+	res := e.do("GET", "/api/other/v1/authentication/token", "Basic "+other.APIKey)
+	var otherTok map[string]string
+	mustUnmarshal(t, res.body, &otherTok)
+
+	e.sim.SetFaults(Faults{RevokeOnReissue: true})
+	first := e.token()
+	second := e.token()
+	wantError(t, e.get("/users", first), http.StatusUnauthorized)
+	if res := e.get("/users", second); res.status != http.StatusOK {
+		t.Errorf("the newest token: status %d", res.status)
+	}
+	res = e.do("GET", "/api/other/v1/users", "Token "+otherTok["token"])
+	if res.status != http.StatusOK {
+		t.Errorf("another company's token was revoked: status %d", res.status)
+	}
 }

@@ -14,14 +14,14 @@ import (
 
 // Company is one HRMOS tenant: its credentials and everything its endpoints
 // list. Once handed to Server.AddCompany the server owns it; change it only
-// through the Server's methods (PutUser, RemoveUser, PutMonthlyRow, RotateKey…),
+// through the Server's methods (PutUser, PutMonthlyRow, MutateUsers, RotateKey…),
 // which are safe for concurrent use while requests are being served.
 type Company struct {
 	// ID is the company ID of /api/{company}/v1, compared case-sensitively.
 	ID string
 	// APIKey is the current Secret Key, matched verbatim after "Basic ".
 	APIKey string
-	// KeyIssuedAt starts the key's validity (Options.KeyTTL, 3 months by default).
+	// KeyIssuedAt starts the key's three months of validity.
 	KeyIssuedAt time.Time
 
 	// Users, Departments, Lodgments and Employments are served in ID order;
@@ -161,6 +161,11 @@ func (c *Company) normalize() error {
 			return fmt.Errorf("company %q: monthly rows stored under %q, want YYYY-MM", c.ID, month)
 		}
 		slices.SortStableFunc(rows, func(a, b MonthlyRow) int { return cmp.Compare(a.UserID, b.UserID) })
+		for i := range rows {
+			if rows[i].Month == "" {
+				rows[i].Month = month[:4] + month[5:]
+			}
+		}
 		for i := 1; i < len(rows); i++ {
 			if rows[i].UserID == rows[i-1].UserID {
 				return fmt.Errorf("company %q: month %s has two rows for user %d", c.ID, month, rows[i].UserID)
@@ -195,6 +200,9 @@ func (c *Company) removeUser(id int64) bool {
 
 // putMonthlyRow adds row to month or replaces the row of the same user.
 func (c *Company) putMonthlyRow(month string, row MonthlyRow) {
+	if row.Month == "" {
+		row.Month = month[:4] + month[5:]
+	}
 	rows := c.MonthlyRows[month]
 	i, found := slices.BinarySearchFunc(rows, row.UserID, func(x MonthlyRow, id int64) int { return cmp.Compare(x.UserID, id) })
 	if found {

@@ -29,12 +29,20 @@
 // Every list takes page, limit, from and to and answers a bare JSON array with
 // X-Total-Count, X-Total-Page and Link headers. Data calls accept
 // "Token <t>", `Token token="<t>"` and "Bearer <t>". The simulator's own
-// controls live under /_sim/ (see registerAdmin); Faults injects failures.
+// controls live under /_sim/ (see registerAdmin); Faults injects failures
+// and switches token behaviour the API leaves open, in Go (SetFaults) or
+// over HTTP (POST /_sim/faults).
 //
 // Generated data is deterministic (GenerateSpec.Seed) and Japanese: kanji
 // names with katakana readings, 部門, 拠点, 雇用形態, retirees, closing days, and
 // a 月次レポート per month whose figures add up. MessyOptions adds the dirty
 // data live tenants serve. Users never carry a gender field: HRMOS has none.
+// JSON is rendered by encoding/json from the model's tags, which list the
+// schema's keys in its order.
+//
+// For benchmarks, one Server holds any number of companies (the
+// hrmos-simulator binary's -companies and -keys-out), and MutateUsers
+// changes a share of a company's users as a day of HR edits would.
 //
 // # Where the evidence is thin
 //
@@ -50,15 +58,25 @@
 //     {"code":401,"message":"Invalid secret key"}; nothing tells them apart.
 //     So do base64("key:") and base64(key): only the verbatim key works. A
 //     missing or non-Basic Authorization header is 401 too.
-//   - Key lifetime: three calendar months from Company.KeyIssuedAt
-//     (Options.KeyTTL overrides); valid while now < issue + 3 months.
-//     RotateKey rejects the old key at once; tokens already issued survive a
-//     rotation until they expire.
+//   - Key lifetime: three calendar months from Company.KeyIssuedAt (valid
+//     while now < issue + 3 months; keyExpiry). RotateKey rejects the old
+//     key at once; tokens already issued survive a rotation until they
+//     expire.
 //   - Token re-issue: every GET /authentication/token issues a new token;
-//     earlier tokens stay valid until their own expiry.
+//     by default earlier tokens stay valid until their own expiry. Whether
+//     HRMOS instead revokes a company's older tokens when it issues one is
+//     unknown (hrmos-api.md §2.1, §11.6), and it decides whether several
+//     workers of one company can work at once: Faults.RevokeOnReissue
+//     switches to that behaviour (every token of the company dies when a new
+//     one is issued). Default off, as before the switch existed.
+//   - Token churn for tests: Faults.RevokeTokensAfter kills each token after
+//     it has authorised that many data requests, and Faults.TokenTTL shortens
+//     the lifetime of tokens issued from then on (e.g. 3 s); neither is
+//     claimed to be HRMOS behaviour, they provoke what a client must survive.
 //   - Token format and expiry: 24 characters of base58 (no 0 O I l) from
 //     crypto/rand; expired_at = now, truncated to the second, + 24 h
-//     (Options.TokenTTL), rendered "YYYY-MM-DDTHH:MM:SS.000+09:00". A token is
+//     (Options.TokenTTL, or Faults.TokenTTL once set), rendered
+//     "YYYY-MM-DDTHH:MM:SS.000+09:00". A token is
 //     valid while now < expired_at.
 //   - Token failures, all 401: no token "Authorization token is missing";
 //     unknown, destroyed or another company's token "Invalid token"; expired
@@ -80,8 +98,8 @@
 //     request (Host, X-Forwarded-Proto) keeping every other parameter:
 //     first and prev unless on page 1, next and last unless on or past the
 //     last page; no header when no relation applies. The previous-page
-//     relation is "prev"; the spec's prose says "previous", which
-//     Options.LinkPrevRel switches to.
+//     relation is "prev" (the prevRel constant); the spec's prose says
+//     "previous".
 //   - Order: ascending id (user_id for monthly rows), stable across pages
 //     while the data does not change.
 //   - from/to: inclusive, on updated_at. Accepted: RFC 3339 with an offset,
@@ -126,12 +144,23 @@
 //   - Lodgments: id is rendered (the example forgot it); segments are
 //     integers (as in the example, though typed string[]); prefectural_id
 //     uses JIS X 0401 codes (13 = 東京都) and the address omits the prefecture.
-//   - Deleted users (RemoveUser, the shift fault, ID gaps) keep their monthly
+//   - Deleted users (the shift fault, ID gaps) keep their monthly
 //     rows: those are the rows for users /users does not list.
+//   - Changes (PutUser, PutMonthlyRow, MutateUsers) set updated_at to the
+//     clock's now, as a Rails updated_at column would, so from finds them.
+//     MutateUsers' choice of fields (department, family-name kana, the
+//     e-mail's domain) is a plausible day of HR edits, not observed data.
 //   - Timestamps are +09:00 with milliseconds; generated ones fall on whole
 //     seconds, so milliseconds read .000 as in every spec example.
 //   - Faults apply to /api/ paths only, after the company lookup and the
-//     rate limit. UnauthorizedNextN revokes the token it hits. A truncated
-//     response declares its full Content-Length, sends half and closes the
-//     connection (the client reads io.ErrUnexpectedEOF).
+//     rate limit. UnauthorizedNextN revokes the token it hits;
+//     RevokeTokensAfter counts the data requests a token authorised (token,
+//     postpone and destroy requests do not count). A truncated response
+//     declares its full Content-Length, sends half and closes the
+//     connection (the client reads io.ErrUnexpectedEOF). FailStatus renders
+//     any 4xx/5xx as {"code","message"} with the status's English text; the
+//     real texts are unknown. The shift fault deletes the first record of
+//     the list before serving a page ≥ 2: with page-number paging a client
+//     then misses the record that moved back a page, and fetches fewer rows
+//     than page 1's X-Total-Count (always exactly the last page's).
 package hrmossim

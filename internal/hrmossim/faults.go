@@ -4,21 +4,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// Faults are failures injected on demand into /api/ requests. Each NextN
-// counter is consumed by the requests it hits (one fault per request) and
-// reads back as what is left. Set them with Server.SetFaults or over HTTP
-// with POST /_sim/faults.
+// Faults are failures injected on demand into /api/ requests, and switches
+// for token behaviour the API leaves open. Each NextN counter is consumed by
+// the requests it hits (one fault per request) and reads back as what is
+// left; the other fields hold until the next SetFaults. Set them with
+// Server.SetFaults or over HTTP with POST /_sim/faults (which replaces them
+// all, as SetFaults does).
 type Faults struct {
 	// OnlyPath restricts every fault to request paths containing it
 	// (e.g. "/users"); empty means every /api/ path.
 	OnlyPath string
 	// Latency delays every matching request (until the client gives up).
 	Latency time.Duration
-	// FailNextN requests get FailStatus (5xx, default 500) with an Error JSON body.
+	// FailNextN requests get FailStatus (any 4xx or 5xx; default and
+	// anything else 500) with an Error JSON body. A 401 this way does not
+	// revoke the token (UnauthorizedNextN does).
 	FailNextN  int
 	FailStatus int
 	// GatewayHTMLNextN requests get a 502 with a load balancer's HTML page.
@@ -31,10 +36,21 @@ type Faults struct {
 	// token is revoked: it was valid a moment earlier, now it is not.
 	UnauthorizedNextN int
 	// ShiftRowsBetweenPages list requests for page 2 or later (users and
-	// monthly rows) first change the list, alternately removing its first
-	// record (everything after moves up one place, so page-number clients
-	// miss a record) and adding a new one at the end (the total grows).
+	// monthly rows) first delete the list's first record: every later one
+	// moves up a place, so a page-number client misses a record, and what
+	// it fetched falls short of page 1's X-Total-Count (it always equals
+	// the last page's: compare with the first).
 	ShiftRowsBetweenPages int
+
+	// RevokeTokensAfter, when positive, revokes every token once it has
+	// served that many data requests (2: revoked after every second one).
+	RevokeTokensAfter int
+	// TokenTTL, when positive, is the lifetime of tokens issued or
+	// postponed from now on, in place of Options.TokenTTL.
+	TokenTTL time.Duration
+	// RevokeOnReissue makes GET /authentication/token revoke the company's
+	// earlier tokens, the other plausible reading of the API (see doc.go).
+	RevokeOnReissue bool
 }
 
 type faultKind int
@@ -116,10 +132,14 @@ func (s *Server) applyRequestFaults(w http.ResponseWriter, r *http.Request) bool
 	switch {
 	case s.takeFault(faultFail, r.URL.Path):
 		status := s.Faults().FailStatus
-		if status < 500 || status > 599 {
+		if status < 400 || status > 599 {
 			status = http.StatusInternalServerError
 		}
-		writeError(w, status, http.StatusText(status))
+		text := http.StatusText(status)
+		if text == "" {
+			text = "Error " + strconv.Itoa(status)
+		}
+		writeError(w, status, text)
 		return false
 	case s.takeFault(faultGatewayHTML, r.URL.Path):
 		w.Header().Set("Content-Type", "text/html")
@@ -138,7 +158,7 @@ func (s *Server) applyRequestFaults(w http.ResponseWriter, r *http.Request) bool
 const gatewayHTML = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
 	"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
 
-// faultsJSON is Faults on the wire: snake_case, latency as a Go duration
+// faultsJSON is Faults on the wire: snake_case, durations as a Go duration
 // string ("1.5s") or a number of milliseconds.
 type faultsJSON struct {
 	OnlyPath              string          `json:"only_path,omitempty"`
@@ -150,6 +170,9 @@ type faultsJSON struct {
 	TruncateNextN         int             `json:"truncate_next_n,omitempty"`
 	UnauthorizedNextN     int             `json:"unauthorized_next_n,omitempty"`
 	ShiftRowsBetweenPages int             `json:"shift_rows_between_pages,omitempty"`
+	RevokeTokensAfter     int             `json:"revoke_tokens_after,omitempty"`
+	TokenTTL              json.RawMessage `json:"token_ttl,omitempty"`
+	RevokeOnReissue       bool            `json:"revoke_on_reissue,omitempty"`
 }
 
 // MarshalJSON renders the faults for GET /_sim/faults.
@@ -158,10 +181,14 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 		OnlyPath: f.OnlyPath, FailNextN: f.FailNextN, FailStatus: f.FailStatus,
 		GatewayHTMLNextN: f.GatewayHTMLNextN, RateLimitNextN: f.RateLimitNextN,
 		TruncateNextN: f.TruncateNextN, UnauthorizedNextN: f.UnauthorizedNextN,
-		ShiftRowsBetweenPages: f.ShiftRowsBetweenPages,
+		ShiftRowsBetweenPages: f.ShiftRowsBetweenPages, RevokeTokensAfter: f.RevokeTokensAfter,
+		RevokeOnReissue: f.RevokeOnReissue,
 	}
 	if f.Latency > 0 {
 		w.Latency = json.RawMessage(`"` + f.Latency.String() + `"`)
+	}
+	if f.TokenTTL > 0 {
+		w.TokenTTL = json.RawMessage(`"` + f.TokenTTL.String() + `"`)
 	}
 	return json.Marshal(w)
 }
@@ -178,26 +205,35 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 		OnlyPath: w.OnlyPath, FailNextN: w.FailNextN, FailStatus: w.FailStatus,
 		GatewayHTMLNextN: w.GatewayHTMLNextN, RateLimitNextN: w.RateLimitNextN,
 		TruncateNextN: w.TruncateNextN, UnauthorizedNextN: w.UnauthorizedNextN,
-		ShiftRowsBetweenPages: w.ShiftRowsBetweenPages,
+		ShiftRowsBetweenPages: w.ShiftRowsBetweenPages, RevokeTokensAfter: w.RevokeTokensAfter,
+		RevokeOnReissue: w.RevokeOnReissue,
 	}
-	if len(w.Latency) == 0 || string(w.Latency) == "null" {
-		return nil
+	var err error
+	if f.Latency, err = parseDuration("latency", w.Latency); err != nil {
+		return err
+	}
+	f.TokenTTL, err = parseDuration("token_ttl", w.TokenTTL)
+	return err
+}
+
+// parseDuration reads a duration string ("1.5s") or a number of milliseconds.
+func parseDuration(name string, raw json.RawMessage) (time.Duration, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
 	}
 	var text string
-	if err := json.Unmarshal(w.Latency, &text); err == nil {
+	if err := json.Unmarshal(raw, &text); err == nil {
 		d, err := time.ParseDuration(text)
 		if err != nil {
-			return fmt.Errorf("decode faults: latency: %w", err)
+			return 0, fmt.Errorf("decode faults: %s: %w", name, err)
 		}
-		f.Latency = d
-		return nil
+		return d, nil
 	}
 	var ms float64
-	if err := json.Unmarshal(w.Latency, &ms); err != nil {
-		return fmt.Errorf("decode faults: latency must be a duration string or milliseconds: %w", err)
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		return 0, fmt.Errorf("decode faults: %s must be a duration string or milliseconds: %w", name, err)
 	}
-	f.Latency = time.Duration(ms * float64(time.Millisecond))
-	return nil
+	return time.Duration(ms * float64(time.Millisecond)), nil
 }
 
 // String renders the faults for logs.

@@ -42,6 +42,7 @@ const (
 	streamMess
 	streamKey
 	streamApprovers
+	streamMutate
 	streamMonthBase = 1 << 32
 	streamMonthMess = 2 << 32
 )
@@ -161,8 +162,8 @@ func (g *generator) masters() {
 			IPAddresses:   []string{"192.0.2." + strconv.Itoa(10+i)},
 			Address:       s.address,
 			PrefecturalID: s.prefecturalID,
-			CreatedAt:     created,
-			UpdatedAt:     created.Add(time.Duration(g.rng.IntN(300*24)) * time.Hour),
+			CreatedAt:     At(created),
+			UpdatedAt:     At(created.Add(time.Duration(g.rng.IntN(300*24)) * time.Hour)),
 		})
 	}
 	for i, k := range employmentKinds {
@@ -287,11 +288,9 @@ func (g *generator) cleanUser(i int, id int64) (User, userFacts) {
 	if g.rng.IntN(10) < 3 {
 		u.Segment = Str("1,2,5,6")
 	}
-	for k := range u.DefaultHolidayIDs {
-		u.DefaultHolidayIDs[k] = Int(int64(k + 1))
-	}
-	for k := range u.DefaultCalendarIDs {
-		u.DefaultCalendarIDs[k] = OptInt{Presence: Null}
+	u.DefaultHoliday1ID, u.DefaultHoliday2ID, u.DefaultHoliday3ID = Int(1), Int(2), Int(3)
+	for _, id := range u.calendarIDs() {
+		*id = OptInt{Presence: Null}
 	}
 
 	// Registered up to three weeks before the first day, or in the bulk
@@ -383,8 +382,8 @@ func (g *generator) messUser(u *User, f *userFacts) {
 				v.Presence = m.emptyShape(v.Presence)
 			}
 		}
-		for k := range u.DefaultCalendarIDs {
-			u.DefaultCalendarIDs[k].Presence = m.emptyNonString(Null)
+		for _, id := range u.calendarIDs() {
+			id.Presence = m.emptyNonString(Null)
 		}
 	}
 }

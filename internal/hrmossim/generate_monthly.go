@@ -291,10 +291,11 @@ func (mg *monthGen) row(userID int64, number OptString, f *userFacts) MonthlyRow
 func (mg *monthGen) stamp(r *MonthlyRow, p periodFacts) {
 	rng := mg.rng
 	now := mg.g.now
-	r.CreatedAt = p.start.at(rng.IntN(3600))
-	if r.CreatedAt.After(now) {
-		r.CreatedAt = now
+	created := p.start.at(rng.IntN(3600))
+	if created.After(now) {
+		created = now
 	}
+	r.CreatedAt = At(created)
 	today := mg.g.today
 	switch {
 	case today <= p.end:
@@ -302,10 +303,10 @@ func (mg *monthGen) stamp(r *MonthlyRow, p periodFacts) {
 		if rng.IntN(5) == 0 {
 			r.Status = StatusApplicable
 		}
-		r.UpdatedAt = randomBetween(rng, maxTime(r.CreatedAt, now.Add(-48*time.Hour)), now)
+		r.UpdatedAt = At(randomBetween(rng, maxTime(created, now.Add(-48*time.Hour)), now))
 	case today <= p.end+10:
 		r.Status = []ClosingStatus{StatusApplicable, StatusApplying, StatusApplying, StatusApproved}[rng.IntN(4)]
-		r.UpdatedAt = randomBetween(rng, maxTime(r.CreatedAt, (p.end+1).at(0)), now)
+		r.UpdatedAt = At(randomBetween(rng, maxTime(created, (p.end+1).at(0)), now))
 	default:
 		switch x := rng.IntN(100); {
 		case x < 88:
@@ -323,7 +324,7 @@ func (mg *monthGen) stamp(r *MonthlyRow, p periodFacts) {
 		if closed.After(now) {
 			closed = now
 		}
-		r.UpdatedAt = maxTime(closed, r.CreatedAt)
+		r.UpdatedAt = At(maxTime(closed, created))
 	}
 }
 

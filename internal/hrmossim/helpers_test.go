@@ -139,29 +139,16 @@ func objects(t *testing.T, body []byte) []map[string]any {
 	return out
 }
 
-// renderUsers renders every user as the API would, for whole-company comparisons.
+// renderCompany renders everything the company serves, for whole-company
+// comparisons.
 func renderCompany(c *Company) []byte {
-	var b []byte
-	for i := range c.Users {
-		b = appendUser(b, &c.Users[i])
-		b = append(b, '\n')
-	}
-	for i := range c.Departments {
-		b = appendDepartment(b, &c.Departments[i])
-	}
-	for i := range c.Lodgments {
-		b = appendLodgment(b, &c.Lodgments[i])
-	}
-	for i := range c.Employments {
-		b = appendEmployment(b, &c.Employments[i])
-	}
+	b := mustJSON([]any{c.Users, c.Departments, c.Lodgments, c.Employments})
 	for _, m := range c.Months() {
-		rows := c.MonthlyRows[m]
-		for i := range rows {
-			b = appendMonthlyRow(b, &rows[i], m[:4]+m[5:])
-			b = append(b, '\n')
-		}
+		b = append(b, mustJSON(c.MonthlyRows[m])...)
 	}
-	b = append(b, c.APIKey...)
-	return b
+	return append(b, c.APIKey...)
 }
+
+func mustJSONString(v any) string { return string(mustJSON(v)) }
+
+func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }

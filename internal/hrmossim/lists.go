@@ -16,13 +16,6 @@ const (
 	maxLimit     = 100
 )
 
-// Typical rendered sizes of list items, to size a page's buffer.
-const (
-	userJSONSize    = 1300
-	monthlyJSONSize = 4000
-	masterJSONSize  = 300
-)
-
 // listQuery holds the common list parameters.
 type listQuery struct {
 	page, limit int
@@ -104,45 +97,31 @@ func andMatch(a, b func(int) bool) func(int) bool {
 	return func(i int) bool { return a(i) && b(i) }
 }
 
-// writeList renders one page of a list of n records. match (nil for all)
-// filters; render appends record i; itemSize is a typical rendered size, to
-// allocate the page once. Only the page's records are rendered; with a
+// writeList renders one page of items. match (nil for all) filters; with a
 // filter the whole list is scanned once to count the total.
-func (s *Server) writeList(w http.ResponseWriter, r *http.Request, q listQuery, n, itemSize int,
-	match func(i int) bool, render func(b []byte, i int) []byte) {
+func writeList[T any](s *Server, w http.ResponseWriter, r *http.Request, q listQuery, items []T, match func(i int) bool) {
 	offset := math.MaxInt
 	if q.page-1 <= (math.MaxInt-maxLimit)/q.limit {
 		offset = (q.page - 1) * q.limit
 	}
-	buf := make([]byte, 0, 2+min(q.limit, n)*itemSize)
-	buf = append(buf, '[')
-	rendered := 0
-	emit := func(i int) {
-		if rendered > 0 {
-			buf = append(buf, ',')
-		}
-		buf = render(buf, i)
-		rendered++
-	}
+	page := []T{} // never nil: an empty page is [], not null
 	total := 0
 	if match == nil {
-		total = n
-		for i := offset; i >= 0 && i < n && i < offset+q.limit; i++ {
-			emit(i)
+		total = len(items)
+		if offset < total {
+			page = items[offset:min(offset+q.limit, total)]
 		}
 	} else {
-		for i := range n {
+		for i := range items {
 			if !match(i) {
 				continue
 			}
 			if total >= offset && total < offset+q.limit {
-				emit(i)
+				page = append(page, items[i])
 			}
 			total++
 		}
 	}
-	buf = append(buf, ']')
-
 	totalPages := (total + q.limit - 1) / q.limit // 0 for an empty list, as Kaminari counts
 	h := w.Header()
 	h.Set("X-Total-Count", strconv.Itoa(total))
@@ -150,8 +129,12 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, q listQuery, 
 	if link := s.linkHeader(r, q, totalPages); link != "" {
 		h.Set("Link", link)
 	}
-	writeJSON(w, http.StatusOK, buf)
+	writeJSON(w, http.StatusOK, mustJSON(page))
 }
+
+// prevRel is the Link relation to the previous page: "prev", as Rails'
+// api-pagination emits; the spec's prose says "previous" (see doc.go).
+const prevRel = "prev"
 
 // linkHeader builds the RFC 5988 Link header the way Rails' api-pagination
 // does: first and prev unless on page 1; next and last unless on or past the
@@ -174,7 +157,7 @@ func (s *Server) linkHeader(r *http.Request, q listQuery, totalPages int) string
 	}
 	var parts []string
 	if q.page > 1 {
-		parts = append(parts, link("first", 1), link(s.prevRel, q.page-1))
+		parts = append(parts, link("first", 1), link(prevRel, q.page-1))
 	}
 	if q.page < totalPages {
 		parts = append(parts, link("next", q.page+1), link("last", totalPages))
@@ -191,9 +174,11 @@ func (s *Server) listRequest(w http.ResponseWriter, r *http.Request) (*companySt
 		writeError(w, http.StatusNotFound, "Company not found")
 		return nil, listQuery{}, false
 	}
-	if s.authenticate(w, r, state.c.ID) == "" {
+	token := s.authenticate(w, r, state.c.ID)
+	if token == "" {
 		return nil, listQuery{}, false
 	}
+	s.serve(token)
 	q, msg := parseListQuery(r.URL.Query())
 	if msg != "" {
 		writeError(w, http.StatusBadRequest, msg)
@@ -214,7 +199,7 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	defer s.dataMu.RUnlock()
 	users := state.c.Users
 	match := q.updatedMatcher(func(i int) time.Time { return users[i].UpdatedAt })
-	s.writeList(w, r, q, len(users), userJSONSize, match, func(b []byte, i int) []byte { return appendUser(b, &users[i]) })
+	writeList(s, w, r, q, users, match)
 }
 
 func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request) {
@@ -226,7 +211,7 @@ func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request) {
 	defer s.dataMu.RUnlock()
 	list := state.c.Departments
 	match := q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt })
-	s.writeList(w, r, q, len(list), masterJSONSize, match, func(b []byte, i int) []byte { return appendDepartment(b, &list[i]) })
+	writeList(s, w, r, q, list, match)
 }
 
 func (s *Server) handleEmployments(w http.ResponseWriter, r *http.Request) {
@@ -238,7 +223,7 @@ func (s *Server) handleEmployments(w http.ResponseWriter, r *http.Request) {
 	defer s.dataMu.RUnlock()
 	list := state.c.Employments
 	match := q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt })
-	s.writeList(w, r, q, len(list), masterJSONSize, match, func(b []byte, i int) []byte { return appendEmployment(b, &list[i]) })
+	writeList(s, w, r, q, list, match)
 }
 
 // handleLodgments also filters on prefectural_id.
@@ -259,58 +244,16 @@ func (s *Server) handleLodgments(w http.ResponseWriter, r *http.Request) {
 		}
 		byPrefecture = func(i int) bool { return list[i].PrefecturalID == id }
 	}
-	match := andMatch(q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt }), byPrefecture)
-	s.writeList(w, r, q, len(list), masterJSONSize, match, func(b []byte, i int) []byte { return appendLodgment(b, &list[i]) })
+	match := andMatch(q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt.Time }), byPrefecture)
+	writeList(s, w, r, q, list, match)
 }
 
-// shiftUsers is the ShiftRowsBetweenPages fault on /users: alternately drop
-// the first user and add one at the end.
+// shiftUsers is the ShiftRowsBetweenPages fault on /users: the first user
+// is deleted, and every later user moves up one place.
 func (s *Server) shiftUsers(state *companyState) {
-	now := s.clock.Now().Truncate(time.Second)
-	remove := s.nextShiftRemoves()
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
-	c := state.c
-	if remove && len(c.Users) > 0 {
+	if c := state.c; len(c.Users) > 0 {
 		c.removeUser(c.Users[0].ID)
-		return
-	}
-	c.putUser(shiftUser(c.maxUserID()+1, now))
-}
-
-// nextShiftRemoves alternates the shift fault between removing a record
-// and adding one.
-func (s *Server) nextShiftRemoves() bool {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	s.shiftCount++
-	return s.shiftCount%2 == 1
-}
-
-// shiftUser is a plausible employee hired just now, for the shift fault.
-func shiftUser(id int64, now time.Time) User {
-	family := familyNames[int(id)%len(familyNames)]
-	given := givenNames[int(id/7)%len(givenNames)]
-	return User{
-		ID:               id,
-		Number:           Str("N" + strconv.FormatInt(100000+id, 10)),
-		LastName:         Str(family.kanji),
-		FirstName:        Str(given.kanji),
-		LastNameKana:     Str(family.kana),
-		FirstNameKana:    Str(given.kana),
-		StartDate:        Str(civilOf(now).String()),
-		EndDate:          OptString{Presence: Null},
-		Comment:          OptString{Presence: Null},
-		CutoffDate:       Int(31),
-		NfcTagPC:         OptString{Presence: Null},
-		Email:            Str(given.romaji[:1] + "." + family.romaji + ".new" + strconv.FormatInt(id, 10) + "@example.co.jp"),
-		LodgmentID:       Int(1),
-		Agreement36ID:    Int(1),
-		DepartmentID:     Int(1),
-		EmploymentID:     Int(1),
-		Segment:          OptString{Presence: Null},
-		DefaultSegmentID: Int(1),
-		CreatedAt:        now,
-		UpdatedAt:        now,
 	}
 }

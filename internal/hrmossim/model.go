@@ -103,80 +103,98 @@ func (v Decimal) As(p Presence) Decimal { v.Presence = p; return v }
 
 // Approver is an entry of a user's group{1..4}_approvers.
 type Approver struct {
-	ID           int64
-	LastName     OptString
-	FirstName    OptString
-	LodgmentID   OptInt
-	DepartmentID OptInt
+	ID           int64     `json:"id"`
+	LastName     OptString `json:"last_name,omitzero"`
+	FirstName    OptString `json:"first_name,omitzero"`
+	LodgmentID   OptInt    `json:"lodgment_id,omitzero"`
+	DepartmentID OptInt    `json:"department_id,omitzero"`
 }
 
 // UserOriginalCalendar is an entry of a user's user_original_calendars.
 type UserOriginalCalendar struct {
-	ID                 int64
-	UserID             int64
-	OriginalCalendarID int64
-	SegmentID          int64
+	ID                 int64 `json:"id"`
+	UserID             int64 `json:"user_id"`
+	OriginalCalendarID int64 `json:"original_calendar_id"`
+	SegmentID          int64 `json:"segment_id"`
 }
 
-// User is one element of GET /users, rendered in the schema's key order.
+// User is one element of GET /users. The tags are the schema's keys in its
+// order; MarshalJSON adds the timestamps and the arrays that follow them.
 // There is deliberately no gender field: HRMOS has none.
 type User struct {
-	ID            int64
-	Number        OptString // 社員番号
-	LastName      OptString // family name, kanji
-	FirstName     OptString // given name, kanji
-	LastNameKana  OptString // セイ
-	FirstNameKana OptString // メイ
-	StartDate     OptString // 入社日 "YYYY-MM-DD"; a string so messy data can be malformed
-	EndDate       OptString // 退社日; null while employed
-	Comment       OptString
-	CutoffDate    OptInt // 締め日; 31 = end of month
-	NfcTagPC      OptString
-	Email         OptString
-	LodgmentID    OptInt
-	Agreement36ID OptInt
-	DepartmentID  OptInt
-	EmploymentID  OptInt
-	Segment       OptString // allowed 勤務区分 IDs, comma-separated
+	ID            int64     `json:"id"`
+	Number        OptString `json:"number,omitzero"`          // 社員番号
+	LastName      OptString `json:"last_name,omitzero"`       // family name, kanji
+	FirstName     OptString `json:"first_name,omitzero"`      // given name, kanji
+	LastNameKana  OptString `json:"last_name_kana,omitzero"`  // セイ
+	FirstNameKana OptString `json:"first_name_kana,omitzero"` // メイ
+	StartDate     OptString `json:"start_date,omitzero"`      // 入社日 "YYYY-MM-DD"; a string so messy data can be malformed
+	EndDate       OptString `json:"end_date,omitzero"`        // 退社日; null while employed
+	Comment       OptString `json:"comment,omitzero"`
+	CutoffDate    OptInt    `json:"cutoff_date,omitzero"` // 締め日; 31 = end of month
+	NfcTagPC      OptString `json:"nfc_tag_pc,omitzero"`
+	Email         OptString `json:"email,omitzero"`
+	LodgmentID    OptInt    `json:"lodgment_id,omitzero"`
+	Agreement36ID OptInt    `json:"agreement36_id,omitzero"`
+	DepartmentID  OptInt    `json:"department_id,omitzero"`
+	EmploymentID  OptInt    `json:"employment_id,omitzero"`
+	Segment       OptString `json:"segment,omitzero"` // allowed 勤務区分 IDs, comma-separated
 	// DefaultSegmentID is the 出退勤 初期表示 勤務区分.
-	DefaultSegmentID      OptInt
-	DefaultHolidayIDs     [3]OptInt // default_holiday_{1..3}_id
-	DefaultCalendarIDs    [8]OptInt // default_calendar_{1..8}_id
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
-	GroupApprovers        [4][]Approver // group{1..4}_approvers; nil renders []
-	UserOriginalCalendars []UserOriginalCalendar
+	DefaultSegmentID   OptInt `json:"default_segment_id,omitzero"`
+	DefaultHoliday1ID  OptInt `json:"default_holiday_1_id,omitzero"`
+	DefaultHoliday2ID  OptInt `json:"default_holiday_2_id,omitzero"`
+	DefaultHoliday3ID  OptInt `json:"default_holiday_3_id,omitzero"`
+	DefaultCalendar1ID OptInt `json:"default_calendar_1_id,omitzero"`
+	DefaultCalendar2ID OptInt `json:"default_calendar_2_id,omitzero"`
+	DefaultCalendar3ID OptInt `json:"default_calendar_3_id,omitzero"`
+	DefaultCalendar4ID OptInt `json:"default_calendar_4_id,omitzero"`
+	DefaultCalendar5ID OptInt `json:"default_calendar_5_id,omitzero"`
+	DefaultCalendar6ID OptInt `json:"default_calendar_6_id,omitzero"`
+	DefaultCalendar7ID OptInt `json:"default_calendar_7_id,omitzero"`
+	DefaultCalendar8ID OptInt `json:"default_calendar_8_id,omitzero"`
+	// The rest follows in this order (see MarshalJSON).
+	CreatedAt             time.Time              `json:"-"`
+	UpdatedAt             time.Time              `json:"-"`
+	GroupApprovers        [4][]Approver          `json:"-"` // group{1..4}_approvers; nil renders []
+	UserOriginalCalendars []UserOriginalCalendar `json:"-"` // nil renders []
+}
+
+// calendarIDs are the user's default_calendar_{1..8}_id.
+func (u *User) calendarIDs() [8]*OptInt {
+	return [8]*OptInt{&u.DefaultCalendar1ID, &u.DefaultCalendar2ID, &u.DefaultCalendar3ID, &u.DefaultCalendar4ID,
+		&u.DefaultCalendar5ID, &u.DefaultCalendar6ID, &u.DefaultCalendar7ID, &u.DefaultCalendar8ID}
 }
 
 // Department is one element of GET /departments. UpdatedAt is not rendered
 // (the schema has no timestamps) but from/to filter on it, as a Rails
 // updated_at column would.
 type Department struct {
-	ID        int64
-	Name      string
-	Sequence  int
-	UpdatedAt time.Time
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Sequence  int       `json:"sequence"`
+	UpdatedAt time.Time `json:"-"`
 }
 
 // Employment is one element of GET /employments; UpdatedAt as for Department.
 type Employment struct {
-	ID        int64
-	Name      string
-	Sequence  int
-	UpdatedAt time.Time
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Sequence  int       `json:"sequence"`
+	UpdatedAt time.Time `json:"-"`
 }
 
-// Lodgment (拠点, office) is one element of GET /lodgments.
+// Lodgment (拠点, office) is one element of GET /lodgments, in the order of
+// the spec's example with the id it forgot in front.
 type Lodgment struct {
-	ID            int64
-	Name          string
-	Sequence      int
-	Segments      []int
-	IPAddresses   []string
-	Address       string
-	PrefecturalID int
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	ID            int64     `json:"id"`
+	Name          string    `json:"name"`
+	Sequence      int       `json:"sequence"`
+	Segments      []int     `json:"segments"`
+	IPAddresses   []string  `json:"ip_addresses"`
+	Address       string    `json:"address"`
+	PrefecturalID int       `json:"prefectural_id"`
+	CreatedAt     Timestamp `json:"created_at"`
+	UpdatedAt     Timestamp `json:"updated_at"`
 }
 
 // ClosingStatus is a monthly row's 月締状況. It is never rendered in the row;
@@ -194,132 +212,132 @@ const (
 
 // Discretion is the row's 裁量労働 object.
 type Discretion struct {
-	ConsideredsTime                         Duration
-	ExcessOfStatutoryWorkingHoursInHolidays Duration
-	WorkingHoursInStatutoryHolidays         Duration
-	DiscretionTime                          Duration
+	ConsideredsTime                         Duration `json:"considereds_time,omitzero"`
+	ExcessOfStatutoryWorkingHoursInHolidays Duration `json:"excess_of_statutory_working_hours_in_holidays,omitzero"`
+	WorkingHoursInStatutoryHolidays         Duration `json:"working_hours_in_statutory_holidays,omitzero"`
+	DiscretionTime                          Duration `json:"discretion_time,omitzero"`
 }
 
 // Flex is the row's フレックス object.
 type Flex struct {
-	TotalWorkingHours                      Duration
-	PrescribedWorkingHours                 Duration
-	StatutoryTime                          Duration
-	WorkingHoursInStatutoryHolidays        Duration
-	ToTodayTotalWorkTime                   Duration
-	ToTodayTotalWorkTime36                 Duration
-	ToTodayPrescribedTime                  Duration
-	ToTodayStatutoryHolidayWorkTime        Duration
-	ToTodayStatutoryOvertime               Duration
-	ToTodayOutStatutoryOvertime            Duration
-	ToTodayOvertime36                      Duration
-	ToTodayJikangaiUnder45                 Duration
-	ToTodayJikangai45To60                  Duration
-	ToTodayJikangaiOver60                  Duration
-	ToTodayOvertime                        Duration
-	ToTodayLackPrescribedWorkTime          Duration
-	ToTodayLackStatutoryWorkTime           Duration
-	SettlementPeriodOvertime               Duration
-	SettlementPeriodLackPrescribedWorkTime Duration
-	SettlementPeriodLackStatutoryWorkTime  Duration
+	TotalWorkingHours                      Duration `json:"total_working_hours,omitzero"`
+	PrescribedWorkingHours                 Duration `json:"prescribed_working_hours,omitzero"`
+	StatutoryTime                          Duration `json:"statutory_time,omitzero"`
+	WorkingHoursInStatutoryHolidays        Duration `json:"working_hours_in_statutory_holidays,omitzero"`
+	ToTodayTotalWorkTime                   Duration `json:"to_today_total_work_time,omitzero"`
+	ToTodayTotalWorkTime36                 Duration `json:"to_today_total_work_time_36,omitzero"`
+	ToTodayPrescribedTime                  Duration `json:"to_today_prescribed_time,omitzero"`
+	ToTodayStatutoryHolidayWorkTime        Duration `json:"to_today_statutory_holiday_work_time,omitzero"`
+	ToTodayStatutoryOvertime               Duration `json:"to_today_statutory_overtime,omitzero"`
+	ToTodayOutStatutoryOvertime            Duration `json:"to_today_out_statutory_overtime,omitzero"`
+	ToTodayOvertime36                      Duration `json:"to_today_overtime_36,omitzero"`
+	ToTodayJikangaiUnder45                 Duration `json:"to_today_jikangai_under_45,omitzero"`
+	ToTodayJikangai45To60                  Duration `json:"to_today_jikangai_45_to_60,omitzero"`
+	ToTodayJikangaiOver60                  Duration `json:"to_today_jikangai_over_60,omitzero"`
+	ToTodayOvertime                        Duration `json:"to_today_overtime,omitzero"`
+	ToTodayLackPrescribedWorkTime          Duration `json:"to_today_lack_prescribed_work_time,omitzero"`
+	ToTodayLackStatutoryWorkTime           Duration `json:"to_today_lack_statutory_work_time,omitzero"`
+	SettlementPeriodOvertime               Duration `json:"settlement_period_overtime,omitzero"`
+	SettlementPeriodLackPrescribedWorkTime Duration `json:"settlement_period_lack_prescribed_work_time,omitzero"`
+	SettlementPeriodLackStatutoryWorkTime  Duration `json:"settlement_period_lack_statutory_work_time,omitzero"`
 }
 
 // Variable is the row's 変形労働 object.
 type Variable struct {
-	TotalWorkingHours                             Duration
-	InStatutoryWorkTime                           Duration
-	StatutoryTime                                 Duration
-	PrescribedTime                                Duration
-	WorkingHoursInStatutoryHolidays               Duration
-	OverPrescribedWorkTime                        Duration
-	OverStatutoryWorkTime                         Duration
-	VariableJikangaiUnder45                       Duration
-	VariableJikangai45To60                        Duration
-	VariableJikangaiOver60                        Duration
-	VariablePeriodTotalWorkingHours               Duration
-	VariablePeriodInStatutoryWorkTime             Duration
-	VariablePeriodStatutoryWorkTime               Duration
-	VariablePeriodPrescribedTime                  Duration
-	VariablePeriodWorkingHoursInStatutoryHolidays Duration
-	VariablePeriodOverPrescribedWorkTime          Duration
-	VariablePeriodOverStatutoryWorkTime           Duration
+	TotalWorkingHours                             Duration `json:"total_working_hours,omitzero"`
+	InStatutoryWorkTime                           Duration `json:"in_statutory_work_time,omitzero"`
+	StatutoryTime                                 Duration `json:"statutory_time,omitzero"`
+	PrescribedTime                                Duration `json:"prescribed_time,omitzero"`
+	WorkingHoursInStatutoryHolidays               Duration `json:"working_hours_in_statutory_holidays,omitzero"`
+	OverPrescribedWorkTime                        Duration `json:"over_prescribed_work_time,omitzero"`
+	OverStatutoryWorkTime                         Duration `json:"over_statutory_work_time,omitzero"`
+	VariableJikangaiUnder45                       Duration `json:"variable_jikangai_under_45,omitzero"`
+	VariableJikangai45To60                        Duration `json:"variable_jikangai_45_to_60,omitzero"`
+	VariableJikangaiOver60                        Duration `json:"variable_jikangai_over_60,omitzero"`
+	VariablePeriodTotalWorkingHours               Duration `json:"variable_period_total_working_hours,omitzero"`
+	VariablePeriodInStatutoryWorkTime             Duration `json:"variable_period_in_statutory_work_time,omitzero"`
+	VariablePeriodStatutoryWorkTime               Duration `json:"variable_period_statutory_work_time,omitzero"`
+	VariablePeriodPrescribedTime                  Duration `json:"variable_period_prescribed_time,omitzero"`
+	VariablePeriodWorkingHoursInStatutoryHolidays Duration `json:"variable_period_working_hours_in_statutory_holidays,omitzero"`
+	VariablePeriodOverPrescribedWorkTime          Duration `json:"variable_period_over_prescribed_work_time,omitzero"`
+	VariablePeriodOverStatutoryWorkTime           Duration `json:"variable_period_over_statutory_work_time,omitzero"`
 }
 
 // MonthlyRow is one element of GET /work_output_months/monthly/{month}
-// (月次レポート), rendered in the schema's key order. It names the user only by
-// UserID and Number: no name, no status.
+// (月次レポート); the tags are the OpenAPI WorkOutputMonth schema's keys in its
+// order. It names the user only by UserID and Number: no name, no status.
 type MonthlyRow struct {
-	UserID int64
-	Number OptString
-	// Month is rendered "YYYYMM". When empty, the month the row is stored
-	// under is rendered.
-	Month string
+	UserID int64     `json:"user_id"`
+	Number OptString `json:"number,omitzero"`
+	// Month is rendered "YYYYMM"; the server fills an empty one with the
+	// month the row is stored under.
+	Month string `json:"month"`
 	// Status answers the status filter; it is not rendered.
-	Status ClosingStatus
+	Status ClosingStatus `json:"-"`
 
-	PrescribedWorkingHours                  Duration // 所定時間
-	HoursInPrescribedWorkingHours           Duration // 所定内労働時間
-	HoursInStatutoryWorkingHours            Duration // 法定内時間外労働時間
-	ExcessOfStatutoryWorkingHours           Duration // 法定時間外労働時間
-	ExcessOfStatutoryWorkingHoursInHolidays Duration // 法定外休日労働時間
-	WorkingHoursInStatutoryHolidays         Duration // 法定休日労働時間
-	LateNightOvertimeWorkingHours           Duration // 深夜労働時間
-	TotalWorkingHours                       Duration // 総労働時間
-	ActualWorkingHours                      Duration // 実働時間
-	TotalLateHours                          Duration // 遅刻時間
-	TotalLeaveEarlyHours                    Duration // 早退時間
-	LackPrescribedWorkTime                  Duration // 所定不足時間
-	OverWorkTime                            Duration // 残業時間
-	OverWorkTime36                          Duration // 残業時間36
+	PrescribedWorkingHours                  Duration `json:"prescribed_working_hours,omitzero"`                      // 所定時間
+	HoursInPrescribedWorkingHours           Duration `json:"hours_in_prescribed_working_hours,omitzero"`             // 所定内労働時間
+	HoursInStatutoryWorkingHours            Duration `json:"hours_in_statutory_working_hours,omitzero"`              // 法定内時間外労働時間
+	ExcessOfStatutoryWorkingHours           Duration `json:"excess_of_statutory_working_hours,omitzero"`             // 法定時間外労働時間
+	ExcessOfStatutoryWorkingHoursInHolidays Duration `json:"excess_of_statutory_working_hours_in_holidays,omitzero"` // 法定外休日労働時間
+	WorkingHoursInStatutoryHolidays         Duration `json:"working_hours_in_statutory_holidays,omitzero"`           // 法定休日労働時間
+	LateNightOvertimeWorkingHours           Duration `json:"late_night_overtime_working_hours,omitzero"`             // 深夜労働時間
+	TotalWorkingHours                       Duration `json:"total_working_hours,omitzero"`                           // 総労働時間
+	ActualWorkingHours                      Duration `json:"actual_working_hours,omitzero"`                          // 実働時間
+	TotalLateHours                          Duration `json:"total_late_hours,omitzero"`                              // 遅刻時間
+	TotalLeaveEarlyHours                    Duration `json:"total_leave_early_hours,omitzero"`                       // 早退時間
+	LackPrescribedWorkTime                  Duration `json:"lack_prescribed_work_time,omitzero"`                     // 所定不足時間
+	OverWorkTime                            Duration `json:"over_work_time,omitzero"`                                // 残業時間
+	OverWorkTime36                          Duration `json:"over_work_time_36,omitzero"`                             // 残業時間36
 
-	PrescribedWorkingDays             DayCount // 所定日数
-	WorkingDays                       DayCount // 出勤日数
-	WorkingDaysInNonStatutoryHolidays DayCount // 法定外休日出勤日数
-	WorkingDaysInStatutoryHolidays    DayCount // 法定休日出勤日数
-	AbsenceDays                       DayCount // 欠勤日数
-	TardyDays                         DayCount // 遅刻日数
-	LeaveEarlyDays                    DayCount // 早退日数, rendered under the API's misspelt key "learve_early_days"
-	PublicHolidays                    DayCount // 公休日数
-	PaidHolidays                      DayCount // 有給休暇日数
-	RemainPaidHolidays                DayCount // 有給休暇残数
+	PrescribedWorkingDays             DayCount `json:"prescribed_working_days,omitzero"`                // 所定日数
+	WorkingDays                       DayCount `json:"working_days,omitzero"`                           // 出勤日数
+	WorkingDaysInNonStatutoryHolidays DayCount `json:"working_days_in_non_statutory_holidays,omitzero"` // 法定外休日出勤日数
+	WorkingDaysInStatutoryHolidays    DayCount `json:"working_days_in_statutory_holidays,omitzero"`     // 法定休日出勤日数
+	AbsenceDays                       DayCount `json:"absence_days,omitzero"`                           // 欠勤日数
+	TardyDays                         DayCount `json:"tardy_days,omitzero"`                             // 遅刻日数
+	LeaveEarlyDays                    DayCount `json:"learve_early_days,omitzero"`                      // 早退日数, under the API's misspelt key
+	PublicHolidays                    DayCount `json:"public_holidays,omitzero"`                        // 公休日数
+	PaidHolidays                      DayCount `json:"paid_holidays,omitzero"`                          // 有給休暇日数
+	RemainPaidHolidays                DayCount `json:"remain_paid_holidays,omitzero"`                   // 有給休暇残数
 
-	PaidHolidayWithTimePaid      Decimal
-	TimePaidHoliday              Decimal
-	TimePaidHolidayZansu         Decimal
-	KangoDays                    Decimal
-	KangoRemain                  Decimal
-	KangoTimePaidHoliday         Decimal
-	KangoTimePaidHolidayZansu    Decimal
-	KangoPaidHolidayWithTimePaid Decimal
-	KaigoDays                    Decimal
-	KaigoRemain                  Decimal
-	KaigoTimePaidHoliday         Decimal
-	KaigoTimePaidHolidayZansu    Decimal
-	KaigoPaidHolidayWithTimePaid Decimal
+	PaidHolidayWithTimePaid      Decimal `json:"paid_holiday_with_time_paid,omitzero"`
+	TimePaidHoliday              Decimal `json:"time_paid_holiday,omitzero"`
+	TimePaidHolidayZansu         Decimal `json:"time_paid_holiday_zansu,omitzero"`
+	KangoDays                    Decimal `json:"kango_days,omitzero"`
+	KangoRemain                  Decimal `json:"kango_remain,omitzero"`
+	KangoTimePaidHoliday         Decimal `json:"kango_time_paid_holiday,omitzero"`
+	KangoTimePaidHolidayZansu    Decimal `json:"kango_time_paid_holiday_zansu,omitzero"`
+	KangoPaidHolidayWithTimePaid Decimal `json:"kango_paid_holiday_with_time_paid,omitzero"`
+	KaigoDays                    Decimal `json:"kaigo_days,omitzero"`
+	KaigoRemain                  Decimal `json:"kaigo_remain,omitzero"`
+	KaigoTimePaidHoliday         Decimal `json:"kaigo_time_paid_holiday,omitzero"`
+	KaigoTimePaidHolidayZansu    Decimal `json:"kaigo_time_paid_holiday_zansu,omitzero"`
+	KaigoPaidHolidayWithTimePaid Decimal `json:"kaigo_paid_holiday_with_time_paid,omitzero"`
 
-	Expense OptString // 経費, a string such as "0"
+	Expense OptString `json:"expense,omitzero"` // 経費, a string such as "0"
 
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt Timestamp `json:"created_at"`
+	UpdatedAt Timestamp `json:"updated_at"`
 
-	DaytimePrescribedWorkTime           Duration
-	MidnightPrescribedWorkTime          Duration
-	DaytimeStatutoryWorkOvertime        Duration
-	MidnightStatutoryWorkOvertime       Duration
-	DaytimeOutStatutoryWorkTime         Duration
-	MidnightOutStatutoryWorkTime        Duration
-	DaytimeOutStatutoryHolidayWorkTime  Duration
-	MidnightOutStatutoryHolidayWorkTime Duration
-	DaytimeStatutoryHolidayWorkTime     Duration
-	MidnightStatutoryHolidayWorkTime    Duration
+	DaytimePrescribedWorkTime           Duration `json:"daytime_prescribed_work_time,omitzero"`
+	MidnightPrescribedWorkTime          Duration `json:"midnight_prescribed_work_time,omitzero"`
+	DaytimeStatutoryWorkOvertime        Duration `json:"daytime_statutory_work_overtime,omitzero"`
+	MidnightStatutoryWorkOvertime       Duration `json:"midnight_statutory_work_overtime,omitzero"`
+	DaytimeOutStatutoryWorkTime         Duration `json:"daytime_out_statutory_work_time,omitzero"`
+	MidnightOutStatutoryWorkTime        Duration `json:"midnight_out_statutory_work_time,omitzero"`
+	DaytimeOutStatutoryHolidayWorkTime  Duration `json:"daytime_out_statutory_holiday_work_time,omitzero"`
+	MidnightOutStatutoryHolidayWorkTime Duration `json:"midnight_out_statutory_holiday_work_time,omitzero"`
+	DaytimeStatutoryHolidayWorkTime     Duration `json:"daytime_statutory_holiday_work_time,omitzero"`
+	MidnightStatutoryHolidayWorkTime    Duration `json:"midnight_statutory_holiday_work_time,omitzero"`
 
-	JikangaiUnder45 Duration
-	Jikangai45To60  Duration
-	JikangaiOver60  Duration
+	JikangaiUnder45 Duration `json:"jikangai_under_45,omitzero"`
+	Jikangai45To60  Duration `json:"jikangai_45_to_60,omitzero"`
+	JikangaiOver60  Duration `json:"jikangai_over_60,omitzero"`
 
 	// Nested objects; nil renders the object with every duration "0:00"
 	// (most employees work neither discretion, flex nor variable hours).
-	Discretion *Discretion
-	Flex       *Flex
-	Variable   *Variable
+	Discretion *Discretion `json:"discretion"`
+	Flex       *Flex       `json:"flex"`
+	Variable   *Variable   `json:"variable"`
 }

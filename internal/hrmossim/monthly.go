@@ -37,8 +37,7 @@ func (s *Server) handleMonthly(w http.ResponseWriter, r *http.Request) {
 	s.dataMu.RLock()
 	defer s.dataMu.RUnlock()
 	rows := state.c.MonthlyRows[month]
-	label := month[:4] + month[5:]
-	match := q.updatedMatcher(func(i int) time.Time { return rows[i].UpdatedAt })
+	match := q.updatedMatcher(func(i int) time.Time { return rows[i].UpdatedAt.Time })
 	if len(numbers) > 0 {
 		match = andMatch(match, func(i int) bool {
 			n := rows[i].Number
@@ -63,9 +62,7 @@ func (s *Server) handleMonthly(w http.ResponseWriter, r *http.Request) {
 			return false
 		})
 	}
-	s.writeList(w, r, q, len(rows), monthlyJSONSize, match, func(b []byte, i int) []byte {
-		return appendMonthlyRow(b, &rows[i], label)
-	})
+	writeList(s, w, r, q, rows, match)
 }
 
 // listParam collects a list parameter however a client serialises it:
@@ -84,29 +81,12 @@ func listParam(q url.Values, name string) []string {
 	return out
 }
 
-// shiftRows is the ShiftRowsBetweenPages fault on a monthly report:
-// alternately drop the first row and add a row for a user /users lacks.
+// shiftRows is the ShiftRowsBetweenPages fault on a monthly report: the
+// first row goes, and every later row moves up one place.
 func (s *Server) shiftRows(state *companyState, month string) {
-	now := s.clock.Now().Truncate(time.Second)
-	remove := s.nextShiftRemoves()
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
-	c := state.c
-	rows := c.MonthlyRows[month]
-	if remove && len(rows) > 0 {
-		c.MonthlyRows[month] = rows[1:]
-		return
+	if rows := state.c.MonthlyRows[month]; len(rows) > 0 {
+		state.c.MonthlyRows[month] = rows[1:]
 	}
-	id := c.maxUserID() + 1
-	if len(rows) > 0 {
-		id = max(id, rows[len(rows)-1].UserID+1)
-	}
-	c.putMonthlyRow(month, MonthlyRow{
-		UserID:                 id,
-		Number:                 Str("N" + strconv.FormatInt(100000+id, 10)),
-		PrescribedWorkingHours: HM(160, 0),
-		PrescribedWorkingDays:  Days(20),
-		CreatedAt:              now,
-		UpdatedAt:              now,
-	})
 }

@@ -98,12 +98,12 @@ func mapsEqual(a, b map[string]string) bool {
 }
 
 func TestLinkKeepsOtherParametersEncoded(t *testing.T) {
-	e := newEnv(t, Options{LinkPrevRel: "previous"}, GenerateSpec{Users: 30, Seed: 3})
+	e := newEnv(t, Options{}, GenerateSpec{Users: 30, Seed: 3})
 	res := e.get("/users?limit=10&page=2&from=2000-01-01T00:00:00%2B09:00", e.token())
 	l := links(t, res.header.Get("Link"))
-	prev, ok := l["previous"]
+	prev, ok := l["prev"]
 	if !ok {
-		t.Fatalf("no rel=previous in %q", res.header.Get("Link"))
+		t.Fatalf("no rel=prev in %q", res.header.Get("Link"))
 	}
 	if got := prev.Query().Get("from"); got != "2000-01-01T00:00:00+09:00" {
 		t.Errorf("prev link from = %q", got)
@@ -220,15 +220,6 @@ func TestPutUserDefaultsUpdatedAtToNow(t *testing.T) {
 	items := objects(t, res.body)
 	if len(items) != 1 || items[0]["last_name"] != "新姓" || items[0]["updated_at"] != "2026-04-15T10:00:00.000+09:00" {
 		t.Errorf("changed user = %v", items)
-	}
-	if err := e.sim.RemoveUser("acme", u.ID); err != nil {
-		t.Fatal(err)
-	}
-	if got := e.get("/users", e.token()).header.Get("X-Total-Count"); got != "4" {
-		t.Errorf("after RemoveUser X-Total-Count = %q", got)
-	}
-	if err := e.sim.RemoveUser("acme", u.ID); err == nil {
-		t.Error("removing a removed user succeeded")
 	}
 }
 

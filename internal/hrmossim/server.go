@@ -22,32 +22,20 @@ type Options struct {
 	RateLimitPerMinute int
 	// TokenTTL is a token's lifetime from issue or postpone; 0 means 24 h.
 	TokenTTL time.Duration
-	// KeyTTL is an API key's validity from Company.KeyIssuedAt; 0 means
-	// three calendar months.
-	KeyTTL time.Duration
 	// Logger receives one Debug line per request (never headers, so never
 	// a key or token) and Info lines for admin changes; nil discards.
 	Logger *slog.Logger
-	// LinkPrevRel names the Link relation to the previous page; "" means
-	// "prev" (what Rails' api-pagination emits). The spec's text says
-	// "previous"; set that to test a client against it.
-	LinkPrevRel string
-	// RequestLogSize caps RequestLog; 0 means 10,000 entries.
-	RequestLogSize int
 }
 
 // Server simulates the HRMOS勤怠 REST API for any number of companies.
 // All its methods are safe for concurrent use.
 type Server struct {
-	clock       Clock
-	tokenTTL    time.Duration
-	keyTTL      time.Duration
-	prevRel     string
-	log         *slog.Logger
-	rateLimit   atomic.Int64
-	handler     http.Handler
-	api         *http.ServeMux
-	logCapacity int
+	clock     Clock
+	tokenTTL  time.Duration
+	log       *slog.Logger
+	rateLimit atomic.Int64
+	handler   http.Handler
+	api       *http.ServeMux
 
 	dataMu    sync.RWMutex
 	companies map[string]*companyState
@@ -57,13 +45,8 @@ type Server struct {
 
 	limitMu sync.Mutex
 
-	faultMu    sync.Mutex
-	faults     Faults
-	shiftCount int
-
-	logMu   sync.Mutex
-	counts  map[string]int
-	records []RequestRecord
+	faultMu sync.Mutex
+	faults  Faults
 }
 
 // companyState is a company and the server's bookkeeping for it.
@@ -75,15 +58,11 @@ type companyState struct {
 // New returns a Server with no companies; add them with AddCompany.
 func New(opts Options) *Server {
 	s := &Server{
-		clock:       opts.Clock,
-		tokenTTL:    opts.TokenTTL,
-		keyTTL:      opts.KeyTTL,
-		prevRel:     opts.LinkPrevRel,
-		log:         opts.Logger,
-		logCapacity: opts.RequestLogSize,
-		companies:   make(map[string]*companyState),
-		tokens:      make(map[string]*tokenState),
-		counts:      make(map[string]int),
+		clock:     opts.Clock,
+		tokenTTL:  opts.TokenTTL,
+		log:       opts.Logger,
+		companies: make(map[string]*companyState),
+		tokens:    make(map[string]*tokenState),
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
@@ -91,14 +70,8 @@ func New(opts Options) *Server {
 	if s.tokenTTL <= 0 {
 		s.tokenTTL = 24 * time.Hour
 	}
-	if s.prevRel == "" {
-		s.prevRel = "prev"
-	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.logCapacity <= 0 {
-		s.logCapacity = 10000
 	}
 	s.rateLimit.Store(int64(max(opts.RateLimitPerMinute, 0)))
 
@@ -156,7 +129,11 @@ func companyFromPath(escapedPath string) (string, bool) {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
-	defer func() { s.recordRequest(r, rec.status(), time.Since(started)) }()
+	defer func() {
+		// Headers are never logged: they carry the key or a token.
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+			"status", rec.status(), "elapsed", time.Since(started))
+	}()
 
 	id, ok := companyFromPath(r.URL.EscapedPath())
 	if !ok {
@@ -271,7 +248,7 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 
 // writeError writes the API's Error object with code equal to the status.
 func writeError(w http.ResponseWriter, status int, message string) {
-	writeJSON(w, status, appendError(nil, status, message))
+	writeJSON(w, status, mustJSON(errorJSON{status, message}))
 }
 
 // lookupCompany returns the state of the request's company, or nil.

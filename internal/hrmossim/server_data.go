@@ -85,24 +85,13 @@ func (s *Server) changeCompany(companyID string, change func(c *Company) error) 
 	return change(st.c)
 }
 
-// RemoveUser deletes a user from /users. Their monthly rows stay (rows for
-// users /users no longer lists).
-func (s *Server) RemoveUser(companyID string, id int64) error {
-	return s.changeCompany(companyID, func(c *Company) error {
-		if !c.removeUser(id) {
-			return fmt.Errorf("company %q: no user %d", companyID, id)
-		}
-		return nil
-	})
-}
-
 // PutMonthlyRow adds row to month ("YYYY-MM") or replaces that user's row.
 // Zero timestamps are set to the clock's now.
 func (s *Server) PutMonthlyRow(companyID, month string, row MonthlyRow) error {
 	if !validMonth(month) {
 		return fmt.Errorf("company %q: month %q is not YYYY-MM", companyID, month)
 	}
-	s.stamp(&row.CreatedAt, &row.UpdatedAt)
+	s.stamp(&row.CreatedAt.Time, &row.UpdatedAt.Time)
 	return s.changeCompany(companyID, func(c *Company) error {
 		c.putMonthlyRow(month, row)
 		return nil

@@ -115,14 +115,16 @@ func (a *Activities) hrmosError(ctx context.Context, tenantID string, err error)
 	case hrmos.KindCompanyNotFound:
 		return temporal.NewNonRetryableApplicationError(
 			"HRMOS does not know the company ID of this tenant: check it and reconnect with `starter connect`", ErrTypeCompanyNotFound, nil)
-	case hrmos.KindUnauthorized:
-		return temporal.NewNonRetryableApplicationError(
-			"HRMOS refused this company's data even with freshly issued tokens: check that the API plan and the key's permissions allow reading it ("+err.Error()+")",
-			ErrTypeHRMOSForbidden, nil)
-	case hrmos.KindBadRequest, hrmos.KindNotFound:
+	case hrmos.KindForbidden:
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeHRMOSForbidden, nil)
+	case hrmos.KindBadRequest, hrmos.KindNotFound, hrmos.KindGone, hrmos.KindUnexpectedStatus:
+		// Statuses no retry can fix: the client's sentence says which and
+		// what to check.
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeHRMOSBadRequest, nil)
-	case hrmos.KindRateLimited, hrmos.KindUnavailable:
-		return temporal.NewApplicationError("HRMOS is unavailable: "+err.Error(), ErrTypeHRMOSUnavailable)
+	case hrmos.KindTokenRefused, hrmos.KindRateLimited, hrmos.KindUnavailable:
+		// "HRMOS did not answer…", "HRMOS rate-limited…", "HRMOS refused 6
+		// tokens…": a later attempt may succeed.
+		return temporal.NewApplicationError(err.Error(), ErrTypeHRMOSUnavailable)
 	}
 	return err
 }

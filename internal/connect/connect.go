@@ -95,8 +95,10 @@ func explain(companyID string, err error) error {
 		return fmt.Errorf("HRMOS rejected the API key for company %q: copy the key again from HRMOS システム設定 → API KEY (keys expire after 3 months) and check the company ID; nothing was stored", companyID)
 	case hrmos.KindCompanyNotFound:
 		return fmt.Errorf("HRMOS does not know the company ID %q: it is the first path segment of the HRMOS login URL (https://f.ieyasu.co/{company}/login) and is case-sensitive; nothing was stored", companyID)
-	case hrmos.KindRateLimited, hrmos.KindUnavailable:
+	case hrmos.KindRateLimited, hrmos.KindUnavailable, hrmos.KindTokenRefused:
 		return fmt.Errorf("HRMOS could not be reached to check the key (%v); nothing was stored, try again later", err)
+	case hrmos.KindForbidden, hrmos.KindBadRequest, hrmos.KindNotFound, hrmos.KindGone, hrmos.KindUnexpectedStatus:
+		return fmt.Errorf("HRMOS refused to check the key (%v); nothing was stored", err)
 	}
 	return fmt.Errorf("checking the key with HRMOS failed (%v); nothing was stored", err)
 }

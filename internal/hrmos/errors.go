@@ -25,13 +25,6 @@ const (
 	// KindCompanyNotFound: 404 on /authentication/token, i.e. no such company
 	// ID. Permanent.
 	KindCompanyNotFound
-	// KindUnauthorized was a data call refused (401/403) with a token
-	// obtained a moment earlier.
-	//
-	// Deprecated: the client no longer returns it: a data call's 401 gets
-	// new tokens and ends as KindTokenRefused; 403 is KindForbidden. Kept so
-	// that callers' switches compile.
-	KindUnauthorized
 	// KindRateLimited: 429 on every attempt. Retryable later.
 	KindRateLimited
 	// KindUnavailable: 5xx, 408, network error, timeout or a truncated or
@@ -66,8 +59,6 @@ func (k Kind) String() string {
 		return "key_rejected"
 	case KindCompanyNotFound:
 		return "company_not_found"
-	case KindUnauthorized:
-		return "unauthorized"
 	case KindRateLimited:
 		return "rate_limited"
 	case KindUnavailable:
@@ -180,8 +171,6 @@ func (e *Error) headline() string {
 		return "HRMOS rejected the API key"
 	case KindCompanyNotFound:
 		return "HRMOS does not know this company ID"
-	case KindUnauthorized:
-		return "HRMOS refused access even with a fresh token"
 	case KindRateLimited:
 		return "HRMOS rate-limited this company"
 	case KindUnavailable:

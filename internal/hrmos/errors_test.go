@@ -83,7 +83,6 @@ func TestKindNamesAndRetryable(t *testing.T) {
 		KindUnknown:          {"unknown", false},
 		KindKeyRejected:      {"key_rejected", false},
 		KindCompanyNotFound:  {"company_not_found", false},
-		KindUnauthorized:     {"unauthorized", false},
 		KindRateLimited:      {"rate_limited", true},
 		KindUnavailable:      {"unavailable", true},
 		KindBadRequest:       {"bad_request", false},

@@ -53,6 +53,11 @@ type Config struct {
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"LOG_LEVEL, default=info"`
+
+	// MetricsAddr is where the worker serves Prometheus metrics on /metrics
+	// (host:port); "off" or an empty value turns it off. The default keeps it on
+	// this host; a container sets 0.0.0.0:9464 (docker-compose.yml).
+	MetricsAddr string `env:"METRICS_ADDR, default=127.0.0.1:9464"`
 }
 
 // Load reads the configuration from the process environment.

@@ -106,7 +106,10 @@ func TestSDKMetricsFromARealWorker(t *testing.T) {
 		"temporal_local_activity_execution_latency_seconds",
 		"temporal_request_total",
 		"temporal_request_latency_seconds",
+		"temporal_long_request_total",
 		"temporal_worker_task_slots_available",
+		"temporal_num_pollers",
+		"temporal_sticky_cache_size",
 	} {
 		if !seen[name] {
 			t.Errorf("/metrics lacks %s", name)

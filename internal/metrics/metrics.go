@@ -8,17 +8,16 @@
 // rather than through its OpenTelemetry contrib and OTel's Prometheus
 // exporter, because:
 //   - it is what Temporal's own Go sample for metrics (samples-go/metrics)
-//     and the Go SDK's observability docs use, so the names (e.g.
-//     temporal_workflow_failed_total) are those Temporal's dashboards and
-//     docs use;
+//     and the Go SDK's observability docs use, and its Prometheus naming
+//     scope gives the OpenMetrics names (temporal_workflow_failed_total)
+//     the contrib documents as common across SDKs;
 //   - it is light: the contrib is one small file that requires only
 //     go.temporal.io/sdk >= v1.12.0, so it leaves the pinned sdk v1.50.0 and
 //     api v1.63.5 where they are, and tally/v4 and client_golang were
 //     already in the module graph; the OTel route adds the OTel API, SDK,
-//     metric SDK and exporter to the binary, and its exporter adds
-//     otel_scope_* labels and a target_info series to every scrape;
-//   - the reporter writes into a client_golang registry we own, so the
-//     engine's metrics sit beside the SDK's with no bridge.
+//     metric SDK and exporter to the binary (at least 1.3 MB more than this
+//     one, measured), and its exporter adds otel_scope_* labels and a
+//     target_info series to every scrape.
 //
 // No label carries personal data, a credential or a tenant ID: labels are the
 // engine's fixed codes (kind, status, trigger, outcome), HRMOS operation names
@@ -191,9 +190,9 @@ func knownOutcome(v string) string {
 	return Other
 }
 
-// RunStarted counts a run whose sync_runs row was written as running.
-// kind is codes.KindRoster or codes.KindAttendance, trigger one of the
-// codes.Trigger* values.
+// RunStarted counts a run whose sync_runs row was written as running, once
+// per run (not again when a retried StartRun finds the row written). kind is
+// codes.KindRoster or codes.KindAttendance, trigger one of codes.Trigger*.
 func (m *Metrics) RunStarted(kind, trigger string) {
 	if m == nil {
 		return
@@ -201,8 +200,10 @@ func (m *Metrics) RunStarted(kind, trigger string) {
 	m.runsStarted.WithLabelValues(known(kind, kinds), known(trigger, triggers)).Inc()
 }
 
-// RunFinished counts a run whose end was recorded; status is
-// codes.RunCompleted or codes.RunFailed.
+// RunFinished counts a run whose end was recorded, once per run, whoever
+// recorded it: the workflow's FinishRun, StartRun closing runs a killed
+// workflow left running, or the sweeper. status is codes.RunCompleted or
+// codes.RunFailed.
 func (m *Metrics) RunFinished(kind, status string) {
 	if m == nil {
 		return
@@ -211,7 +212,10 @@ func (m *Metrics) RunFinished(kind, status string) {
 }
 
 // Records counts n employees or report rows recorded with one outcome
-// (codes.Created … codes.Error, as a string). n <= 0 records nothing.
+// (codes.Created … codes.Error, as a string), once each: after the
+// transaction that recorded them committed, not when a retry finds the
+// outcome already recorded, and not for dry runs, which write nothing.
+// n <= 0 records nothing.
 func (m *Metrics) Records(kind, outcome string, n int) {
 	if m == nil || n <= 0 {
 		return

@@ -26,6 +26,8 @@ type HRMOSClients struct {
 	RequestTimeout time.Duration
 	RetryBaseDelay time.Duration
 	PerMinute      int
+	// OnResponse, when set, sees every HTTP attempt (the worker's metrics).
+	OnResponse func(op string, status int, elapsed time.Duration)
 
 	tokens   hrmos.TokenCache
 	mu       sync.Mutex
@@ -59,7 +61,7 @@ func (h *HRMOSClients) Client(companyID string, apiKey hrmos.Secret) (*hrmos.Cli
 	return hrmos.New(hrmos.Config{
 		BaseURL: h.BaseURL, CompanyID: companyID, APIKey: apiKey, HTTPClient: h.HTTPClient,
 		RequestTimeout: h.RequestTimeout, RetryBaseDelay: h.RetryBaseDelay,
-		Limiter: h.limiter(companyID), Tokens: h.tokens,
+		Limiter: h.limiter(companyID), Tokens: h.tokens, OnResponse: h.OnResponse,
 	})
 }
 

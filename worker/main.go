@@ -5,12 +5,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/config"
+	"github.com/mediment/hrmos-sync/internal/metrics"
 )
 
 func main() {
@@ -32,12 +35,19 @@ func run() error {
 	if cfg.UsesDevCredentialsKey() {
 		logger.Warn("HRMOS_CREDENTIALS_KEY is the public development key; set your own outside local development")
 	}
+	// Metrics first: a taken port stops the worker before it takes tasks,
+	// and the endpoint is stopped last, after the worker's final values.
+	m, stopMetrics, err := serveMetrics(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Pool().Close()
-	c, err := app.DialTemporal(cfg, logger)
+	c, err := app.DialTemporalWithMetrics(cfg, logger, m.TemporalHandler())
 	if err != nil {
 		return err
 	}
@@ -45,6 +55,19 @@ func run() error {
 	acts, err := app.NewActivities(cfg, st, c)
 	if err != nil {
 		return err
+	}
+	if m != nil {
+		acts.Metrics = m
+		acts.HRMOS.OnResponse = m.HRMOSRequest
+	}
+	// Every sync sets the engine's search attributes, and Temporal refuses a
+	// workflow task that sets unregistered ones: make sure of them first.
+	added, err := app.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace)
+	if err != nil {
+		return err
+	}
+	if len(added) > 0 {
+		logger.Info("registered the engine's search attributes", "added", added)
 	}
 
 	w := app.NewWorker(c, cfg, acts)
@@ -61,4 +84,30 @@ func run() error {
 	}
 	logger.Info("worker stopped")
 	return nil
+}
+
+// serveMetrics starts the Prometheus endpoint on METRICS_ADDR, or returns a
+// nil *metrics.Metrics (which records nothing) when it is off. stop flushes
+// the SDK's last values and closes the endpoint; call it once the worker and
+// its client have stopped.
+func serveMetrics(cfg config.Config, logger *slog.Logger) (m *metrics.Metrics, stop func(), err error) {
+	if !metrics.Enabled(cfg.MetricsAddr) {
+		logger.Info("metrics endpoint off (METRICS_ADDR)")
+		return nil, func() {}, nil
+	}
+	m = metrics.New(logger)
+	srv, err := m.Start(cfg.MetricsAddr)
+	if err != nil {
+		_ = m.Close()
+		return nil, nil, err
+	}
+	logger.Info("serving Prometheus metrics", "url", srv.URL())
+	return m, func() {
+		_ = m.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			logger.Warn("the metrics endpoint did not stop cleanly", "error", err)
+		}
+	}, nil
 }

@@ -36,12 +36,22 @@ func NewLogger(level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// DialTemporal connects to the Temporal frontend.
+// DialTemporal connects to the Temporal frontend, with no SDK metrics (the
+// starter's short-lived commands).
 func DialTemporal(cfg config.Config, logger *slog.Logger) (client.Client, error) {
+	return DialTemporalWithMetrics(cfg, logger, nil)
+}
+
+// DialTemporalWithMetrics connects to the Temporal frontend and has the SDK
+// emit its own metrics (polls, task latencies, workflow failures) to
+// metricsHandler, the worker's metrics.Metrics.TemporalHandler(); nil emits
+// none. The worker made on this client reports through it too.
+func DialTemporalWithMetrics(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
 	c, err := client.Dial(client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    sdklog.NewStructuredLogger(logger),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         sdklog.NewStructuredLogger(logger),
+		MetricsHandler: metricsHandler,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)

@@ -66,6 +66,11 @@ type Config struct {
 	GuardMinEmployees             int           `env:"GUARD_MIN_EMPLOYEES, default=50"`
 	GuardApprovalTimeout          time.Duration `env:"GUARD_APPROVAL_TIMEOUT, default=72h"`
 	GuardDisabled                 bool          `env:"GUARD_DISABLED, default=false"`
+
+	// MetricsAddr is where the worker serves Prometheus metrics on /metrics
+	// (host:port); "off" or an empty value turns it off. The default keeps it on
+	// this host; a container sets 0.0.0.0:9464 (docker-compose.yml).
+	MetricsAddr string `env:"METRICS_ADDR, default=127.0.0.1:9464"`
 }
 
 // Load reads the configuration from the process environment.

@@ -3,7 +3,7 @@ export GOTOOLCHAIN := local
 BIN := $(CURDIR)/.bin
 WORKFLOWCHECK_VERSION := v0.6.0
 
-.PHONY: demo test test-short build workflowcheck check replay-histories
+.PHONY: demo test test-short build workflowcheck lint check replay-histories
 
 ## demo: the whole stack on embedded defaults (Temporal dev server + UI, HRMOS simulator, worker) and one roster sync
 demo:
@@ -27,6 +27,13 @@ workflowcheck: $(BIN)/workflowcheck
 
 $(BIN)/workflowcheck:
 	GOBIN=$(BIN) go install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+## lint: formatting, vet, workflow determinism and the layers' import rule, in one command
+lint: $(BIN)/workflowcheck
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+	$(BIN)/workflowcheck ./workflows/...
+	go test -count=1 ./internal/archtest/
 
 ## check: what CI runs
 check:

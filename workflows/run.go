@@ -259,19 +259,19 @@ func (p Progress) markdown(kind, tenantID, month string, dryRun bool) string {
 	if dryRun {
 		what = "dry run of the " + what
 	}
-	fmt.Fprintf(&b, "**%s** of tenant `%s`: **%s**\n\n", what, tenantID, p.Phase)
+	b.WriteString(fmt.Sprintf("**%s** of tenant `%s`: **%s**\n\n", what, tenantID, p.Phase))
 	if p.Fetched > 0 || p.Phase != PhaseStarting {
-		fmt.Fprintf(&b, "- fetched from HRMOS: %d\n", p.Fetched)
+		b.WriteString(fmt.Sprintf("- fetched from HRMOS: %d\n", p.Fetched))
 	}
 	if p.Total > 0 {
-		fmt.Fprintf(&b, "- done: %d of %d (decided: %d)\n", p.Done, p.Total, p.Planned)
-		fmt.Fprintf(&b, "- created %d, updated %d, unchanged %d, skipped %d, errors %d\n", p.Created, p.Updated, p.Unchanged, p.Skipped, p.Errors)
+		b.WriteString(fmt.Sprintf("- done: %d of %d (decided: %d)\n", p.Done, p.Total, p.Planned))
+		b.WriteString(fmt.Sprintf("- created %d, updated %d, unchanged %d, skipped %d, errors %d\n", p.Created, p.Updated, p.Unchanged, p.Skipped, p.Errors))
 	}
 	if p.ChunksTotal > 0 && (p.Phase == PhaseSyncing || p.ChunksDone > 0) {
-		fmt.Fprintf(&b, "- chunks written: %d of %d\n", p.ChunksDone, p.ChunksTotal)
+		b.WriteString(fmt.Sprintf("- chunks written: %d of %d\n", p.ChunksDone, p.ChunksTotal))
 	}
 	if p.AwaitingApproval {
-		fmt.Fprintf(&b, "\n**Waiting for approval**: %s\n", p.ApprovalReason)
+		b.WriteString(fmt.Sprintf("\n**Waiting for approval**: %s\n", p.ApprovalReason))
 	}
 	return b.String()
 }

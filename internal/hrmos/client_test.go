@@ -232,8 +232,8 @@ func TestDataNotFoundAndBadRequest(t *testing.T) {
 	if e.Path != "/lodgments" || e.Attempts != 1 {
 		t.Fatalf("error = %+v", e)
 	}
-	env.sim.SetFaults(hrmossim.Faults{OnlyPath: "/employments", FailNextN: 1, FailStatus: http.StatusBadRequest})
-	_, err = c.Employments(context.Background())
+	env.sim.SetFaults(hrmossim.Faults{OnlyPath: "/departments", FailNextN: 1, FailStatus: http.StatusBadRequest})
+	_, err = c.Departments(context.Background())
 	mustKind(t, err, KindBadRequest)
 }
 

@@ -47,11 +47,6 @@ func (c *Client) Lodgments(ctx context.Context) ([]Lodgment, error) {
 	return collect[Lodgment](ctx, c, request{op: "list lodgments", path: "/lodgments"})
 }
 
-// Employments returns every employment type (雇用形態).
-func (c *Client) Employments(ctx context.Context) ([]Employment, error) {
-	return collect[Employment](ctx, c, request{op: "list employments", path: "/employments"})
-}
-
 // MonthlyReport calls fn for every page of the monthly report (月次集計) of
 // month ("YYYY-MM", HRMOS's month with each employee's closing day applied),
 // with the same paging contract as Users. A malformed month fails with

@@ -225,11 +225,6 @@ func TestMasterDataAllPages(t *testing.T) {
 	if diff := cmp.Diff(want, l); diff != "" || len(l) < 2 {
 		t.Fatalf("lodgments (-want +got):\n%s", diff)
 	}
-	emps, err := client.Employments(context.Background())
-	if err != nil || len(emps) != len(c.Employments) ||
-		!cmp.Equal(emps[0], Employment{ID: c.Employments[0].ID, Name: c.Employments[0].Name, Sequence: c.Employments[0].Sequence}) {
-		t.Fatalf("employments %+v err %v", emps, err)
-	}
 }
 
 func TestMonthlyReport(t *testing.T) {

@@ -104,27 +104,6 @@ func (l *Lodgment) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// Employment is one entry of GET /employments (雇用形態).
-type Employment struct {
-	ID       int64
-	Name     string
-	Sequence int
-	Invalid  []string
-}
-
-// UnmarshalJSON implements json.Unmarshaler tolerantly.
-func (e *Employment) UnmarshalJSON(data []byte) error {
-	*e = Employment{}
-	o := readObject(data)
-	if o == nil {
-		e.Invalid = []string{"id"}
-		return nil
-	}
-	e.ID, e.Name, e.Sequence = o.id("id"), o.str("name"), o.int("sequence")
-	e.Invalid = o.invalid
-	return nil
-}
-
 // MonthlyReportRow is one row of GET /work_output_months/monthly/{month}.
 // Durations ("H:MM") and day counts ("20.0") are kept as sent, "" when
 // null/missing; numbers are converted to their text.

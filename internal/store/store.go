@@ -67,10 +67,3 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(&Queries{db: tx}) })
 }
-
-// IsUniqueViolation reports a unique-constraint conflict, which a retry
-// resolves once the other writer has committed.
-func IsUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
-}

@@ -62,6 +62,9 @@ func (a *Activities) StartRun(ctx context.Context, in RunInput) (StartRunResult,
 	if activity.GetInfo(ctx).Attempt == 1 {
 		a.metrics().RunStarted(in.Kind, in.Trigger)
 	}
+	for range abandoned {
+		a.metrics().RunFinished(in.Kind, codes.RunFailed) // closed as failed by this start
+	}
 	if abandoned > 0 {
 		activity.GetLogger(ctx).Warn("closed runs that ended without recording a result", "tenant", in.TenantID, "kind", in.Kind, "count", abandoned)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
 )
 
@@ -19,7 +20,10 @@ type SweepResult struct {
 // deletes the personal data they staged.
 func (a *Activities) Sweep(ctx context.Context) (SweepResult, error) {
 	r, err := sweeper.Sweep(ctx, a.Store, sweeper.TemporalWorkflowState(a.Temporal), a.Now())
-	res := SweepResult(r)
+	res := SweepResult{Checked: r.Checked, Closed: r.Closed, StagingDeleted: r.StagingDeleted}
+	for _, kind := range r.ClosedKinds {
+		a.metrics().RunFinished(kind, codes.RunFailed)
+	}
 	if err != nil {
 		return res, safe(err)
 	}

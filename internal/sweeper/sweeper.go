@@ -26,6 +26,8 @@ type Result struct {
 	Checked        int
 	Closed         int
 	StagingDeleted int64
+	// ClosedKinds lists the kind of each run closed, for the metrics.
+	ClosedKinds []string
 }
 
 // WorkflowState reports whether a workflow execution is still running and,
@@ -89,6 +91,7 @@ func Sweep(ctx context.Context, st *store.Store, state WorkflowState, now time.T
 			return res, err
 		}
 		res.Closed++
+		res.ClosedKinds = append(res.ClosedKinds, r.Kind)
 	}
 	res.StagingDeleted, err = st.DeleteOrphanStaging(ctx)
 	return res, err

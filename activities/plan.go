@@ -265,7 +265,7 @@ func (a *Activities) SyncEmployee(ctx context.Context, in RecordInput) (RecordRe
 		}
 		written = true
 		d := rules.DecideRoster(rec.User, rec.Candidates, in.Today)
-		w := store.RecordWrite{Item: rosterItem(in.HRMOSUserID, d, employeeOf(d)), Changes: d.Changes(in.HRMOSUserID)}
+		w := store.RecordWrite{Item: rosterItem(in.HRMOSUserID, d, employeeOf(d)), Changes: d.Changes(in.HRMOSUserID), Planned: rec.Planned}
 		switch d.Outcome {
 		case codes.Created:
 			w = w.WithWrite(store.CreateEmployeeWrite(in.TenantID, in.HRMOSUserID, d.Fields))
@@ -302,7 +302,7 @@ func (a *Activities) SyncAttendance(ctx context.Context, in RecordInput) (Record
 		}
 		written = true
 		d := rules.DecideAttendance(rec.Row, rec.Match, rec.Existing)
-		w := store.RecordWrite{Item: attendanceItem(in.HRMOSUserID, d), Changes: d.Changes()}
+		w := store.RecordWrite{Item: attendanceItem(in.HRMOSUserID, d), Changes: d.Changes(), Planned: rec.Planned}
 		if d.Outcome == codes.Created || d.Outcome == codes.Updated || d.Outcome == codes.Unchanged {
 			w = w.WithWrite(store.UpsertAttendanceWrite(in.TenantID, *d.EmployeeID, in.Month, in.RunID, d.Fields))
 		}

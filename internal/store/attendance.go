@@ -19,6 +19,8 @@ type AttendanceRecord struct {
 	// Existing is what an earlier sync wrote for the resolved employee and
 	// month; nil when nothing (or no employee).
 	Existing *rules.AttendanceFields
+	// Planned is the diff the run's plan recorded (read for a write only).
+	Planned []rules.Change
 }
 
 // Employee is the employee the row resolves to, nil when none.
@@ -110,6 +112,7 @@ func (q *Queries) AttendanceRecordForWrite(ctx context.Context, ref RunRef, mont
 	b := &pgx.Batch{}
 	b.Queue(itemQuery, ref.TenantID, ref.RunID, hrmosUserID)
 	b.Queue(stagedRowsInRange, ref.RunID, ref.TenantID, hrmosUserID, hrmosUserID)
+	b.Queue(plannedChangesQuery, ref.RunID, ref.TenantID, hrmosUserID)
 	res := q.db.SendBatch(ctx, b)
 	recorded, err := readItem(res)
 	if err != nil || recorded != nil {
@@ -122,6 +125,10 @@ func (q *Queries) AttendanceRecordForWrite(ctx context.Context, ref RunRef, mont
 		return AttendanceRecord{}, nil, fmt.Errorf("read the staged report row of HRMOS user %d in run %s: %w", hrmosUserID, ref.RunID, err)
 	}
 	recs, err := collectStagedRows(rows)
+	var planned []rules.Change
+	if err == nil {
+		planned, err = readPlanned(res)
+	}
 	if cerr := res.Close(); err == nil {
 		err = cerr
 	}
@@ -134,6 +141,7 @@ func (q *Queries) AttendanceRecordForWrite(ctx context.Context, ref RunRef, mont
 	if err := q.completeAttendance(ctx, ref.TenantID, month, recs, true); err != nil {
 		return AttendanceRecord{}, nil, err
 	}
+	recs[0].Planned = planned
 	return recs[0], nil, nil
 }
 

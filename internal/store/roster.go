@@ -16,6 +16,8 @@ import (
 type RosterRecord struct {
 	User       rules.HRMOSUser
 	Candidates rules.Candidates
+	// Planned is the diff the run's plan recorded (read for a write only).
+	Planned []rules.Change
 }
 
 // employeeColumns are read into a rules.Employee, built from the rules'

@@ -32,6 +32,10 @@ func (a *args) add(v any) string {
 type RecordWrite struct {
 	Item    Item
 	Changes []rules.Change
+	// Planned is the diff the run's plan recorded for the record; when the
+	// write changes exactly that, the recorded diff stays as it is (a
+	// created employee's diff is then not written twice).
+	Planned []rules.Change
 	write   func(a *args) string
 }
 
@@ -123,10 +127,14 @@ func (q *Queries) WriteRecord(ctx context.Context, ref RunRef, w RecordWrite) (*
 	for i, c := range w.Changes {
 		cols[i], olds[i], news[i] = c.Column, c.Old, c.New
 	}
-	colsArg := a.add(cols) + "::text[]"
-	with = append(with, `stale AS (DELETE FROM sync_run_changes
-		WHERE sync_run_id = `+run+` AND tenant_id = `+tenant+` AND hrmos_user_id = `+user+` AND column_name <> ALL(`+colsArg+`))`)
-	if len(w.Changes) > 0 {
+	samePlan := sameChanges(w.Changes, w.Planned)
+	colsArg := ""
+	if !samePlan {
+		colsArg = a.add(cols) + "::text[]"
+		with = append(with, `stale AS (DELETE FROM sync_run_changes
+			WHERE sync_run_id = `+run+` AND tenant_id = `+tenant+` AND hrmos_user_id = `+user+` AND column_name <> ALL(`+colsArg+`))`)
+	}
+	if len(w.Changes) > 0 && !samePlan {
 		with = append(with, `diff AS (
 			INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, employee_id, column_name, old_value, new_value)
 			SELECT `+run+`, `+tenant+`, `+user+`, `+employee+`, c.col, c.old, c.new
@@ -143,6 +151,31 @@ func (q *Queries) WriteRecord(ctx context.Context, ref RunRef, w RecordWrite) (*
 		return nil, fmt.Errorf("write the outcome of HRMOS user %d in run %s: the employee to update is gone: %w", it.HRMOSUserID, ref.RunID, ErrNotFound)
 	}
 	return id, nil
+}
+
+// sameChanges reports whether two diffs are the same, column by column.
+func sameChanges(a, b []rules.Change) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	byColumn := make(map[string]rules.Change, len(b))
+	for _, c := range b {
+		byColumn[c.Column] = c
+	}
+	for _, c := range a {
+		p, ok := byColumn[c.Column]
+		if !ok || !sameValue(c.Old, p.Old) || !sameValue(c.New, p.New) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameValue(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
 }
 
 func nonNil(s []string) []string {
@@ -164,6 +197,7 @@ func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUse
 	b.Queue(itemQuery, ref.TenantID, ref.RunID, hrmosUserID)
 	b.Queue(stagedUsersInRange, ref.RunID, ref.TenantID, hrmosUserID, hrmosUserID)
 	b.Queue(candidatesInRange+" FOR UPDATE OF e", ref.RunID, ref.TenantID, hrmosUserID, hrmosUserID)
+	b.Queue(plannedChangesQuery, ref.RunID, ref.TenantID, hrmosUserID)
 	res := q.db.SendBatch(ctx, b)
 	defer res.Close()
 	recorded, err := readItem(res)
@@ -188,7 +222,26 @@ func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUse
 	if err := addCandidates(rows, recs); err != nil {
 		return RosterRecord{}, nil, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", hrmosUserID, err)
 	}
+	if recs[0].Planned, err = readPlanned(res); err != nil {
+		return RosterRecord{}, nil, err
+	}
 	return recs[0], nil, nil
+}
+
+// plannedChangesQuery reads the diff a run's plan recorded for one record.
+const plannedChangesQuery = `SELECT column_name, old_value, new_value FROM sync_run_changes
+	WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3`
+
+func readPlanned(res pgx.BatchResults) ([]rules.Change, error) {
+	rows, err := res.Query()
+	if err != nil {
+		return nil, fmt.Errorf("read the planned changes of a record: %w", err)
+	}
+	planned, err := pgx.CollectRows(rows, pgx.RowToStructByPos[rules.Change])
+	if err != nil {
+		return nil, fmt.Errorf("read the planned changes of a record: %w", err)
+	}
+	return planned, nil
 }
 
 func readItem(res pgx.BatchResults) (*Item, error) {

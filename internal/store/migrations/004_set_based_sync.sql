@@ -36,7 +36,9 @@ ALTER TABLE sync_run_items ADD COLUMN field text;
 -- change), employee by employee and column by column: the old and the new
 -- value. It holds personal values, so it lives here, beside the employees it
 -- describes, and never in Temporal; mediment's web app and `starter runs
--- show` read it. Deleted with its run.
+-- show` read it. Deleted with its run. employee_id is NULL for an employee
+-- the run creates when the plan's diff was kept as written: its
+-- sync_run_items row names the new employee.
 CREATE TABLE sync_run_changes (
     sync_run_id   uuid NOT NULL,
     tenant_id     text NOT NULL,

@@ -111,7 +111,7 @@ func startSync(e *env, req syncRequest) error {
 	}
 
 	var result workflows.RunResult
-	runErr := run.Get(ctx, &result)
+	runErr := followRun(ctx, c, run, &result, e.cmd.ErrOrStderr(), req.tenant, e.cfg.TaskQueue)
 	summary, err := finishedRun(e, store.RunRef{TenantID: req.tenant, RunID: run.GetRunID()})
 	if err != nil {
 		if runErr != nil {
@@ -162,5 +162,5 @@ func printSummary(w io.Writer, r store.Run) {
 	for _, n := range r.Notices {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
-	fmt.Fprintf(w, "  each employee's outcome: starter runs --tenant %s --run %s\n", r.TenantID, r.ID)
+	fmt.Fprintf(w, "  each employee's outcome and changes, and what needs action: starter runs show --tenant %s --run %s\n", r.TenantID, r.ID)
 }

@@ -54,32 +54,30 @@ func followRun(ctx context.Context, c client.Client, run client.WorkflowRun, res
 	started := time.Now()
 	answered, warned, approvalShown := false, false, false
 	for {
+		p, err := queryProgress(ctx, c, run.GetID(), run.GetRunID())
+		switch {
+		case err != nil:
+			if !answered && !warned && time.Since(started) > noAnswerAfter {
+				view.say("No worker has answered yet: is a worker running on task queue %s? (still waiting)", taskQueue)
+				warned = true
+			}
+		default:
+			answered = true
+			if p.AwaitingApproval && !approvalShown {
+				view.say("The mass-change guard holds this run: %s.", p.ApprovalReason)
+				view.say("It writes nothing until approved. Review what it would do:  starter runs show --tenant %s --run %s", tenant, run.GetRunID())
+				view.say("Approve it:  starter approve --tenant %s --run %s   (or the Temporal UI: Signal %q, input {\"by\":\"your name\"})",
+					tenant, run.GetRunID(), workflows.ApproveSignal)
+			}
+			approvalShown = p.AwaitingApproval
+			view.show(p)
+		}
 		select {
 		case err := <-done:
 			view.finish(err == nil)
 			return err
 		case <-ticker.C:
 		}
-		p, err := queryProgress(ctx, c, run.GetID(), run.GetRunID())
-		if err != nil {
-			if !answered && !warned && time.Since(started) > noAnswerAfter {
-				view.say("No worker has answered yet: is a worker running on task queue %s? (still waiting)", taskQueue)
-				warned = true
-			}
-			continue
-		}
-		answered = true
-		if p.AwaitingApproval && !approvalShown {
-			view.say("The mass-change guard holds this run: %s.", p.ApprovalReason)
-			view.say("It writes nothing until approved. Review what it would do:  starter runs show --tenant %s --run %s", tenant, run.GetRunID())
-			view.say("Approve it:  starter approve --tenant %s --run %s   (or the Temporal UI: Signal %q, input {\"by\":\"your name\"})",
-				tenant, run.GetRunID(), workflows.ApproveSignal)
-			approvalShown = true
-		}
-		if !p.AwaitingApproval {
-			approvalShown = false
-		}
-		view.show(p)
 	}
 }
 
@@ -145,6 +143,9 @@ func (v *barView) finish(completed bool) {
 func describe(p workflows.Progress) string {
 	switch p.Phase {
 	case workflows.PhaseFetching:
+		if p.Fetched == 0 {
+			return p.Phase
+		}
 		return fmt.Sprintf("%s: %d listed", p.Phase, p.Fetched)
 	case workflows.PhasePlanning:
 		return fmt.Sprintf("%s: %d of %d decided", p.Phase, p.Planned, p.Total)

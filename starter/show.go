@@ -169,6 +169,8 @@ func validUUID(s string) bool {
 func printReport(w io.Writer, rep runReport, rq reportQuery) {
 	r := rep.Run
 	held := rep.State == "awaiting_approval"
+	// A dry run, or a held one, has written nothing: it "would".
+	would := r.DryRun || held
 	printRunHeader(w, r)
 	if held {
 		fmt.Fprintf(w, "  AWAITING APPROVAL since %s: the mass-change guard holds it because %s.\n",
@@ -192,7 +194,7 @@ func printReport(w io.Writer, rep runReport, rq reportQuery) {
 		fmt.Fprintln(w, "  none recorded")
 	}
 	for _, c := range rep.CountsByReason {
-		fmt.Fprintf(w, "  %-24s %-44s %6d\n", outcomeLabel(c.Outcome, r.DryRun), c.ReasonCode, c.Count)
+		fmt.Fprintf(w, "  %-24s %-44s %6d\n", outcomeLabel(c.Outcome, would), c.ReasonCode, c.Count)
 	}
 	nw := rep.NotWrittenYet
 	mark := unwrittenMark(r)
@@ -219,6 +221,9 @@ func printReport(w io.Writer, rep runReport, rq reportQuery) {
 		fmt.Fprintf(w, " (the first %d of each outcome; --limit 0 lists all, --outcome and --reason narrow)", rq.limit)
 	}
 	fmt.Fprintln(w)
+	if rep.ItemsMatched == 0 {
+		fmt.Fprintln(w, "  none")
+	}
 	for _, outcome := range rq.outcomes {
 		matched := rep.ItemsMatchedByOutcome[outcome]
 		var listed []reportItem
@@ -227,7 +232,10 @@ func printReport(w io.Writer, rep runReport, rq reportQuery) {
 				listed = append(listed, it)
 			}
 		}
-		heading := fmt.Sprintf(" %s: %d", outcomeLabel(outcome, r.DryRun), matched)
+		if matched == 0 {
+			continue
+		}
+		heading := fmt.Sprintf(" %s: %d", outcomeLabel(outcome, would), matched)
 		if len(listed) < matched {
 			heading += fmt.Sprintf(", first %d listed", len(listed))
 		}
@@ -314,7 +322,7 @@ func printItem(w io.Writer, r store.Run, it reportItem) {
 		}
 		what = fmt.Sprintf("%s  [%s]", verb, unwrittenMark(r))
 	} else {
-		what = fmt.Sprintf("%s (%s)", outcomeLabel(it.Outcome, r.DryRun), it.ReasonCode)
+		what = fmt.Sprintf("%s (%s)", outcomeLabel(it.Outcome, r.DryRun || awaitingApproval(r)), it.ReasonCode)
 	}
 	fmt.Fprintf(w, "  HRMOS user %d, %s: %s\n", it.HRMOSUserID, emp, what)
 	for _, c := range it.Changes {
@@ -368,12 +376,17 @@ func printNeedsAction(w io.Writer, rep runReport) {
 	if len(na.MissingMedimentOnly) == 0 {
 		fmt.Fprintln(w, "    none")
 	}
-	for _, f := range na.MissingMedimentOnly {
+	for i, f := range na.MissingMedimentOnly {
 		why := ""
 		if f.Why != "" {
 			why = ": " + f.Why
 		}
 		fmt.Fprintf(w, "    %s (%s)%s — %s\n", f.Label, f.Column, why, employees(f.Count))
+		// A new tenant usually misses every field for everyone: one list.
+		if i > 0 && sameRefs(f.Employees, na.MissingMedimentOnly[i-1].Employees) {
+			fmt.Fprintln(w, "    the same employees as above")
+			continue
+		}
 		printRefs(w, f.Employees)
 	}
 
@@ -449,4 +462,16 @@ func employees(n int) string {
 		return "1 employee"
 	}
 	return fmt.Sprintf("%d employees", n)
+}
+
+func sameRefs(a, b []employeeRef) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].HRMOSUserID != b[i].HRMOSUserID {
+			return false
+		}
+	}
+	return true
 }

@@ -19,7 +19,7 @@ import (
 // and shows the first defaultShowLimit of each outcome, and says how to see
 // more. The counts and the 要対応 lists are always complete, and --json
 // lists every record unless told otherwise.
-const defaultShowLimit = 100
+const defaultShowLimit = 50
 
 var defaultShowOutcomes = []string{string(codes.Created), string(codes.Updated), string(codes.Skipped), string(codes.Error)}
 

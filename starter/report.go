@@ -28,8 +28,9 @@ type runReport struct {
 	// undecided rest (a running run's records not planned yet, or its
 	// planned errors, recorded when it writes).
 	NotWrittenYet notWritten `json:"notWrittenYet"`
-	// Items are the records listed (see ItemsListed / ItemsMatched: the
-	// filters and --limit of the command).
+	// Items are the records listed, outcome by outcome, as the command's
+	// --outcome, --reason and --limit select them; ItemsMatched counts the
+	// records those filters match, --limit aside.
 	Items        []reportItem `json:"items"`
 	ItemsMatched int          `json:"itemsMatched"`
 	// ItemsMatchedByOutcome counts the records each outcome listed has,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
@@ -146,16 +148,18 @@ func queryProgress(ctx context.Context, c client.Client, workflowID, runID strin
 
 // progressFailure says in a few words why a progress query got no answer.
 func progressFailure(err error) string {
-	msg := err.Error()
+	var notFound *serviceerror.NotFound
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
 	switch {
-	case strings.Contains(msg, "deadline exceeded"):
-		return "no answer (is a worker running?)"
-	case strings.Contains(msg, "not found"):
+	case errors.As(err, &notFound):
 		return "workflow not found in Temporal"
-	case strings.Contains(msg, "Unavailable"), strings.Contains(msg, "connection refused"):
+	case errors.As(err, &unavailable):
 		return "Temporal unreachable"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &deadline):
+		return "no answer (is a worker running?)"
 	}
-	return "no progress: " + oneLine(msg)
+	return "no progress: " + oneLine(err.Error())
 }
 
 // progressLine is a run's progress in one short line.

@@ -52,6 +52,19 @@ func TestSetupIsIdempotent(t *testing.T) {
 		`HrmosKind = "attendance" AND HrmosMonth = "2026-10" AND HrmosStatus = "failed"`)
 }
 
+// A running row whose workflow Temporal does not know says so in the
+// progress column instead of failing the list.
+func TestRunsSaysWhyAProgressIsUnknown(t *testing.T) {
+	temporalServer(t)
+	st := reviewDB(t)
+	loadRuns(t, st)
+	out, err := run(t, "", "runs", "--tenant", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "runs", out, "running, AWAITING APPROVAL  workflow not found in Temporal")
+}
+
 // A roster run that would change more than the mass-change guard allows
 // waits after its plan; `runs` marks it, `runs show` shows what it would
 // write, `approve` lets it go, and the `--wait` that started it follows it

@@ -71,7 +71,7 @@ func approveCmd() *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
-	cmd.Flags().StringVar(&runID, "run", "", "the run's ID, as `starter runs` lists it (required)")
+	cmd.Flags().StringVar(&runID, "run", "", "the run's ID, as starter runs lists it (required)")
 	cmd.Flags().StringVar(&by, "by", "", "who approves, recorded with the run (default: $USER, else \"starter\")")
 	_ = cmd.MarkFlagRequired("tenant")
 	_ = cmd.MarkFlagRequired("run")

@@ -40,9 +40,9 @@ func runsCmd() *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
-	cmd.Flags().StringVar(&runID, "run", "", "review one run (as `runs show`)")
+	cmd.Flags().StringVar(&runID, "run", "", "review one run, as runs show does")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().IntVar(&limit, "limit", 20, "how many recent runs to list (with --run: records listed per outcome, as `runs show --limit`)")
+	cmd.Flags().IntVar(&limit, "limit", 20, "how many recent runs to list (with --run: records listed per outcome, as in runs show)")
 	show.register(cmd, false)
 	_ = cmd.MarkFlagRequired("tenant")
 	cmd.AddCommand(runsShowCmd())

@@ -103,7 +103,7 @@ func runsShowCmd() *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
-	cmd.Flags().StringVar(&runID, "run", "", "the run's ID, as `starter runs` lists it (required)")
+	cmd.Flags().StringVar(&runID, "run", "", "the run's ID, as starter runs lists it (required)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object: run, countsByReason, notWrittenYet, items with their changes, needsAction")
 	show.register(cmd, true)
 	_ = cmd.MarkFlagRequired("tenant")

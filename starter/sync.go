@@ -38,7 +38,7 @@ func rosterCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and record every outcome without writing any employee")
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run, print its summary, exit non-zero if it failed")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the run (a progress bar at a terminal), print its summary, exit non-zero if it failed")
 	_ = cmd.MarkFlagRequired("tenant")
 	return cmd
 }
@@ -67,7 +67,7 @@ func attendanceCmd() *cobra.Command {
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	cmd.Flags().StringVar(&month, "month", "", "target month 対象の年月 as YYYY-MM (required)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and record every outcome without writing any attendance")
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run, print its summary, exit non-zero if it failed")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the run (a progress bar at a terminal), print its summary, exit non-zero if it failed")
 	_ = cmd.MarkFlagRequired("tenant")
 	_ = cmd.MarkFlagRequired("month")
 	return cmd

@@ -59,6 +59,9 @@ for i in $(seq 1 60); do
   sleep 1
 done
 
+step "starter setup   (the search attributes every sync sets, before the first worker)"
+"$BIN/starter" setup
+
 step "starting the HRMOS simulator (company '$COMPANY', $USERS employees with messy data)"
 "$BIN/hrmos-simulator" -addr "$SIM_ADDR" -company "$COMPANY" -users "$USERS" -seed 7 >"$RUN/simulator.out" 2>"$RUN/simulator.log" &
 pids+=($!)
@@ -80,7 +83,8 @@ step "starter connect --tenant $TENANT --company $COMPANY   (API key on standard
 printf '%s\n' "$API_KEY" | "$BIN/starter" connect --tenant "$TENANT" --company "$COMPANY"
 
 step "starter roster --tenant $TENANT --wait"
-"$BIN/starter" roster --tenant "$TENANT" --wait || true
+"$BIN/starter" roster --tenant "$TENANT" --wait | tee "$RUN/roster.out" || true
+ROSTER_RUN=$(sed -n 's/^  run \([0-9a-f-]*\), workflow .*/\1/p' "$RUN/roster.out" | head -1)
 
 LAST_MONTH=$(TZ=Asia/Tokyo date -d "$(TZ=Asia/Tokyo date +%Y-%m-01) -1 day" +%Y-%m)
 step "starter attendance --tenant $TENANT --month $LAST_MONTH --wait"
@@ -93,12 +97,20 @@ step "starter schedule apply && starter schedule list"
 step "starter runs --tenant $TENANT"
 "$BIN/starter" runs --tenant "$TENANT"
 
+if [ -n "$ROSTER_RUN" ]; then
+  step "starter runs show --tenant $TENANT --run $ROSTER_RUN --limit 3   (the roster run, reviewed)"
+  "$BIN/starter" runs show --tenant "$TENANT" --run "$ROSTER_RUN" --limit 3
+fi
+
 cat <<MSG
 
 Where to look:
   Temporal Web UI      http://localhost:8233/namespaces/default/workflows?query=WorkflowId+STARTS_WITH+%22hrmos-roster-$TENANT%22
                        (the run, its chunk child workflows, one local activity per employee by HRMOS user ID)
-  execution history    $BIN/starter runs --tenant $TENANT [--json] [--run <run ID>]
+  execution history    $BIN/starter runs --tenant $TENANT [--json]
+  one run, reviewed    $BIN/starter runs show --tenant $TENANT --run <run ID> [--json] [--outcome error] [--limit 0]
+  a held run           $BIN/starter approve --tenant $TENANT --run <run ID>   (the mass-change guard; see the README)
+  filter the UI list   HrmosTenant = "$TENANT" AND HrmosKind = "roster" AND HrmosStatus = "completed"
   the data             psql -h 127.0.0.1 -U postgres hrmos_sync -c 'select * from sync_runs'
   sync again           DATABASE_URL=$DATABASE_URL HRMOS_BASE_URL=$HRMOS_BASE_URL $BIN/starter roster --tenant $TENANT --wait
   start from the UI    Start Workflow → Workflow ID hrmos-roster-$TENANT, Task Queue hrmos-sync,

@@ -46,6 +46,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(migrateCmd(), connectCmd(), disconnectCmd(), rosterCmd(), attendanceCmd(), runsCmd(), scheduleCmd(), connectionsCmd(), rotateCredentialsKeyCmd(), sweepCmd())
+	root.AddCommand(migrateCmd(), connectCmd(), disconnectCmd(), rosterCmd(), attendanceCmd(), runsCmd(), scheduleCmd(), connectionsCmd(), rotateCredentialsKeyCmd(), sweepCmd(),
+		setupCmd(), approveCmd())
 	return root
 }

@@ -38,7 +38,7 @@ func rosterCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and record every outcome without writing any employee")
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run, print its summary, exit non-zero if it failed")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the run (a progress bar at a terminal), print its summary, exit non-zero if it failed")
 	_ = cmd.MarkFlagRequired("tenant")
 	return cmd
 }
@@ -67,7 +67,7 @@ func attendanceCmd() *cobra.Command {
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	cmd.Flags().StringVar(&month, "month", "", "target month 対象の年月 as YYYY-MM (required)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and record every outcome without writing any attendance")
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run, print its summary, exit non-zero if it failed")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the run (a progress bar at a terminal), print its summary, exit non-zero if it failed")
 	_ = cmd.MarkFlagRequired("tenant")
 	_ = cmd.MarkFlagRequired("month")
 	return cmd
@@ -111,7 +111,7 @@ func startSync(e *env, req syncRequest) error {
 	}
 
 	var result workflows.RunResult
-	runErr := run.Get(ctx, &result)
+	runErr := followRun(ctx, c, run, &result, e.cmd.ErrOrStderr(), req.tenant, e.cfg.TaskQueue)
 	summary, err := finishedRun(e, store.RunRef{TenantID: req.tenant, RunID: run.GetRunID()})
 	if err != nil {
 		if runErr != nil {
@@ -162,5 +162,5 @@ func printSummary(w io.Writer, r store.Run) {
 	for _, n := range r.Notices {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
-	fmt.Fprintf(w, "  each employee's outcome: starter runs --tenant %s --run %s\n", r.TenantID, r.ID)
+	fmt.Fprintf(w, "  each employee's outcome and changes, and what needs action: starter runs show --tenant %s --run %s\n", r.TenantID, r.ID)
 }

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/mediment/hrmos-sync/activities"
+	"github.com/mediment/hrmos-sync/internal/app"
+	"github.com/mediment/hrmos-sync/internal/config"
+	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testdb"
+)
+
+// The commands that talk to Temporal, against a real server in process
+// (temporaltest) as ops run them.
+
+// temporalServer starts a Temporal server and points the starter at it.
+func temporalServer(t *testing.T) *temporaltest.TestServer {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: runs a Temporal server (skipped with -short)")
+	}
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	t.Setenv("TEMPORAL_ADDRESS", ts.GetFrontendHostPort())
+	t.Setenv("TEMPORAL_NAMESPACE", ts.GetDefaultNamespace())
+	t.Setenv("TEMPORAL_TASK_QUEUE", "hrmos-sync-starter-test")
+	return ts
+}
+
+func TestSetupIsIdempotent(t *testing.T) {
+	temporalServer(t)
+	out, err := run(t, "", "setup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "first setup", out, "Registered in namespace", "HrmosDryRun, HrmosKind, HrmosMonth, HrmosStatus, HrmosTenant, HrmosTrigger",
+		`HrmosKind = "attendance" AND HrmosMonth = "2026-10" AND HrmosStatus = "failed"`)
+	out, err = run(t, "", "setup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "second setup", out, "All 6 search attributes of the engine were already registered in namespace",
+		`HrmosKind = "attendance" AND HrmosMonth = "2026-10" AND HrmosStatus = "failed"`)
+}
+
+// A running row whose workflow Temporal does not know says so in the
+// progress column instead of failing the list.
+func TestRunsSaysWhyAProgressIsUnknown(t *testing.T) {
+	temporalServer(t)
+	st := reviewDB(t)
+	loadRuns(t, st)
+	out, err := run(t, "", "runs", "--tenant", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "runs", out, "running, AWAITING APPROVAL  workflow not found in Temporal")
+}
+
+// A roster run that would change more than the mass-change guard allows
+// waits after its plan; `runs` marks it, `runs show` shows what it would
+// write, `approve` lets it go, and the `--wait` that started it follows it
+// to its end.
+func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
+	ts := temporalServer(t)
+	ctx := context.Background()
+	_, dbURL := testdb.New(t)
+	t.Setenv("DATABASE_URL", dbURL)
+	sim := hrmossim.New(hrmossim.Options{})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	company := hrmossim.MustGenerate(hrmossim.GenerateSpec{CompanyID: "acme-co", Users: 20, Seed: 3, Now: time.Now()})
+	if err := sim.AddCompany(company); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HRMOS_BASE_URL", srv.URL+"/api")
+	t.Setenv("HRMOS_RETRY_BASE_DELAY", "10ms")
+	t.Setenv("HRMOS_API_KEY", company.APIKey)
+
+	// As the demo does: the search attributes first, then the worker, with
+	// a guard that holds any run changing more than 1% of the tenant.
+	if out, err := run(t, "", "setup"); err != nil {
+		t.Fatalf("setup: %v\n%s", err, out)
+	}
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Pool().Close)
+	c := ts.GetDefaultClient()
+	acts, err := app.NewActivities(cfg, st, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts.Guard = activities.GuardSettings{MinEmployees: 1, MaxChangeShare: 0.01, AttendanceMaxChangeShare: 0.5, ApprovalTimeout: time.Hour}
+	w := app.NewWorker(c, cfg, acts)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+
+	if out, err := run(t, "", "connect", "--tenant", "acme", "--company", "acme-co"); err != nil {
+		t.Fatalf("connect: %v\n%s", err, out)
+	}
+	// A tenant's first sync is never held.
+	if out, err := run(t, "", "roster", "--tenant", "acme", "--wait"); err != nil || !strings.Contains(out, "completed") {
+		t.Fatalf("first roster sync: %v\n%s", err, out)
+	}
+	changed, err := sim.MutateUsers("acme-co", 30, 1)
+	if err != nil || changed == 0 {
+		t.Fatalf("mutate: %d, %v", changed, err)
+	}
+
+	// Started with --wait, the run is followed by its progress query until
+	// it ends; the test approves once the starter has said it is held.
+	waitOut, waited := runInBackground(t, "roster", "--tenant", "acme", "--wait")
+	held := waitForRun(t, st, func(r store.Run) bool { return awaitingApproval(r) })
+	eventually(t, "roster --wait says the run is held", func() bool { return strings.Contains(waitOut.String(), "The mass-change guard holds this run") })
+
+	out, err := run(t, "", "runs", "--tenant", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "runs while held", out, "running, AWAITING APPROVAL", "waiting for approval")
+
+	out, err = run(t, "", "runs", "show", "--tenant", "acme", "--run", held.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "runs show while held", out, "AWAITING APPROVAL since", "the mass-change guard holds it because it would",
+		"would update  [not written yet: awaiting approval]", " → ")
+	out, err = run(t, "", "runs", "show", "--tenant", "acme", "--run", held.ID, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep runReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.State != "awaiting_approval" || rep.NotWrittenYet.Updated != changed {
+		t.Errorf("held run: state %s, %d updates not written yet, want %d", rep.State, rep.NotWrittenYet.Updated, changed)
+	}
+
+	out, err = run(t, "", "approve", "--tenant", "acme", "--run", held.ID, "--by", "tester")
+	if err != nil {
+		t.Fatalf("approve: %v\n%s", err, out)
+	}
+	mustContain(t, "approve", out, "Approved run "+held.ID+" of tenant acme as tester")
+
+	var waitErr error
+	select {
+	case waitErr = <-waited:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the approved run did not finish")
+	}
+	if waitErr != nil {
+		t.Fatalf("roster --wait of the held run: %v\n%s", waitErr, waitOut)
+	}
+	mustContain(t, "roster --wait", waitOut.String(), "waiting for approval",
+		"The mass-change guard holds this run: it would create 0 and change", "starter approve --tenant acme --run "+held.ID,
+		"Roster sync of tenant acme: completed", "approved: the mass-change guard held this run until tester approved it")
+
+	out, err = run(t, "", "runs", "show", "--tenant", "acme", "--run", held.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "runs show after approval", out, "Roster sync of tenant acme: completed", "approved by tester", " updated: ", " → ")
+	if strings.Contains(out, "not written yet") {
+		t.Errorf("a completed run shows unwritten changes:\n%s", out)
+	}
+	if _, err := run(t, "", "approve", "--tenant", "acme", "--run", held.ID); err == nil || !strings.Contains(err.Error(), "already finished") {
+		t.Errorf("approving a finished run: %v", err)
+	}
+}
+
+// lockedBuffer is a buffer a command writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// runInBackground executes the starter as run does, in a goroutine; its
+// output can be read while it runs.
+func runInBackground(t *testing.T, args ...string) (*lockedBuffer, <-chan error) {
+	t.Helper()
+	root := newRoot()
+	out := &lockedBuffer{}
+	root.SetArgs(args)
+	root.SetIn(strings.NewReader(""))
+	root.SetOut(out)
+	root.SetErr(out)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	t.Cleanup(cancel)
+	return out, done
+}
+
+// eventually polls until ok, or fails the test after a generous while.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// waitForRun polls the tenant's history until a run matches.
+func waitForRun(t *testing.T, st *store.Store, ok func(store.Run) bool) store.Run {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		runs, err := st.Runs(context.Background(), "acme", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range runs {
+			if ok(r) {
+				return r
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("no run of tenant acme came to the state awaited")
+	return store.Run{}
+}

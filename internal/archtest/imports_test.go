@@ -33,7 +33,7 @@ var rules = []rule{
 	// through the activities package's types, and share only the
 	// vocabulary packages.
 	{dir: "workflows", ours: []string{"activities", "internal/codes", "internal/jst"},
-		thirdParty: []string{"go.temporal.io/sdk/", "go.temporal.io/api/enums/"},
+		thirdParty:   []string{"go.temporal.io/sdk/", "go.temporal.io/api/enums/"},
 		forbiddenStd: []string{"net", "net/http", "os", "os/exec", "database/sql", "math/rand", "math/rand/v2", "crypto/rand", "time/tzdata"}},
 	// The sync rules are pure functions of SPEC §2 and §3.
 	{dir: "internal/rules", ours: []string{"internal/codes", "internal/jst"},

@@ -36,15 +36,28 @@ func newEnv(t *testing.T, workflowID string) *testsuite.TestWorkflowEnvironment 
 // 1..n: plans settle every record whose ID is in settled, the others are
 // written one by one by sync.
 type fakeRun struct {
-	mu       sync.Mutex
-	n        int
-	settled  func(id int64) bool
-	sync     func(in activities.RecordInput) (activities.RecordResult, error)
+	mu      sync.Mutex
+	n       int
+	settled func(id int64) bool
+	sync    func(in activities.RecordInput) (activities.RecordResult, error)
+	// syncCtx, when set, writes a record in place of sync, with the local
+	// activity's context (a test can block on it until cancelled).
+	syncCtx  func(ctx context.Context, in activities.RecordInput) (activities.RecordResult, error)
 	synced   map[int64]int
 	failed   []int64
 	finished activities.FinishRunInput
 	start    activities.StartRunResult
 	planned  int
+	// workMinutes is the working time of each attendance row the plan
+	// leaves to write (the attendance guard sums it).
+	workMinutes int64
+	// previous is AttendanceMonthFigures' answer for the month before.
+	previous     activities.MonthFigures
+	figuresAsked []activities.MonthFiguresInput
+	// awaiting and approvals record AwaitApproval and RecordApproval.
+	awaiting  []activities.ApprovalInput
+	approvals []activities.ApprovalInput
+	rejected  []activities.RejectedRunInput
 }
 
 func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
@@ -75,10 +88,15 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 		var res activities.PlanResult
 		for id := in.Range.First; id <= in.Range.Last; id++ {
 			res.Records++
-			if f.settled(id) || in.DryRun {
+			if f.settled(id) {
 				res.Unchanged++
-			} else {
-				res.Created++
+				continue
+			}
+			// As the real plan: a dry run counts what it would create and
+			// leaves nothing to write.
+			res.Created++
+			res.WorkMinutes += f.workMinutes
+			if !in.DryRun {
 				res.Pending++
 			}
 		}
@@ -96,10 +114,13 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 		}
 		return ids, nil
 	})
-	record := func(_ context.Context, in activities.RecordInput) (activities.RecordResult, error) {
+	record := func(ctx context.Context, in activities.RecordInput) (activities.RecordResult, error) {
 		f.mu.Lock()
 		f.synced[in.HRMOSUserID]++
 		f.mu.Unlock()
+		if f.syncCtx != nil {
+			return f.syncCtx(ctx, in)
+		}
 		if f.sync != nil {
 			return f.sync(in)
 		}
@@ -118,7 +139,30 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 		return activities.RunSummary{ID: in.RunID, TenantID: in.TenantID, Kind: kind, Status: in.Status, Fetched: in.Fetched,
 			FailureReason: in.FailureReason, Notices: in.Notices}, nil
 	})
-	env.OnActivity(a.RecordRejectedRun, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(a.RecordRejectedRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RejectedRunInput) error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.rejected = append(f.rejected, in)
+		return nil
+	})
+	env.OnActivity(a.AttendanceMonthFigures, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.MonthFiguresInput) (activities.MonthFigures, error) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.figuresAsked = append(f.figuresAsked, in)
+		return f.previous, nil
+	})
+	env.OnActivity(a.AwaitApproval, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ApprovalInput) error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.awaiting = append(f.awaiting, in)
+		return nil
+	})
+	env.OnActivity(a.RecordApproval, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ApprovalInput) error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.approvals = append(f.approvals, in)
+		return nil
+	})
 }
 
 func TestRosterSyncPlansEveryoneAndWritesOnlyWhatChanges(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mediment/hrmos-sync/internal/app"
+	"github.com/mediment/hrmos-sync/internal/jst"
 	"github.com/mediment/hrmos-sync/internal/schedules"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
 )
@@ -88,13 +89,12 @@ func scheduleListCmd() *cobra.Command {
 				fmt.Fprintln(out, "No schedules yet: run `starter schedule apply`.")
 				return nil
 			}
-			jst := time.FixedZone("JST", 9*3600)
 			tw := tabwriter.NewWriter(out, 0, 2, 2, ' ', 0)
 			fmt.Fprintln(tw, "SCHEDULE\tTENANT\tPAUSED\tNEXT RUNS (JST)")
 			for _, e := range entries {
 				var next []string
 				for _, t := range e.Next {
-					next = append(next, t.In(jst).Format("2006-01-02 15:04"))
+					next = append(next, t.In(jst.Zone).Format("2006-01-02 15:04"))
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", e.ID, e.TenantID, e.Paused, strings.Join(next, ", "))
 			}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"go.temporal.io/api/serviceerror"
@@ -14,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -51,7 +51,7 @@ func attendanceCmd() *cobra.Command {
 		Short: "Start a monthly attendance sync (勤怠情報を連携する) of a tenant",
 		Args:  cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, e *env) error {
-			if !monthFlag.MatchString(month) {
+			if !jst.ValidMonth(month) {
 				return fmt.Errorf("--month must be a month as YYYY-MM (e.g. 2026-10), not %q", month)
 			}
 			return startSync(e, syncRequest{
@@ -72,8 +72,6 @@ func attendanceCmd() *cobra.Command {
 	_ = cmd.MarkFlagRequired("month")
 	return cmd
 }
-
-var monthFlag = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 
 type syncRequest struct {
 	kind         string

@@ -53,9 +53,10 @@ func ParseDuration(s string) (minutes int, ok bool, err error) {
 	return minutes, true, nil
 }
 
-// maxDayCount bounds the integer part of a day count; a month has at most 31
-// days, and leave balances stay far below this.
-const maxDayCount = 100_000
+// maxDayCount bounds the integer part of a day count so that every value
+// accepted fits monthly_attendance's numeric(6,1) (at most 99999.9); a month
+// has at most 31 days, and leave balances stay far below this.
+const maxDayCount = 99_999
 
 // ParseDayCount reads HRMOS's day counts ("20.0", "0.5", ".5", "1") as
 // tenths of a day, the precision mediment stores. "" means no value. A

@@ -21,6 +21,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/jst"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
@@ -177,7 +178,7 @@ func (p plannedRun) record(id int64) RecordInput {
 	return RecordInput{TenantID: p.in.TenantID, RunID: p.in.RunID, HRMOSUserID: id, Today: today(), Month: p.in.Month}
 }
 
-func today() string { return time.Now().In(time.FixedZone("JST", 9*3600)).Format(time.DateOnly) }
+func today() string { return jst.Today(time.Now()) }
 
 // syncRoster runs a whole roster sync of the tenant through the activities.
 func (w *world) syncRoster(tenant string) plannedRun {

@@ -105,18 +105,18 @@ fi
 cat <<MSG
 
 Where to look:
-  Temporal Web UI      http://localhost:8233/namespaces/default/workflows?query=WorkflowId+STARTS_WITH+%22hrmos-roster-$TENANT%22
-                       (the run, its chunk child workflows, one local activity per employee by HRMOS user ID)
+  Temporal Web UI      http://localhost:8233/namespaces/default/workflows?query=HrmosTenant%3D%22$TENANT%22
+                       (each run with its summary; its chunks; one local activity per employee, "HRMOS user N")
   execution history    $BIN/starter runs --tenant $TENANT [--json]
   one run, reviewed    $BIN/starter runs show --tenant $TENANT --run <run ID> [--json] [--outcome error] [--limit 0]
   a held run           $BIN/starter approve --tenant $TENANT --run <run ID>   (the mass-change guard; see the README)
   filter the UI list   HrmosTenant = "$TENANT" AND HrmosKind = "roster" AND HrmosStatus = "completed"
+  metrics              http://localhost:9464/metrics
   the data             psql -h 127.0.0.1 -U postgres hrmos_sync -c 'select * from sync_runs'
   sync again           DATABASE_URL=$DATABASE_URL HRMOS_BASE_URL=$HRMOS_BASE_URL $BIN/starter roster --tenant $TENANT --wait
-  start from the UI    Start Workflow → Workflow ID hrmos-roster-$TENANT, Task Queue hrmos-sync,
+  start from the UI    Start Workflow → any Workflow ID (the form's Random UUID is fine), Task Queue hrmos-sync,
                        Workflow Type RosterSync, Input {"tenantId":"$TENANT"}
-                       (attendance: ID hrmos-attendance-$TENANT-$LAST_MONTH, Type AttendanceSync,
-                        Input {"tenantId":"$TENANT","month":"$LAST_MONTH"})
+                       (attendance: Workflow Type AttendanceSync, Input {"tenantId":"$TENANT","month":"$LAST_MONTH"})
   the schedule         http://localhost:8233/namespaces/default/schedules (Trigger runs it now)
 MSG
 

@@ -42,6 +42,7 @@ type env struct {
 	cfg      config.Config
 	logs     *syncBuffer
 	dbName   string
+	worker   worker.Worker
 }
 
 type syncBuffer struct {
@@ -63,10 +64,18 @@ func (s *syncBuffer) String() string {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with configuration the worker starts with, e.g. a
+// short HRMOS_REQUEST_TIMEOUT or GUARD_APPROVAL_TIMEOUT: configure changes
+// the test defaults before the worker is built from them.
+func newEnvWith(t *testing.T, configure func(*config.Config)) *env {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test: runs a Temporal server (skipped with -short)")
 	}
-	return setupEnv(t, temporaltest.NewServer(temporaltest.WithT(t)), nil)
+	return setupEnv(t, temporaltest.NewServer(temporaltest.WithT(t)), nil, configure)
 }
 
 // newEnvB is newEnv for benchmarks, with extra workflows on the worker.
@@ -74,10 +83,10 @@ func newEnvB(b *testing.B, register func(worker.Registry)) *env {
 	b.Helper()
 	ts := temporaltest.NewServer()
 	b.Cleanup(ts.Stop)
-	return setupEnv(b, ts, register)
+	return setupEnv(b, ts, register, nil)
 }
 
-func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Registry)) *env {
+func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Registry), configure func(*config.Config)) *env {
 	st, dbURL := testdb.New(t)
 	sim := hrmossim.New(hrmossim.Options{})
 	srv := httptest.NewServer(sim.Handler())
@@ -97,6 +106,9 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Re
 	cfg.HRMOSRequestTimeout = 5 * time.Second
 	cfg.HRMOSRequestsPerMinute = 0
 	cfg.DatabaseMaxConns = 20
+	if configure != nil {
+		configure(&cfg)
+	}
 	ctx := context.Background()
 	if _, err := app.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()); err != nil {
 		t.Fatal(err)
@@ -127,7 +139,14 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Re
 		}
 	})
 	u, _ := url.Parse(dbURL)
-	return &env{t: t, store: st, temporal: c, sim: sim, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/")}
+	return &env{t: t, store: st, temporal: c, sim: sim, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/"), worker: w}
+}
+
+// stopWorker stops the worker now (the cleanup's Stop then does nothing).
+// Stop returns once every task the worker was running has finished, so a
+// test learns that an activity which outlived its run is over.
+func (e *env) stopWorker() {
+	e.worker.Stop()
 }
 
 // company generates an HRMOS company in the simulator.
@@ -140,6 +159,24 @@ func (e *env) company(spec hrmossim.GenerateSpec) *hrmossim.Company {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if err := e.sim.AddCompany(c); err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// companyWith generates an HRMOS company, lets edit change its model (add
+// or edit users, rows) and only then adds it to the simulator.
+func (e *env) companyWith(spec hrmossim.GenerateSpec, edit func(*hrmossim.Company)) *hrmossim.Company {
+	e.t.Helper()
+	if spec.Now.IsZero() {
+		spec.Now = time.Now()
+	}
+	c, err := hrmossim.Generate(spec)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	edit(c)
 	if err := e.sim.AddCompany(c); err != nil {
 		e.t.Fatal(err)
 	}

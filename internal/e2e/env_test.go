@@ -7,6 +7,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -27,6 +30,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 	"github.com/mediment/hrmos-sync/workflows"
@@ -239,4 +243,83 @@ func (e *env) items(run store.Run) map[int64]store.Item {
 		m[it.HRMOSUserID] = it
 	}
 	return m
+}
+
+// startFromUI starts a workflow as the Temporal UI's Start Workflow form
+// does: a random Workflow ID, the task queue, the type and typed JSON.
+func (e *env) startFromUI(workflowType, input string) client.WorkflowRun {
+	e.t.Helper()
+	run, err := e.temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: uiWorkflowID(), TaskQueue: e.cfg.TaskQueue},
+		workflowType, json.RawMessage(input))
+	if err != nil {
+		e.t.Fatalf("start %s %s: %v", workflowType, input, err)
+	}
+	return run
+}
+
+// uiWorkflowID is a random UUID, as the Temporal UI's Start Workflow form
+// fills in the Workflow ID.
+func uiWorkflowID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// waitUntil polls ok every 50 ms until it holds, failing the test after a
+// minute.
+func (e *env) waitUntil(what string, ok func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !ok() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s: not within a minute", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// synced returns, per HRMOS user (in ID order), every column a sync writes
+// of the tenant's employees and of their monthly attendance, as text: two
+// tenants synced from the same HRMOS data must give the same lines.
+func (e *env) synced(tenant string) (employees, attendance []string) {
+	e.t.Helper()
+	cols := []string{"e.hrmos_user_id"}
+	for _, c := range rules.SyncedColumns {
+		cols = append(cols, "e."+c.Name)
+	}
+	for _, d := range rules.Defaults {
+		cols = append(cols, "e."+d.Column)
+	}
+	employees = e.lines(`SELECT (`+strings.Join(cols, ", ")+`)::text FROM employees e
+		WHERE e.tenant_id = $1 ORDER BY e.hrmos_user_id, e.employee_number`, tenant)
+	cols = []string{"e.hrmos_user_id", "m.month"}
+	for _, c := range rules.AttendanceColumns {
+		cols = append(cols, "m."+c.Name)
+	}
+	attendance = e.lines(`SELECT (`+strings.Join(cols, ", ")+`)::text FROM monthly_attendance m
+		JOIN employees e ON e.tenant_id = m.tenant_id AND e.id = m.employee_id
+		WHERE m.tenant_id = $1 ORDER BY e.hrmos_user_id, m.month`, tenant)
+	return employees, attendance
+}
+
+func (e *env) lines(sql string, args ...any) []string {
+	e.t.Helper()
+	rows, err := e.store.Pool().Query(context.Background(), sql, args...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
 }

@@ -1,0 +1,36 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/config"
+	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/workflows"
+)
+
+// An HRMOS that accepts connections and never answers is the client's
+// "HRMOS did not answer", retried, then the run's failure reason: never a
+// heartbeat timeout worded as a worker that stopped responding.
+func TestHangingHRMOSEndsTheRunFailed(t *testing.T) {
+	e := newEnvWith(t, func(c *config.Config) { c.HRMOSRequestTimeout = 100 * time.Millisecond })
+	workflows.HRMOSRetryInterval = 50 * time.Millisecond
+	t.Cleanup(func() { workflows.HRMOSRetryInterval = 5 * time.Second })
+	c := e.company(hrmossim.GenerateSpec{CompanyID: "mute", Users: 5, Seed: 59})
+	e.mustConnect("mute", "mute", c.APIKey)
+	e.sim.SetFaults(hrmossim.Faults{Latency: time.Minute}) // answers once the client has left
+
+	run, err := e.roster(workflows.RosterSyncInput{TenantID: "mute"})
+	if err == nil {
+		t.Fatal("the run succeeded while HRMOS did not answer")
+	}
+	if run.Status != codes.RunFailed || !strings.Contains(run.FailureReason, "HRMOS did not answer within 100ms") ||
+		strings.Contains(run.FailureReason, "stopped responding") {
+		t.Fatalf("run = %+v, want failed because HRMOS did not answer", run)
+	}
+	if !strings.Contains(err.Error(), "HRMOS did not answer") {
+		t.Fatalf("workflow error = %v", err)
+	}
+}

@@ -51,7 +51,7 @@ func TestAttendanceNeverLandsOnTheWrongEmployee(t *testing.T) {
 			reportRow(userGone, numberOfE, hoursGone),
 			reportRow(userLater, numberOfE, hoursLater),
 			reportRow(userLow, numberOfF, hoursLow),
-			reportRow(userHigh, numberOfF, hoursHigh),
+			reportRow(userHigh, "Ｎ２００", hoursHigh), // F's number typed full-width
 		}
 	})
 	e.mustConnect(tenant, compID, c.APIKey)

@@ -20,13 +20,15 @@ func TestHangingHRMOSEndsTheRunFailed(t *testing.T) {
 	t.Cleanup(func() { workflows.HRMOSRetryInterval = 5 * time.Second })
 	c := e.company(hrmossim.GenerateSpec{CompanyID: "mute", Users: 5, Seed: 59})
 	e.mustConnect("mute", "mute", c.APIKey)
-	e.sim.SetFaults(hrmossim.Faults{Latency: time.Minute}) // answers once the client has left
+	// The token is issued; the list of users never comes (the simulator
+	// answers once the client has left).
+	e.sim.SetFaults(hrmossim.Faults{OnlyPath: "/users", Latency: time.Minute})
 
 	run, err := e.roster(workflows.RosterSyncInput{TenantID: "mute"})
 	if err == nil {
 		t.Fatal("the run succeeded while HRMOS did not answer")
 	}
-	if run.Status != codes.RunFailed || !strings.Contains(run.FailureReason, "HRMOS did not answer within 100ms") ||
+	if run.Status != codes.RunFailed || !strings.Contains(run.FailureReason, "HRMOS did not answer within 100ms on 4 attempts (list users, page 1)") ||
 		strings.Contains(run.FailureReason, "stopped responding") {
 		t.Fatalf("run = %+v, want failed because HRMOS did not answer", run)
 	}

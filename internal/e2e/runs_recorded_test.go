@@ -22,11 +22,12 @@ func TestEveryRunAppearsInSyncRuns(t *testing.T) {
 	e.mustConnect("rec", "rec", c.APIKey)
 	ctx := context.Background()
 
-	for _, bad := range []struct{ input, month string }{
-		{`{"tenantId":"rec","month":"2026/10"}`, ""},
-		{`{"tenantId":"rec","month":"2999-01"}`, "2999-01"},
+	for _, bad := range []struct{ workflowType, kind, input, month string }{
+		{workflows.AttendanceSyncName, codes.KindAttendance, `{"tenantId":"rec","month":"2026/10"}`, ""},
+		{workflows.AttendanceSyncName, codes.KindAttendance, `{"tenantId":"rec","month":"2999-01"}`, "2999-01"},
+		{workflows.RosterSyncName, codes.KindRoster, `{"tenantId":"rec","chunkSize":-1}`, ""},
 	} {
-		run := e.startFromUI(workflows.AttendanceSyncName, bad.input)
+		run := e.startFromUI(bad.workflowType, bad.input)
 		err := run.Get(ctx, nil)
 		var appErr *temporal.ApplicationError
 		if !errors.As(err, &appErr) || appErr.Type() != workflows.ErrTypeInvalidInput {
@@ -36,7 +37,7 @@ func TestEveryRunAppearsInSyncRuns(t *testing.T) {
 		if rerr != nil {
 			t.Fatalf("input %s: the refused run has no sync_runs row: %v", bad.input, rerr)
 		}
-		if r.Status != codes.RunFailed || r.FailureReason != appErr.Message() || r.Kind != codes.KindAttendance ||
+		if r.Status != codes.RunFailed || r.FailureReason != appErr.Message() || r.Kind != bad.kind ||
 			r.Trigger != codes.TriggerUI || r.Month != bad.month || r.WorkflowID != run.GetID() || r.FinishedAt == nil {
 			t.Errorf("input %s: row = %+v, want failed with the workflow's reason %q", bad.input, r, appErr.Message())
 		}
@@ -55,7 +56,7 @@ func TestEveryRunAppearsInSyncRuns(t *testing.T) {
 	}
 	var rows, all int
 	_ = e.store.Pool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE tenant_id = 'nobody'), count(*) FROM sync_runs`).Scan(&rows, &all)
-	if rows != 0 || all != 2 {
-		t.Fatalf("%d rows for the unknown tenant and %d in all, want 0 and the 2 refused runs of rec", rows, all)
+	if rows != 0 || all != 3 {
+		t.Fatalf("%d rows for the unknown tenant and %d in all, want 0 and the 3 refused runs of rec", rows, all)
 	}
 }

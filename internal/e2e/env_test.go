@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/server/temporaltest"
@@ -322,4 +323,21 @@ func (e *env) lines(sql string, args ...any) []string {
 		e.t.Fatal(err)
 	}
 	return out
+}
+
+// summaryOf is a workflow's static summary, the line the Temporal UI lists
+// it with ("" when none was set).
+func (e *env) summaryOf(workflowID, runID string) string {
+	e.t.Helper()
+	desc, err := e.temporal.DescribeWorkflowExecution(context.Background(), workflowID, runID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var summary string
+	if p := desc.GetExecutionConfig().GetUserMetadata().GetSummary(); p != nil {
+		if err := converter.GetDefaultDataConverter().FromPayload(p, &summary); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return summary
 }

@@ -45,6 +45,9 @@ func TestAnyWorkflowIDRunsTheCanonicalSync(t *testing.T) {
 			t.Fatalf("%s started as %s: result %+v, row %+v, %v; want the work done as %s with trigger ui",
 				start.workflowType, run.GetID(), res, row, err, start.canonical)
 		}
+		if got, want := e.summaryOf(res.WorkflowID, res.RunID), workflows.Summary(row.Kind, "anyid", row.Month, codes.TriggerUI, false); got != want {
+			t.Errorf("%s's summary = %q, want %q", res.WorkflowID, got, want)
+		}
 	}
 
 	// A change the guard holds: the canonical roster run waits for ops.

@@ -3,13 +3,14 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -53,22 +54,42 @@ func TestFindAnyRunBySearchAttributes(t *testing.T) {
 		t.Fatalf("%s lists %v, want only %s", query, found, want)
 	}
 
+	t.Run("a refused run is found by its month", func(t *testing.T) {
+		t.Skip("bug: workflows.refuse sets no HrmosMonth (nor HrmosDryRun), so a run refused for its input " +
+			"is missing from the month's query although sync_runs records it under its month; see the e2e-proofs report")
+		// Refused for its chunk size, a run of a valid month is a failed
+		// run of that month in sync_runs; support's query must find it too.
+		run := e.startFromUI(workflows.AttendanceSyncName, `{"tenantId":"find","month":"2020-02","chunkSize":-1}`)
+		if err := run.Get(ctx, nil); err == nil {
+			t.Fatal("a chunk size of -1 was accepted")
+		}
+		if r, err := e.store.Run(ctx, store.RunRef{TenantID: "find", RunID: run.GetRunID()}); err != nil || r.Month != "2020-02" || r.Status != codes.RunFailed {
+			t.Fatalf("the refused run's row = %+v, %v", r, err)
+		}
+		list := func(query string) []string {
+			resp, err := e.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+			if err != nil {
+				t.Fatalf("list %s: %v", query, err)
+			}
+			var ids []string
+			for _, ex := range resp.GetExecutions() {
+				ids = append(ids, ex.GetExecution().GetWorkflowId())
+			}
+			return ids
+		}
+		e.waitUntil("the refused run is listed", func() bool {
+			return slices.Contains(list(`HrmosTenant = "find" AND HrmosKind = "attendance" AND HrmosStatus = "failed"`), run.GetID())
+		})
+		if got := list(`HrmosKind = "attendance" AND HrmosMonth = "2020-02" AND HrmosStatus = "failed"`); !slices.Contains(got, run.GetID()) {
+			t.Fatalf("the refused run of 2020-02 (%s) is not found by its month: %v", run.GetID(), got)
+		}
+	})
+
 	// Each start carries its summary, shown in the UI's list.
-	for _, r := range []struct {
-		workflowID, runID, status string
-	}{{failed.WorkflowID, failed.WorkflowRunID, "failed"}, {completed.WorkflowID, completed.WorkflowRunID, "completed"}} {
-		desc, err := e.temporal.DescribeWorkflowExecution(ctx, r.workflowID, r.runID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var summary string
-		if p := desc.GetExecutionConfig().GetUserMetadata().GetSummary(); p == nil {
-			t.Fatalf("the %s run has no summary", r.status)
-		} else if err := converter.GetDefaultDataConverter().FromPayload(p, &summary); err != nil {
-			t.Fatal(err)
-		}
-		if want := workflows.Summary(codes.KindAttendance, "find", month, codes.TriggerCLI, false); summary != want {
-			t.Errorf("the %s run's summary = %q, want %q", r.status, summary, want)
+	want := workflows.Summary(codes.KindAttendance, "find", month, codes.TriggerCLI, false)
+	for _, r := range []store.Run{failed, completed} {
+		if got := e.summaryOf(r.WorkflowID, r.WorkflowRunID); got != want {
+			t.Errorf("the %s run's summary = %q, want %q", r.Status, got, want)
 		}
 	}
 }

@@ -20,7 +20,7 @@ func TestRosterSurvivesCutDatabaseConnections(t *testing.T) {
 	e := newEnv(t)
 	workflows.DBRetryInterval = 50 * time.Millisecond
 	t.Cleanup(func() { workflows.DBRetryInterval = time.Second })
-	c := e.company(hrmossim.GenerateSpec{CompanyID: "cut", Users: 300, Seed: 71})
+	c := e.company(hrmossim.GenerateSpec{CompanyID: "cut", Users: 200, Seed: 71})
 	e.mustConnect("cut", "cut", c.APIKey)
 	ctx := context.Background()
 	// The schema owner's pool: it holds the lock below and ends the
@@ -69,7 +69,7 @@ func TestRosterSurvivesCutDatabaseConnections(t *testing.T) {
 	}
 
 	wf, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, "cut", codes.TriggerCLI, false),
-		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "cut", Trigger: codes.TriggerCLI, ChunkSize: 100})
+		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "cut", Trigger: codes.TriggerCLI, ChunkSize: 70})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestRosterSurvivesCutDatabaseConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Status != codes.RunCompleted || run.Fetched != 300 || run.Errors != 0 || run.Created+run.Skipped != 300 || written >= run.Created {
+	if run.Status != codes.RunCompleted || run.Fetched != 200 || run.Errors != 0 || run.Created+run.Skipped != 200 || written >= run.Created {
 		t.Fatalf("run = %+v (%d written before the cuts)", run, written)
 	}
 	// Every HRMOS user the run created is there once, under its number.

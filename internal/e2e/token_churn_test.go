@@ -28,7 +28,7 @@ func TestHRMOSTokenChurnNeverFailsARun(t *testing.T) {
 	e := newEnv(t)
 	month := lastMonth()
 	// One spec (Now included) for both companies: the same employees.
-	spec := hrmossim.GenerateSpec{Users: 150, Seed: 53, Months: []string{month}, Messy: hrmossim.MessyAll(), Now: time.Now()}
+	spec := hrmossim.GenerateSpec{Users: 120, Seed: 53, Months: []string{month}, Messy: hrmossim.MessyAll(), Now: time.Now()}
 	for _, id := range []string{"calm", "churn"} {
 		spec.CompanyID = id
 		c := e.company(spec)

@@ -7,6 +7,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +19,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/server/temporaltest"
@@ -27,6 +31,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 	"github.com/mediment/hrmos-sync/workflows"
@@ -42,6 +47,7 @@ type env struct {
 	cfg      config.Config
 	logs     *syncBuffer
 	dbName   string
+	worker   worker.Worker
 }
 
 type syncBuffer struct {
@@ -63,10 +69,18 @@ func (s *syncBuffer) String() string {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with configuration the worker starts with, e.g. a
+// short HRMOS_REQUEST_TIMEOUT or GUARD_APPROVAL_TIMEOUT: configure changes
+// the test defaults before the worker is built from them.
+func newEnvWith(t *testing.T, configure func(*config.Config)) *env {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test: runs a Temporal server (skipped with -short)")
 	}
-	return setupEnv(t, temporaltest.NewServer(temporaltest.WithT(t)), nil)
+	return setupEnv(t, temporaltest.NewServer(temporaltest.WithT(t)), nil, configure)
 }
 
 // newEnvB is newEnv for benchmarks, with extra workflows on the worker.
@@ -74,10 +88,10 @@ func newEnvB(b *testing.B, register func(worker.Registry)) *env {
 	b.Helper()
 	ts := temporaltest.NewServer()
 	b.Cleanup(ts.Stop)
-	return setupEnv(b, ts, register)
+	return setupEnv(b, ts, register, nil)
 }
 
-func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Registry)) *env {
+func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Registry), configure func(*config.Config)) *env {
 	st, dbURL := testdb.New(t)
 	sim := hrmossim.New(hrmossim.Options{})
 	srv := httptest.NewServer(sim.Handler())
@@ -97,6 +111,9 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Re
 	cfg.HRMOSRequestTimeout = 5 * time.Second
 	cfg.HRMOSRequestsPerMinute = 0
 	cfg.DatabaseMaxConns = 20
+	if configure != nil {
+		configure(&cfg)
+	}
 	ctx := context.Background()
 	if _, err := app.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()); err != nil {
 		t.Fatal(err)
@@ -127,7 +144,14 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Re
 		}
 	})
 	u, _ := url.Parse(dbURL)
-	return &env{t: t, store: st, temporal: c, sim: sim, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/")}
+	return &env{t: t, store: st, temporal: c, sim: sim, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/"), worker: w}
+}
+
+// stopWorker stops the worker now (the cleanup's Stop then does nothing).
+// Stop returns once every task the worker was running has finished, so a
+// test learns that an activity which outlived its run is over.
+func (e *env) stopWorker() {
+	e.worker.Stop()
 }
 
 // company generates an HRMOS company in the simulator.
@@ -140,6 +164,24 @@ func (e *env) company(spec hrmossim.GenerateSpec) *hrmossim.Company {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if err := e.sim.AddCompany(c); err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// companyWith generates an HRMOS company, lets edit change its model (add
+// or edit users, rows) and only then adds it to the simulator.
+func (e *env) companyWith(spec hrmossim.GenerateSpec, edit func(*hrmossim.Company)) *hrmossim.Company {
+	e.t.Helper()
+	if spec.Now.IsZero() {
+		spec.Now = time.Now()
+	}
+	c, err := hrmossim.Generate(spec)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	edit(c)
 	if err := e.sim.AddCompany(c); err != nil {
 		e.t.Fatal(err)
 	}
@@ -202,4 +244,100 @@ func (e *env) items(run store.Run) map[int64]store.Item {
 		m[it.HRMOSUserID] = it
 	}
 	return m
+}
+
+// startFromUI starts a workflow as the Temporal UI's Start Workflow form
+// does: a random Workflow ID, the task queue, the type and typed JSON.
+func (e *env) startFromUI(workflowType, input string) client.WorkflowRun {
+	e.t.Helper()
+	run, err := e.temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: uiWorkflowID(), TaskQueue: e.cfg.TaskQueue},
+		workflowType, json.RawMessage(input))
+	if err != nil {
+		e.t.Fatalf("start %s %s: %v", workflowType, input, err)
+	}
+	return run
+}
+
+// uiWorkflowID is a random UUID, as the Temporal UI's Start Workflow form
+// fills in the Workflow ID.
+func uiWorkflowID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// waitUntil polls ok every 50 ms until it holds, failing the test after a
+// minute.
+func (e *env) waitUntil(what string, ok func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !ok() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s: not within a minute", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// synced returns, per HRMOS user (in ID order), every column a sync writes
+// of the tenant's employees and of their monthly attendance, as text: two
+// tenants synced from the same HRMOS data must give the same lines.
+func (e *env) synced(tenant string) (employees, attendance []string) {
+	e.t.Helper()
+	cols := []string{"e.hrmos_user_id"}
+	for _, c := range rules.SyncedColumns {
+		cols = append(cols, "e."+c.Name)
+	}
+	for _, d := range rules.Defaults {
+		cols = append(cols, "e."+d.Column)
+	}
+	employees = e.lines(`SELECT (`+strings.Join(cols, ", ")+`)::text FROM employees e
+		WHERE e.tenant_id = $1 ORDER BY e.hrmos_user_id, e.employee_number`, tenant)
+	cols = []string{"e.hrmos_user_id", "m.month"}
+	for _, c := range rules.AttendanceColumns {
+		cols = append(cols, "m."+c.Name)
+	}
+	attendance = e.lines(`SELECT (`+strings.Join(cols, ", ")+`)::text FROM monthly_attendance m
+		JOIN employees e ON e.tenant_id = m.tenant_id AND e.id = m.employee_id
+		WHERE m.tenant_id = $1 ORDER BY e.hrmos_user_id, m.month`, tenant)
+	return employees, attendance
+}
+
+func (e *env) lines(sql string, args ...any) []string {
+	e.t.Helper()
+	rows, err := e.store.Pool().Query(context.Background(), sql, args...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// summaryOf is a workflow's static summary, the line the Temporal UI lists
+// it with ("" when none was set).
+func (e *env) summaryOf(workflowID, runID string) string {
+	e.t.Helper()
+	desc, err := e.temporal.DescribeWorkflowExecution(context.Background(), workflowID, runID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var summary string
+	if p := desc.GetExecutionConfig().GetUserMetadata().GetSummary(); p != nil {
+		if err := converter.GetDefaultDataConverter().FromPayload(p, &summary); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return summary
 }

@@ -100,7 +100,10 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 		if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "cancelled") {
 			t.Fatalf("run = %+v", r)
 		}
-		time.Sleep(2 * time.Second) // the fetch activity may still be finishing a page
+		// The fetch activity may outlive its run, still reading a page:
+		// once the stopped worker has seen it finish, nothing it did may
+		// have staged a row.
+		e.stopWorker()
 		if n := e.stagedRows(); n != 0 {
 			t.Fatalf("%d staged rows after a cancelled run", n)
 		}
@@ -126,7 +129,7 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 		if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "terminated") {
 			t.Fatalf("run after the sweep = %+v", r)
 		}
-		time.Sleep(2 * time.Second) // the fetch activity may still try to stage a page
+		e.stopWorker() // returns once the fetch activity, which may still try to stage a page, has ended
 		if n := e.stagedRows(); n != 0 {
 			t.Fatalf("%d staged rows after the sweep", n)
 		}

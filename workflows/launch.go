@@ -10,6 +10,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mediment/hrmos-sync/activities"
+	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
 )
 
 // launchSpec is a sync to run under its one canonical workflow ID.
@@ -113,9 +115,13 @@ func refuse(ctx workflow.Context, kind, tenantID, month, trigger string, dryRun 
 	if errors.As(cause, &appErr) {
 		reason = appErr.Message()
 	}
-	updates := []temporal.SearchAttributeUpdate{SearchKind.ValueSet(kind), SearchTrigger.ValueSet(trigger), SearchStatus.ValueSet("failed")}
+	updates := []temporal.SearchAttributeUpdate{SearchKind.ValueSet(kind), SearchTrigger.ValueSet(trigger),
+		SearchStatus.ValueSet(codes.RunFailed), SearchDryRun.ValueSet(dryRun)}
 	if tenantID != "" {
 		updates = append(updates, SearchTenant.ValueSet(tenantID))
+	}
+	if kind == codes.KindAttendance && jst.ValidMonth(month) {
+		updates = append(updates, SearchMonth.ValueSet(month)) // as its history row records it
 	}
 	upsertSearch(ctx, updates...)
 	if tenantID != "" {

@@ -17,6 +17,9 @@ import (
 // TemporalCLIVersion is the CLI whose dev server the demo and the benchmark use.
 const TemporalCLIVersion = "v1.5.1"
 
+// temporalServerOfCLI is the Temporal server inside CLI v1.5.1.
+const temporalServerOfCLI = "1.29.1"
+
 // TemporalCLI finds the Temporal CLI at TemporalCLIVersion: $TEMPORAL_CLI,
 // <root>/.bin/temporal, ~/go/bin/temporal or the PATH; else it installs it
 // into <root>/.bin with go install, as scripts/demo.sh does (about two
@@ -29,17 +32,20 @@ func TemporalCLI(ctx context.Context, root string, logf func(string, ...any)) (s
 	if p, err := exec.LookPath("temporal"); err == nil {
 		candidates = append(candidates, p)
 	}
-	want := strings.TrimPrefix(TemporalCLIVersion, "v")
-	for _, c := range candidates {
+	bin := filepath.Join(root, ".bin")
+	for i, c := range candidates {
 		if c == "" || !fileExists(c) {
 			continue
 		}
+		// A CLI built by go install says "0.0.0-DEV (Server 1.29.1, …)":
+		// the server version is what identifies 1.5.1 then. The one in
+		// <root>/.bin is what this function (or scripts/demo.sh) installed.
 		out, err := exec.CommandContext(ctx, c, "--version").Output()
-		if err == nil && strings.Contains(string(out), want) {
+		if err == nil && (i == 1 || strings.Contains(string(out), strings.TrimPrefix(TemporalCLIVersion, "v")) ||
+			strings.Contains(string(out), "Server "+temporalServerOfCLI)) {
 			return c, nil
 		}
 	}
-	bin := filepath.Join(root, ".bin")
 	logf("installing the Temporal CLI %s into %s (about two minutes the first time)", TemporalCLIVersion, bin)
 	cmd := exec.CommandContext(ctx, "go", "install", "github.com/temporalio/cli/cmd/temporal@"+TemporalCLIVersion)
 	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOTOOLCHAIN=local")

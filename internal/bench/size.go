@@ -269,10 +269,14 @@ func (b *bench) progress(ctx context.Context, db *pgxpool.Pool, kind, what strin
 				return
 			case <-t.C:
 			}
+			var runID string
 			var items, staged int
-			err := db.QueryRow(ctx, `
-				SELECT (SELECT count(*) FROM sync_run_items i WHERE i.sync_run_id = r.id), (SELECT count(*) FROM `+staging+` s WHERE s.sync_run_id = r.id)
-				FROM sync_runs r WHERE r.kind = $1 AND r.status = 'running' ORDER BY r.started_at DESC LIMIT 1`, kind).Scan(&items, &staged)
+			err := db.QueryRow(ctx, `SELECT id::text FROM sync_runs WHERE kind = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1`, kind).Scan(&runID)
+			if err == nil {
+				err = db.QueryRow(ctx, `SELECT count(*) FROM sync_run_items WHERE sync_run_id = $1`, runID).Scan(&items)
+				// A schema without this staging table just shows 0 staged.
+				_ = db.QueryRow(ctx, `SELECT count(*) FROM `+staging+` WHERE sync_run_id = $1`, runID).Scan(&staged)
+			}
 			el := time.Since(start)
 			switch {
 			case err != nil:

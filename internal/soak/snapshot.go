@@ -110,6 +110,10 @@ func Take(ctx context.Context, db *pgxpool.Pool, tenant string) (Snapshot, error
 	}
 
 	for _, table := range []string{"roster_staging", "attendance_staging"} {
+		var exists bool
+		if err := db.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, table).Scan(&exists); err != nil || !exists {
+			continue // a schema without this staging table has nothing left in it
+		}
 		var n int
 		if err := db.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
 			return s, fmt.Errorf("count %s: %w", table, err)

@@ -2,6 +2,7 @@ package soak
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
@@ -115,7 +116,7 @@ func TestCrashSoak(t *testing.T) {
 	t.Logf("soak: %d kills (%d in the roster run, %d in the attendance run; %d while fetching), worker restarted each time",
 		len(all), len(rosterStats), len(attendanceStats), countFetch(all))
 	for i, k := range all {
-		t.Logf("  kill %2d: %-10s %-9s at %5d/%d records, progress again after %s", i+1, k.run, k.phase, k.done, k.total, k.stall.Round(100*time.Millisecond))
+		t.Logf("  kill %2d: %-10s %s, progress again after %s", i+1, k.run, k.where(), k.stall.Round(100*time.Millisecond))
 	}
 	t.Logf("soak: clean reference run %s, soak run %s, whole test %s", refTook.Round(time.Second), soakTook.Round(time.Second), time.Since(began).Round(time.Second))
 	t.Logf("soak: compared %d rows (employees %d, monthly_attendance %d, sync_run_items %d, sync_runs %d); lost %d, duplicated or extra %d, duplicate keys %d, staging rows left %v",
@@ -218,6 +219,13 @@ type kill struct {
 	stall time.Duration
 }
 
+func (k kill) where() string {
+	if k.phase == "fetching" {
+		return fmt.Sprintf("fetching, %5d rows staged", k.done)
+	}
+	return fmt.Sprintf("syncing,  %5d/%d records", k.done, k.total)
+}
+
 func countFetch(ks []kill) int {
 	n := 0
 	for _, k := range ks {
@@ -279,6 +287,7 @@ func (w *world) run(d *database, kind string, kills int, fetchKill bool) []kill 
 			k.done = staged
 		}
 		stats = append(stats, k)
+		w.t.Logf("kill: %s run, %s", kind, k.where())
 		p, err := harness.Start(d.spec)
 		if err != nil {
 			w.t.Fatal(err)
@@ -323,6 +332,7 @@ func (w *world) run(d *database, kind string, kills int, fetchKill bool) []kill 
 			}
 			stats[len(stats)-1].stall = time.Since(killAt)
 			stalled = false
+			w.t.Logf("  progress again %s after the kill", stats[len(stats)-1].stall.Round(100*time.Millisecond))
 		}
 		if len(stats) >= kills {
 			continue

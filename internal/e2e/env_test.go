@@ -80,18 +80,10 @@ func newEnvWith(t *testing.T, configure func(*config.Config)) *env {
 	if testing.Short() {
 		t.Skip("integration test: runs a Temporal server (skipped with -short)")
 	}
-	return setupEnv(t, temporaltest.NewServer(temporaltest.WithT(t)), nil, configure)
+	return setupEnv(t, temporaltest.NewServer(temporaltest.WithT(t)), configure)
 }
 
-// newEnvB is newEnv for benchmarks, with extra workflows on the worker.
-func newEnvB(b *testing.B, register func(worker.Registry)) *env {
-	b.Helper()
-	ts := temporaltest.NewServer()
-	b.Cleanup(ts.Stop)
-	return setupEnv(b, ts, register, nil)
-}
-
-func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Registry), configure func(*config.Config)) *env {
+func setupEnv(t testing.TB, ts *temporaltest.TestServer, configure func(*config.Config)) *env {
 	st, dbURL := testdb.New(t)
 	sim := hrmossim.New(hrmossim.Options{})
 	srv := httptest.NewServer(sim.Handler())
@@ -130,9 +122,6 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, register func(worker.Re
 		t.Fatal(err)
 	}
 	w := app.NewWorker(c, cfg, acts)
-	if register != nil {
-		register(w)
-	}
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

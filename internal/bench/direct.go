@@ -1,0 +1,234 @@
+package bench
+
+// This file is the only one of the benchmark that calls the activities:
+// the "direct loop", the same work as a sync (the same fetch, the same
+// per-employee database work) called in process in a plain loop, without a
+// Temporal server. When the activities change, rewrite this file alone;
+// the rest of the benchmark only calls directRoster and directAttendance.
+//
+// The run-level activities (start, fetch, plan, finish) use the SDK's
+// activity context (logger, heartbeats, attempt), so they go through the
+// SDK's TestActivityEnvironment, which runs them in the calling goroutine
+// with no server; they are a few calls per chunk. The per-record writes need
+// no activity context and are called as plain methods, exactly the code a
+// worker's local activity runs: the test environment's own per-call cost
+// (several milliseconds) would otherwise be counted against the direct
+// loop. The test environment caps one call at 10 minutes; a fetch that takes
+// longer fails the phase with that error, visibly.
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/mediment/hrmos-sync/activities"
+	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
+)
+
+// directChunk and directInFlight mirror the workflows: records are planned
+// in chunks of 500, four chunks at a time, and as many records are written
+// at once as the worker runs local activities at once (twice
+// DATABASE_MAX_CONNS, 2 × 16).
+const (
+	directChunk     = 500
+	directPlansOnce = 4
+	directInFlight  = 32
+)
+
+// directRoster runs a roster sync of tenant without Temporal and returns
+// the run's ID (sync_runs.id).
+func directRoster(ctx context.Context, acts *activities.Activities, tenant string, dryRun bool) (string, error) {
+	return directRun(ctx, acts, tenant, codes.KindRoster, "", dryRun)
+}
+
+// directAttendance runs an attendance sync of tenant's month without Temporal.
+func directAttendance(ctx context.Context, acts *activities.Activities, tenant, month string, dryRun bool) (string, error) {
+	return directRun(ctx, acts, tenant, codes.KindAttendance, month, dryRun)
+}
+
+// directRun is the workflow's steps in a plain loop: record the run, fetch,
+// plan every chunk, write the records the plans left, finish.
+func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, month string, dryRun bool) (string, error) {
+	runID := newUUID()
+	env := newActivityEnv(acts)
+	if err := call(env.ExecuteLocalActivity(acts.StartRun, activities.RunInput{
+		RunID: runID, TenantID: tenant, Kind: kind, Month: month, Trigger: codes.TriggerCLI, DryRun: dryRun,
+		WorkflowID: "direct-" + kind + "-" + tenant + "-" + month, WorkflowRunID: runID, StartedAt: time.Now(),
+	}))(nil); err != nil {
+		return runID, fmt.Errorf("start run: %w", err)
+	}
+	var fetched activities.FetchResult
+	var err error
+	if kind == codes.KindRoster {
+		err = call(env.ExecuteActivity(acts.FetchRoster, activities.FetchRosterInput{TenantID: tenant, RunID: runID}))(&fetched)
+	} else {
+		err = call(env.ExecuteActivity(acts.FetchAttendance, activities.FetchAttendanceInput{TenantID: tenant, RunID: runID, Month: month}))(&fetched)
+	}
+	if err != nil {
+		return runID, fmt.Errorf("fetch: %w", err)
+	}
+	var chunks activities.ChunkRangesResult
+	if err := call(env.ExecuteLocalActivity(acts.ChunkRanges, activities.ChunkRangesInput{
+		Kind: kind, TenantID: tenant, RunID: runID, Size: directChunk,
+	}))(&chunks); err != nil {
+		return runID, fmt.Errorf("chunks: %w", err)
+	}
+	today := jst.Today(time.Now())
+	plan := acts.PlanRosterChunk
+	write := acts.SyncEmployee
+	if kind == codes.KindAttendance {
+		plan, write = acts.PlanAttendanceChunk, acts.SyncAttendance
+	}
+	pending, err := planAll(acts, chunks.Ranges, func(env *testsuite.TestActivityEnvironment, r activities.Range) (activities.PlanResult, error) {
+		var res activities.PlanResult
+		err := call(env.ExecuteLocalActivity(plan, activities.PlanChunkInput{
+			TenantID: tenant, RunID: runID, Range: r, DryRun: dryRun, Today: today, Month: month,
+		}))(&res)
+		return res, err
+	})
+	if err != nil {
+		return runID, err
+	}
+	if !dryRun {
+		// The writes are called as the worker's local activities call them:
+		// plain methods, no activity context needed, no test environment.
+		err = writeAll(ctx, acts, kind, tenant, runID, pending, func(id int64) error {
+			_, err := write(ctx, activities.RecordInput{TenantID: tenant, RunID: runID, HRMOSUserID: id, Today: today, Month: month})
+			return err
+		})
+		if err != nil {
+			return runID, err
+		}
+	}
+	return runID, finish(env, acts, tenant, runID, fetched.Fetched)
+}
+
+// planAll plans every chunk, directPlansOnce at a time, and returns the
+// chunks with records left to write.
+func planAll(acts *activities.Activities, ranges []activities.Range,
+	plan func(env *testsuite.TestActivityEnvironment, r activities.Range) (activities.PlanResult, error)) ([]activities.Range, error) {
+	results := make([]activities.PlanResult, len(ranges))
+	errs := make([]error, len(ranges))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range directPlansOnce {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			env := newActivityEnv(acts)
+			for i := range next {
+				results[i], errs[i] = plan(env, ranges[i])
+			}
+		}()
+	}
+	for i := range ranges {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var pending []activities.Range
+	for i, r := range ranges {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("plan HRMOS users %d…: %w", r.First, errs[i])
+		}
+		if results[i].Pending > 0 {
+			pending = append(pending, r)
+		}
+	}
+	return pending, nil
+}
+
+// writeAll lists what each chunk has left and writes it, directInFlight
+// records at once; a record that fails is recorded as its error, as the
+// workflow does after its retries (the direct loop does not retry).
+func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, runID string, chunks []activities.Range, one func(id int64) error) error {
+	ids := make(chan int64)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range directInFlight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ids {
+				err := one(id)
+				if err != nil {
+					err = acts.RecordFailure(ctx, activities.RecordFailureInput{TenantID: tenant, RunID: runID, HRMOSUserID: id, Cause: err.Error()})
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = cmpErr(firstErr, fmt.Errorf("HRMOS user %d: %w", id, err))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	var listErr error
+	for _, r := range chunks {
+		var left []int64
+		if left, listErr = acts.PendingRecords(ctx, activities.PendingInput{Kind: kind, TenantID: tenant, RunID: runID, Range: r}); listErr != nil {
+			break
+		}
+		for _, id := range left {
+			ids <- id
+		}
+	}
+	close(ids)
+	wg.Wait()
+	return cmpErr(listErr, firstErr)
+}
+
+func finish(env *testsuite.TestActivityEnvironment, acts *activities.Activities, tenant, runID string, fetched int) error {
+	if err := call(env.ExecuteLocalActivity(acts.FinishRun, activities.FinishRunInput{
+		TenantID: tenant, RunID: runID, Status: codes.RunCompleted, Fetched: fetched,
+	}))(nil); err != nil {
+		return fmt.Errorf("finish run: %w", err)
+	}
+	return nil
+}
+
+// newActivityEnv runs activities in process, logging nothing.
+func newActivityEnv(acts *activities.Activities) *testsuite.TestActivityEnvironment {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	return env
+}
+
+// call turns an activity's (result, error) into a function that decodes
+// the result into out (nil: ignore it).
+func call(v converter.EncodedValue, err error) func(out any) error {
+	return func(out any) error {
+		if err != nil {
+			return err
+		}
+		if out == nil || v == nil {
+			return nil
+		}
+		return v.Get(out)
+	}
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func newUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

@@ -4,6 +4,7 @@ package store
 var (
 	StagedUsersInRange = stagedUsersInRange
 	CandidatesInRange  = candidatesInRange
+	LockedCandidates   = lockedCandidates
 	ItemQuery          = itemQuery
 	StagedRowsInRange  = stagedRowsInRange
 	LinkedRivalsQuery  = linkedRivalsQuery

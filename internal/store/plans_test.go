@@ -41,6 +41,45 @@ type planQuery struct {
 	args []any
 }
 
+// A tenant's first sync starts with no employees and ends with thousands:
+// a plan made at the start and kept would be made for a handful of rows.
+// The engine's sessions plan every statement anew (store.Open sets
+// plan_cache_mode=force_custom_plan); this runs the queries once on the
+// empty tenant, then again in the same session once it is big.
+func TestSyncQueriesPlannedOnAnEmptyTenantStayLookupsOnceItIsBig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads 80,000 rows")
+	}
+	pool := newPlanDB(t)
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_custom_plan"); err != nil {
+		t.Fatal(err)
+	}
+	queries := planQueries(runIDs{roster: "00000000-0000-0000-0000-000000000002", attend: "00000000-0000-0000-0000-000000000003"}, []int64{1, 2, 3})
+	for i, q := range queries {
+		if _, err := conn.Conn().Prepare(ctx, fmt.Sprintf("q%d", i), q.sql); err != nil {
+			t.Fatal(err)
+		}
+		// Executed a few times while the tenant is empty, so a plan cache
+		// would have settled.
+		for range 6 {
+			rows, err := conn.Query(ctx, fmt.Sprintf("q%d", i), q.args...)
+			if err != nil {
+				t.Fatalf("%s: %v", q.name, err)
+			}
+			rows.Close()
+		}
+	}
+	for i, q := range loadBigTenant(t, pool) {
+		checkPrepared(t, ctx, conn.Conn(), fmt.Sprintf("q%d", i), q)
+	}
+}
+
 func TestSyncQueriesStayIndexLookupsWhateverTheStatistics(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads 80,000 rows")
@@ -115,18 +154,60 @@ func loadBigTenant(t *testing.T, pool *pgxpool.Pool) []planQuery {
 		ORDER BY id OFFSET $1 LIMIT $2) e`, n/2, planChunk).Scan(&employees); err != nil {
 		t.Fatal(err)
 	}
+	return planQueries(runIDs{roster: roster, attend: attend}, employees)
+}
+
+type runIDs struct{ roster, attend string }
+
+// planQueries are the queries a run makes per record or per chunk, with
+// arguments that hit the middle of the big tenant.
+func planQueries(runs runIDs, employees []int64) []planQuery {
+	roster, attend := runs.roster, runs.attend
+	n := planTenantSize
 	first, last := int64(n/2), int64(n/2+planChunk-1)
 	one := int64(n/2 + 7)
 	return []planQuery{
 		{"staged users of a chunk", store.StagedUsersInRange, []any{roster, "big", first, last}},
 		{"candidates of a chunk", store.CandidatesInRange, []any{roster, "big", first, last}},
-		{"one employee's candidates, locked", store.CandidatesInRange + " FOR UPDATE OF e", []any{roster, "big", one, one}},
+		{"one employee's candidates by number, locked", store.LockedCandidates[0], []any{roster, "big", one}},
+		{"one employee's candidates by name and email, locked", store.LockedCandidates[1], []any{roster, "big", one}},
+		{"one employee's link, locked", store.LockedCandidates[2], []any{roster, "big", one}},
 		{"one employee's recorded outcome", store.ItemQuery, []any{"big", roster, one}},
 		{"records of a chunk still to sync", store.PendingQuery("roster_staging"), []any{roster, "big", first, last}},
 		{"staged report rows of a chunk", store.StagedRowsInRange, []any{attend, "big", first, last}},
 		{"a chunk's month already synced", store.ExistingMonthQuery(false), []any{"big", "2026-10", employees}},
 		{"one employee's month, locked", store.ExistingMonthQuery(true), []any{"big", "2026-10", employees[0]}},
 		{"linked HRMOS users among rivals", store.LinkedRivalsQuery, []any{"big", []int64{one, one + 1, one + 2}}},
+	}
+}
+
+// checkPrepared runs EXPLAIN ANALYZE of a statement prepared earlier on
+// conn, with the session's own plan cache mode, and checks every node.
+func checkPrepared(t *testing.T, ctx context.Context, conn *pgx.Conn, name string, q planQuery) {
+	t.Helper()
+	values := make([]string, len(q.args))
+	for i, v := range q.args {
+		values[i] = literal(v)
+	}
+	var out []byte
+	if err := conn.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE "+name+"("+strings.Join(values, ", ")+")").Scan(&out); err != nil {
+		t.Fatalf("%s: %v", q.name, err)
+	}
+	reportPlan(t, q.name, out)
+}
+
+func reportPlan(t *testing.T, name string, out []byte) {
+	t.Helper()
+	var plans []struct{ Plan planNode }
+	if err := json.Unmarshal(out, &plans); err != nil {
+		t.Fatal(err)
+	}
+	problems := plans[0].Plan.problems()
+	for _, problem := range problems {
+		t.Errorf("%s: %s", name, problem)
+	}
+	if len(problems) > 0 {
+		t.Logf("%s plan:\n%s", name, out)
 	}
 }
 
@@ -151,17 +232,7 @@ func checkPlan(t *testing.T, ctx context.Context, pool *pgxpool.Pool, q planQuer
 		if err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE q("+strings.Join(values, ", ")+")").Scan(&out); err != nil {
 			return err
 		}
-		var plans []struct{ Plan planNode }
-		if err := json.Unmarshal(out, &plans); err != nil {
-			return err
-		}
-		problems := plans[0].Plan.problems()
-		for _, problem := range problems {
-			t.Errorf("%s: %s", q.name, problem)
-		}
-		if len(problems) > 0 {
-			t.Logf("%s plan:\n%s", q.name, out)
-		}
+		reportPlan(t, q.name, out)
 		return nil
 	})
 	if err != nil {

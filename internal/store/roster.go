@@ -82,29 +82,47 @@ const stagedUsersInRange = `
 // candidatesInRange finds, for every staged user of a range, the employees
 // of its tenant that each of its keys finds: one indexed equality per key
 // (never one OR over the tenant, which the planner may answer by walking
-// every employee). OFFSET 0 fences each branch so it stays a per-user index
-// probe. held tells, for a name+email candidate, that its 社員番号 is another
-// staged user's.
-var candidatesInRange = `
-	WITH m AS (
-		SELECT s.hrmos_user_id, k.via, k.id, k.held FROM roster_staging s
-		CROSS JOIN LATERAL (
-			(SELECT 'number' AS via, e.id, false AS held FROM employees e
-			 WHERE e.tenant_id = s.tenant_id AND e.match_number = s.norm_number OFFSET 0)
-			UNION ALL
-			(SELECT 'name_email', e.id, EXISTS (SELECT 1 FROM roster_staging o
-				WHERE o.sync_run_id = s.sync_run_id AND o.norm_number = e.match_number AND o.hrmos_user_id <> s.hrmos_user_id)
-			 FROM employees e
-			 WHERE e.tenant_id = s.tenant_id AND e.match_name = s.norm_name AND e.match_email = s.norm_email OFFSET 0)
-			UNION ALL
-			(SELECT 'link', e.id, false FROM employees e
-			 WHERE e.tenant_id = s.tenant_id AND e.hrmos_user_id = s.hrmos_user_id OFFSET 0)
-		) k
-		WHERE s.sync_run_id = $1 AND s.tenant_id = $2 AND s.hrmos_user_id BETWEEN $3 AND $4
-	)
-	SELECT m.hrmos_user_id, m.via, m.held, ` + prefixed("e.", employeeColumns) + `
-	FROM m JOIN employees e ON e.tenant_id = $2 AND e.id = m.id
-	ORDER BY e.id`
+// every employee), each branch fenced (OFFSET 0) so it stays a per-user
+// probe, and each reading the employee's columns itself, so the planner has
+// no join to turn into a walk of the tenant's employees. held tells, for a
+// name+email candidate, that its 社員番号 is another staged user's.
+var candidatesInRange = func() string {
+	cols := prefixed("e.", employeeColumns)
+	return `
+	SELECT s.hrmos_user_id, k.* FROM roster_staging s
+	CROSS JOIN LATERAL (
+		(SELECT 'number' AS via, false AS held, ` + cols + ` FROM employees e
+		 WHERE e.tenant_id = s.tenant_id AND e.match_number = s.norm_number OFFSET 0)
+		UNION ALL
+		(SELECT 'name_email', EXISTS (SELECT 1 FROM roster_staging o
+			WHERE o.sync_run_id = s.sync_run_id AND o.norm_number = e.match_number AND o.hrmos_user_id <> s.hrmos_user_id), ` + cols + `
+		 FROM employees e
+		 WHERE e.tenant_id = s.tenant_id AND e.match_name = s.norm_name AND e.match_email = s.norm_email OFFSET 0)
+		UNION ALL
+		(SELECT 'link', false, ` + cols + ` FROM employees e
+		 WHERE e.tenant_id = s.tenant_id AND e.hrmos_user_id = s.hrmos_user_id OFFSET 0)
+	) k
+	WHERE s.sync_run_id = $1 AND s.tenant_id = $2 AND s.hrmos_user_id BETWEEN $3 AND $4`
+}()
+
+// lockedCandidates are the candidate lookups of one staged user ($1 run, $2
+// tenant, $3 HRMOS user) for its write: each a single-table read that locks
+// what it finds until the transaction ends, by the one index of its key
+// (the staged user's normalized key comes from a one-row subquery).
+var lockedCandidates = func() []string {
+	cols := strings.Join(employeeColumns, ", ")
+	staged := func(col string) string {
+		return `(SELECT ` + col + ` FROM roster_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`
+	}
+	return []string{
+		`SELECT $3::bigint, 'number', false, ` + cols + ` FROM employees
+		 WHERE tenant_id = $2 AND match_number = ` + staged("norm_number") + ` FOR UPDATE`,
+		`SELECT $3::bigint, 'name_email', EXISTS (SELECT 1 FROM roster_staging o
+			WHERE o.sync_run_id = $1 AND o.norm_number = employees.match_number AND o.hrmos_user_id <> $3), ` + cols + `
+		 FROM employees WHERE tenant_id = $2 AND match_name = ` + staged("norm_name") + ` AND match_email = ` + staged("norm_email") + ` FOR UPDATE`,
+		`SELECT $3::bigint, 'link', false, ` + cols + ` FROM employees WHERE tenant_id = $2 AND hrmos_user_id = ` + staged("hrmos_user_id") + ` FOR UPDATE`,
+	}
+}()
 
 // RosterRecords reads the staged users of a range with their candidates:
 // two queries for a whole chunk, nothing locked (the plan of a run; each

@@ -44,6 +44,15 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
+	// Plan each statement with the tables as they are now. pgx prepares
+	// statements once per connection, and PostgreSQL would then settle on a
+	// generic plan after five executions and keep it: a plan made in the
+	// first seconds of a tenant's first sync, while its employees were a
+	// handful, would scan them all for every record once they are
+	// thousands. A custom plan costs a fraction of a millisecond to make.
+	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)

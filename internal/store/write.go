@@ -190,13 +190,16 @@ const itemQuery = `SELECT ` + itemColumns + ` FROM sync_run_items WHERE tenant_i
 
 // RosterRecordForWrite reads, in one round trip, what one employee's write
 // needs: the outcome already recorded for it (a retried activity returns
-// that and writes nothing), its staged user and its candidates, locked until
-// the transaction ends.
+// that and writes nothing), its staged user, its candidates (locked until
+// the transaction ends, each key by its own index) and the diff its plan
+// recorded.
 func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUserID int64) (RosterRecord, *Item, error) {
 	b := &pgx.Batch{}
 	b.Queue(itemQuery, ref.TenantID, ref.RunID, hrmosUserID)
 	b.Queue(stagedUsersInRange, ref.RunID, ref.TenantID, hrmosUserID, hrmosUserID)
-	b.Queue(candidatesInRange+" FOR UPDATE OF e", ref.RunID, ref.TenantID, hrmosUserID, hrmosUserID)
+	for _, q := range lockedCandidates {
+		b.Queue(q, ref.RunID, ref.TenantID, hrmosUserID)
+	}
 	b.Queue(plannedChangesQuery, ref.RunID, ref.TenantID, hrmosUserID)
 	res := q.db.SendBatch(ctx, b)
 	defer res.Close()
@@ -215,12 +218,14 @@ func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUse
 	if len(recs) != 1 {
 		return RosterRecord{}, nil, ErrStagingGone
 	}
-	rows, err = res.Query()
-	if err != nil {
-		return RosterRecord{}, nil, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", hrmosUserID, err)
-	}
-	if err := addCandidates(rows, recs); err != nil {
-		return RosterRecord{}, nil, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", hrmosUserID, err)
+	for range lockedCandidates {
+		rows, err = res.Query()
+		if err != nil {
+			return RosterRecord{}, nil, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", hrmosUserID, err)
+		}
+		if err := addCandidates(rows, recs); err != nil {
+			return RosterRecord{}, nil, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", hrmosUserID, err)
+		}
 	}
 	if recs[0].Planned, err = readPlanned(res); err != nil {
 		return RosterRecord{}, nil, err

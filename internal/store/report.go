@@ -125,8 +125,8 @@ func (q *Queries) UnwrittenRecords(ctx context.Context, ref RunRef, kind, month 
 			     WHEN $3 = 'attendance' AND NOT EXISTS (SELECT 1 FROM monthly_attendance m
 			          WHERE m.tenant_id = $2 AND m.employee_id = c.employee_id AND m.month = $4) THEN 'created'
 			     ELSE 'updated' END
-		FROM (SELECT hrmos_user_id, max(employee_id) AS employee_id FROM sync_run_changes
-		      WHERE sync_run_id = $1 AND tenant_id = $2 GROUP BY hrmos_user_id) c
+		FROM (SELECT hrmos_user_id, employee_id FROM sync_run_changes
+		      WHERE sync_run_id = $1 AND tenant_id = $2) c
 		WHERE NOT EXISTS (SELECT 1 FROM sync_run_items i WHERE i.sync_run_id = $1 AND i.hrmos_user_id = c.hrmos_user_id)
 		ORDER BY c.hrmos_user_id`, ref.RunID, ref.TenantID, kind, month)
 	if err != nil {
@@ -168,9 +168,9 @@ func (q *Queries) ChangesOf(ctx context.Context, ref RunRef, hrmosUserIDs []int6
 		return nil, nil
 	}
 	rows, err := q.db.Query(ctx, `
-		SELECT hrmos_user_id, employee_id, column_name, old_value, new_value FROM sync_run_changes
-		WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = ANY($3::bigint[])
-		ORDER BY hrmos_user_id, column_name`, ref.RunID, ref.TenantID, hrmosUserIDs)
+		SELECT `+changeColumns+`
+		WHERE c.sync_run_id = $1 AND c.tenant_id = $2 AND c.hrmos_user_id = ANY($3::bigint[])
+		ORDER BY c.hrmos_user_id, x.n`, ref.RunID, ref.TenantID, hrmosUserIDs)
 	if err != nil {
 		return nil, fmt.Errorf("list the changes of run %s: %w", ref.RunID, err)
 	}

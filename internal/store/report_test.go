@@ -218,8 +218,9 @@ func TestReviewQueriesReadOnlyTheirRun(t *testing.T) {
 		testdb.Exec(t, st, `INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, outcome, reason_code, needs_attention)
 			SELECT $1, r.tenant_id, i, 'updated', 'matched_by_employee_number', ARRAY['job_title']
 			FROM generate_series(100, 100 + $2) i, sync_runs r WHERE r.id = $1 ON CONFLICT DO NOTHING`, run, others)
-		testdb.Exec(t, st, `INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, column_name, new_value)
-			SELECT $1, r.tenant_id, i, c, 'x' FROM generate_series(100, 100 + $2) i, unnest(ARRAY['email', 'office']) c, sync_runs r
+		testdb.Exec(t, st, `INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, changes)
+			SELECT $1, r.tenant_id, i, '[{"column":"email","old":null,"new":"x"},{"column":"office","old":null,"new":"x"}]'
+			FROM generate_series(100, 100 + $2) i, sync_runs r
 			WHERE r.id = $1 ON CONFLICT DO NOTHING`, run, others)
 	}
 	// Another tenant's run in flight, and months of its employees.

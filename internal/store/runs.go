@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -309,8 +310,8 @@ type Change struct {
 	New         *string `json:"new"`
 }
 
-// RecordChanges stores what a run changes, column by column. replace first
-// deletes what was recorded for these employees (a write that decided
+// RecordChanges stores what a run changes, one row per record. replace
+// first deletes what was recorded for these records (a write that decided
 // again on newer data replaces the plan's diff).
 func (q *Queries) RecordChanges(ctx context.Context, ref RunRef, changes []Change, replace []int64) error {
 	if len(replace) > 0 {
@@ -322,31 +323,62 @@ func (q *Queries) RecordChanges(ctx context.Context, ref RunRef, changes []Chang
 	if len(changes) == 0 {
 		return nil
 	}
-	n := len(changes)
-	ids, employees, cols := make([]int64, n), make([]*int64, n), make([]string, n)
-	olds, news := make([]*string, n), make([]*string, n)
-	for i, c := range changes {
-		ids[i], employees[i], cols[i], olds[i], news[i] = c.HRMOSUserID, c.EmployeeID, c.Column, c.Old, c.New
+	var ids []int64
+	var employees []*int64
+	var diffs []string
+	for start := 0; start < len(changes); {
+		end := start
+		for end < len(changes) && changes[end].HRMOSUserID == changes[start].HRMOSUserID {
+			end++
+		}
+		diff, err := encodeChanges(changes[start:end])
+		if err != nil {
+			return err
+		}
+		ids, employees, diffs = append(ids, changes[start].HRMOSUserID), append(employees, changes[start].EmployeeID), append(diffs, diff)
+		start = end
 	}
 	_, err := q.db.Exec(ctx, `
-		INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, employee_id, column_name, old_value, new_value)
-		SELECT $1, $2, c.id, c.employee_id, c.col, c.old, c.new
-		FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS c(id, employee_id, col, old, new)
-		ON CONFLICT (sync_run_id, hrmos_user_id, column_name) DO UPDATE SET
-			employee_id = excluded.employee_id, old_value = excluded.old_value, new_value = excluded.new_value`,
-		ref.RunID, ref.TenantID, ids, employees, cols, olds, news)
+		INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, employee_id, changes)
+		SELECT $1, $2, c.id, c.employee_id, c.changes
+		FROM unnest($3::bigint[], $4::bigint[], $5::jsonb[]) AS c(id, employee_id, changes)
+		ON CONFLICT (sync_run_id, hrmos_user_id) DO UPDATE SET employee_id = excluded.employee_id, changes = excluded.changes`,
+		ref.RunID, ref.TenantID, ids, employees, diffs)
 	if err != nil {
-		return fmt.Errorf("record %d changes of run %s: %w", n, ref.RunID, err)
+		return fmt.Errorf("record the changes of %d records of run %s: %w", len(ids), ref.RunID, err)
 	}
 	return nil
 }
 
+// changeJSON is one element of sync_run_changes.changes.
+type changeJSON struct {
+	Column string  `json:"column"`
+	Old    *string `json:"old"`
+	New    *string `json:"new"`
+}
+
+func encodeChanges(changes []Change) (string, error) {
+	out := make([]changeJSON, len(changes))
+	for i, c := range changes {
+		out[i] = changeJSON{c.Column, c.Old, c.New}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("encode the changes of HRMOS user %d: %w", changes[0].HRMOSUserID, err)
+	}
+	return string(b), nil
+}
+
+// changeColumns expands sync_run_changes rows (alias c) into one row per
+// column, in the order they were recorded.
+const changeColumns = `c.hrmos_user_id, c.employee_id, x.e->>'column', x.e->>'old', x.e->>'new'
+	FROM sync_run_changes c CROSS JOIN LATERAL jsonb_array_elements(c.changes) WITH ORDINALITY AS x(e, n)`
+
 // Changes lists what a run changed (or would change), by HRMOS user and
-// column.
+// then in the order of the table's columns.
 func (q *Queries) Changes(ctx context.Context, ref RunRef) ([]Change, error) {
-	rows, err := q.db.Query(ctx, `
-		SELECT hrmos_user_id, employee_id, column_name, old_value, new_value FROM sync_run_changes
-		WHERE sync_run_id = $1 AND tenant_id = $2 ORDER BY hrmos_user_id, column_name`, ref.RunID, ref.TenantID)
+	rows, err := q.db.Query(ctx, `SELECT `+changeColumns+`
+		WHERE c.sync_run_id = $1 AND c.tenant_id = $2 ORDER BY c.hrmos_user_id, x.n`, ref.RunID, ref.TenantID)
 	if err != nil {
 		return nil, fmt.Errorf("list the changes of run %s: %w", ref.RunID, err)
 	}

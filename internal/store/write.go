@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -123,24 +124,24 @@ func (q *Queries) WriteRecord(ctx context.Context, ref RunRef, w RecordWrite) (*
 			nullif(`+a.add(it.Reason)+`, ''), nullif(`+a.add(it.Field)+`, ''), `+a.add(nonNil(it.ChangedFields))+`::text[], `+
 		a.add(nonNil(it.NeedsAttention))+`::text[])
 		ON CONFLICT (sync_run_id, hrmos_user_id) DO NOTHING)`)
-	cols, olds, news := make([]string, len(w.Changes)), make([]*string, len(w.Changes)), make([]*string, len(w.Changes))
-	for i, c := range w.Changes {
-		cols[i], olds[i], news[i] = c.Column, c.Old, c.New
-	}
-	samePlan := sameChanges(w.Changes, w.Planned)
-	colsArg := ""
-	if !samePlan {
-		colsArg = a.add(cols) + "::text[]"
-		with = append(with, `stale AS (DELETE FROM sync_run_changes
-			WHERE sync_run_id = `+run+` AND tenant_id = `+tenant+` AND hrmos_user_id = `+user+` AND column_name <> ALL(`+colsArg+`))`)
-	}
-	if len(w.Changes) > 0 && !samePlan {
-		with = append(with, `diff AS (
-			INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, employee_id, column_name, old_value, new_value)
-			SELECT `+run+`, `+tenant+`, `+user+`, `+employee+`, c.col, c.old, c.new
-			FROM unnest(`+colsArg+`, `+a.add(olds)+`::text[], `+a.add(news)+`::text[]) AS c(col, old, new)
-			ON CONFLICT (sync_run_id, hrmos_user_id, column_name) DO UPDATE SET
-				employee_id = excluded.employee_id, old_value = excluded.old_value, new_value = excluded.new_value)`)
+	if !sameChanges(w.Changes, w.Planned) {
+		if len(w.Changes) == 0 {
+			with = append(with, `diff AS (DELETE FROM sync_run_changes
+				WHERE sync_run_id = `+run+` AND tenant_id = `+tenant+` AND hrmos_user_id = `+user+`)`)
+		} else {
+			changes := make([]Change, len(w.Changes))
+			for i, c := range w.Changes {
+				changes[i] = Change{HRMOSUserID: it.HRMOSUserID, Column: c.Column, Old: c.Old, New: c.New}
+			}
+			diff, err := encodeChanges(changes)
+			if err != nil {
+				return nil, err
+			}
+			with = append(with, `diff AS (
+				INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, employee_id, changes)
+				VALUES (`+run+`, `+tenant+`, `+user+`, `+employee+`, `+a.add(diff)+`::jsonb)
+				ON CONFLICT (sync_run_id, hrmos_user_id) DO UPDATE SET employee_id = excluded.employee_id, changes = excluded.changes)`)
+		}
 	}
 	var id *int64
 	err := q.db.QueryRow(ctx, `WITH `+strings.Join(with, ",\n")+` SELECT `+employee, *a...).Scan(&id)
@@ -234,7 +235,7 @@ func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUse
 }
 
 // plannedChangesQuery reads the diff a run's plan recorded for one record.
-const plannedChangesQuery = `SELECT column_name, old_value, new_value FROM sync_run_changes
+const plannedChangesQuery = `SELECT changes FROM sync_run_changes
 	WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3`
 
 func readPlanned(res pgx.BatchResults) ([]rules.Change, error) {
@@ -242,9 +243,20 @@ func readPlanned(res pgx.BatchResults) ([]rules.Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the planned changes of a record: %w", err)
 	}
-	planned, err := pgx.CollectRows(rows, pgx.RowToStructByPos[rules.Change])
-	if err != nil {
+	found, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil || len(found) == 0 {
+		if err != nil {
+			return nil, fmt.Errorf("read the planned changes of a record: %w", err)
+		}
+		return nil, nil
+	}
+	var decoded []changeJSON
+	if err := json.Unmarshal(found[0], &decoded); err != nil {
 		return nil, fmt.Errorf("read the planned changes of a record: %w", err)
+	}
+	planned := make([]rules.Change, len(decoded))
+	for i, c := range decoded {
+		planned[i] = rules.Change{Column: c.Column, Old: c.Old, New: c.New}
 	}
 	return planned, nil
 }

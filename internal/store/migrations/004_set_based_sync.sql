@@ -33,21 +33,22 @@ CREATE INDEX attendance_staging_number_idx ON attendance_staging (sync_run_id, n
 ALTER TABLE sync_run_items ADD COLUMN field text;
 
 -- What a run changed (or, for a dry run or a run awaiting approval, would
--- change), employee by employee and column by column: the old and the new
--- value. It holds personal values, so it lives here, beside the employees it
--- describes, and never in Temporal; mediment's web app and `starter runs
--- show` read it. Deleted with its run. employee_id is NULL for an employee
--- the run creates when the plan's diff was kept as written: its
--- sync_run_items row names the new employee.
+-- change), employee by employee: one row per record, its changes a JSON
+-- array of {"column", "old", "new"} in the table's column order. It holds
+-- personal values, so it lives here, beside the employees it describes, and
+-- never in Temporal; mediment's web app and `starter runs show` read it
+-- (jsonb_array_elements(changes)). One row per record, not per column: a
+-- first sync writes about a dozen columns of every employee, and a row per
+-- column made this insert the largest cost of the whole sync. Deleted with
+-- its run. employee_id is NULL for an employee the run creates when the
+-- plan's diff was kept as written: its sync_run_items row names it.
 CREATE TABLE sync_run_changes (
     sync_run_id   uuid NOT NULL,
     tenant_id     text NOT NULL,
     hrmos_user_id bigint NOT NULL,
     employee_id   bigint,
-    column_name   text NOT NULL,
-    old_value     text,
-    new_value     text,
-    PRIMARY KEY (sync_run_id, hrmos_user_id, column_name),
+    changes       jsonb NOT NULL CHECK (jsonb_typeof(changes) = 'array'),
+    PRIMARY KEY (sync_run_id, hrmos_user_id),
     FOREIGN KEY (tenant_id, sync_run_id) REFERENCES sync_runs (tenant_id, id) ON DELETE CASCADE,
     FOREIGN KEY (tenant_id, employee_id) REFERENCES employees (tenant_id, id) ON DELETE SET NULL (employee_id)
 );

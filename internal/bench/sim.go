@@ -59,7 +59,10 @@ func startSimulator(ctx context.Context, mode, bin string, s simSpec, needMutate
 	default:
 		why := "in this process (-sim inprocess)"
 		if mode == "auto" {
-			why = "in this process: the simulator binary has no -companies/-keys-out flags (nor POST /_sim/companies/{c}/mutate) yet"
+			why = "in this process: the binary serves companies of one size only, and this run adds a bigger one"
+			if !flags["companies"] || !flags["keys-out"] {
+				why = "in this process: this simulator binary has no -companies/-keys-out flags"
+			}
 		}
 		ls, err := startLibSim(s)
 		if err != nil {

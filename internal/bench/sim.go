@@ -139,5 +139,5 @@ func (l *libSim) Mutate(_ context.Context, company string, percent int, seed uin
 	return err
 }
 
-// Throttled is unknown for the in-process simulator, as for the binary.
-func (l *libSim) Throttled() int { return -1 }
+// Throttled counts the requests the simulator's rate limit refused.
+func (l *libSim) Throttled() int { return int(l.sim.Throttled()) }

@@ -34,6 +34,8 @@ type Server struct {
 	tokenTTL  time.Duration
 	log       *slog.Logger
 	rateLimit atomic.Int64
+	// throttled counts the requests refused by the rate limit (429).
+	throttled atomic.Int64
 	handler   http.Handler
 	api       *http.ServeMux
 
@@ -149,6 +151,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.allowRequest(state) {
 		// HRMOS answers an exceeded rate limit with a bare 429: no body, no Retry-After.
+		s.throttled.Add(1)
 		rec.WriteHeader(http.StatusTooManyRequests)
 		return
 	}
@@ -257,3 +260,7 @@ func (s *Server) lookupCompany(r *http.Request) *companyState {
 	defer s.dataMu.RUnlock()
 	return s.companies[r.PathValue("company")]
 }
+
+// Throttled is how many requests the rate limit has refused (429) so far,
+// so a benchmark can tell that clients kept under it.
+func (s *Server) Throttled() int64 { return s.throttled.Load() }

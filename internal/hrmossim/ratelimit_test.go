@@ -48,6 +48,9 @@ func TestRateLimitSlidingMinuteCountsRejectedRequests(t *testing.T) {
 	if res := e.get("/users", tok); res.status != http.StatusOK {
 		t.Fatalf("after every rejected request left the window: status %d", res.status)
 	}
+	if n := e.sim.Throttled(); n != 4 {
+		t.Errorf("Throttled() = %d, want the 4 requests refused", n)
+	}
 }
 
 func TestRateLimitIsPerCompany(t *testing.T) {

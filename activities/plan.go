@@ -255,15 +255,11 @@ type RecordResult struct {
 // it, so nothing is written twice.
 func (a *Activities) SyncEmployee(ctx context.Context, in RecordInput) (RecordResult, error) {
 	run := ref(in.TenantID, in.RunID)
-	var res RecordResult
-	var written bool
-	err := a.Store.InTx(ctx, func(q *store.Queries) error {
+	return a.writeOnce(ctx, codes.KindRoster, run, func(q *store.Queries) (*store.RecordWrite, *store.Item, error) {
 		rec, recorded, err := q.RosterRecordForWrite(ctx, run, in.HRMOSUserID)
 		if err != nil || recorded != nil {
-			res = resultOf(recorded)
-			return err
+			return nil, recorded, err
 		}
-		written = true
 		d := rules.DecideRoster(rec.User, rec.Candidates, in.Today)
 		w := store.RecordWrite{Item: rosterItem(in.HRMOSUserID, d, employeeOf(d)), Changes: d.Changes(in.HRMOSUserID), Planned: rec.Planned}
 		switch d.Outcome {
@@ -272,19 +268,8 @@ func (a *Activities) SyncEmployee(ctx context.Context, in RecordInput) (RecordRe
 		case codes.Updated:
 			w = w.WithWrite(store.UpdateEmployeeWrite(in.TenantID, d.Employee.ID, in.HRMOSUserID, d.Fields))
 		}
-		if _, err := q.WriteRecord(ctx, run, w); err != nil {
-			return err
-		}
-		res = RecordResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
-		return nil
+		return &w, nil, nil
 	})
-	if err != nil {
-		return RecordResult{}, safe(err)
-	}
-	if written {
-		a.metrics().Records(codes.KindRoster, string(res.Outcome), 1)
-	}
-	return res, nil
 }
 
 // SyncAttendance matches one report row to its employee, maps it and
@@ -292,31 +277,46 @@ func (a *Activities) SyncEmployee(ctx context.Context, in RecordInput) (RecordRe
 // transaction.
 func (a *Activities) SyncAttendance(ctx context.Context, in RecordInput) (RecordResult, error) {
 	run := ref(in.TenantID, in.RunID)
-	var res RecordResult
-	var written bool
-	err := a.Store.InTx(ctx, func(q *store.Queries) error {
+	return a.writeOnce(ctx, codes.KindAttendance, run, func(q *store.Queries) (*store.RecordWrite, *store.Item, error) {
 		rec, recorded, err := q.AttendanceRecordForWrite(ctx, run, in.Month, in.HRMOSUserID)
 		if err != nil || recorded != nil {
-			res = resultOf(recorded)
-			return err
+			return nil, recorded, err
 		}
-		written = true
 		d := rules.DecideAttendance(rec.Row, rec.Match, rec.Existing)
 		w := store.RecordWrite{Item: attendanceItem(in.HRMOSUserID, d), Changes: d.Changes(), Planned: rec.Planned}
 		if d.Outcome == codes.Created || d.Outcome == codes.Updated || d.Outcome == codes.Unchanged {
 			w = w.WithWrite(store.UpsertAttendanceWrite(in.TenantID, *d.EmployeeID, in.Month, in.RunID, d.Fields))
 		}
-		if _, err := q.WriteRecord(ctx, run, w); err != nil {
+		return &w, nil, nil
+	})
+}
+
+// writeOnce is the transaction both record activities share: decide reads
+// the record (or finds its outcome already recorded by an earlier attempt,
+// which it returns instead of a write), and the write and its item commit
+// together. Only a record written here counts in the metrics, so a retry
+// after a crash counts nothing twice.
+func (a *Activities) writeOnce(ctx context.Context, kind string, run store.RunRef, decide func(*store.Queries) (*store.RecordWrite, *store.Item, error)) (RecordResult, error) {
+	var res RecordResult
+	var written bool
+	err := a.Store.InTx(ctx, func(q *store.Queries) error {
+		w, recorded, err := decide(q)
+		if err != nil || w == nil {
+			res = resultOf(recorded)
 			return err
 		}
-		res = RecordResult{Outcome: d.Outcome, ReasonCode: d.ReasonCode}
+		if _, err := q.WriteRecord(ctx, run, *w); err != nil {
+			return err
+		}
+		written = true
+		res = RecordResult{Outcome: codes.Outcome(w.Item.Outcome), ReasonCode: w.Item.ReasonCode}
 		return nil
 	})
 	if err != nil {
 		return RecordResult{}, safe(err)
 	}
 	if written {
-		a.metrics().Records(codes.KindAttendance, string(res.Outcome), 1)
+		a.metrics().Records(kind, string(res.Outcome), 1)
 	}
 	return res, nil
 }

@@ -50,16 +50,9 @@ type notWritten struct {
 // written (yet): the run awaits approval, is still writing, or failed
 // first. Changes are its columns' old and new values.
 type reportItem struct {
-	HRMOSUserID    int64        `json:"hrmosUserId"`
-	EmployeeID     *int64       `json:"employeeId,omitempty"`
-	Outcome        string       `json:"outcome"`
-	ReasonCode     string       `json:"reasonCode"`
-	Reason         string       `json:"reason,omitempty"`
-	Field          string       `json:"field,omitempty"`
-	ChangedFields  []string     `json:"changedFields"`
-	NeedsAttention []string     `json:"needsAttention"`
-	Planned        bool         `json:"planned"`
-	Changes        []changeView `json:"changes"`
+	store.Item              // its fields are the JSON's top level, as sync_run_items names them
+	Planned    bool         `json:"planned"`
+	Changes    []changeView `json:"changes"`
 }
 
 type changeView struct {
@@ -197,8 +190,8 @@ func buildReport(ctx context.Context, st *store.Store, ref store.RunRef, rq repo
 			for _, u := range unwritten {
 				if u.Outcome == outcome {
 					matched++
-					listed = append(listed, reportItem{HRMOSUserID: u.HRMOSUserID, EmployeeID: u.EmployeeID, Outcome: u.Outcome,
-						ChangedFields: []string{}, NeedsAttention: []string{}, Planned: true})
+					listed = append(listed, reportItem{Item: store.Item{HRMOSUserID: u.HRMOSUserID, EmployeeID: u.EmployeeID, Outcome: u.Outcome,
+						ChangedFields: []string{}, NeedsAttention: []string{}}, Planned: true})
 				}
 			}
 			slices.SortFunc(listed, func(a, b reportItem) int { return cmpInt64(a.HRMOSUserID, b.HRMOSUserID) })
@@ -242,8 +235,7 @@ func buildReport(ctx context.Context, st *store.Store, ref store.RunRef, rq repo
 }
 
 func itemView(it store.Item) reportItem {
-	v := reportItem{HRMOSUserID: it.HRMOSUserID, EmployeeID: it.EmployeeID, Outcome: it.Outcome, ReasonCode: it.ReasonCode,
-		Reason: it.Reason, Field: it.Field, ChangedFields: it.ChangedFields, NeedsAttention: it.NeedsAttention}
+	v := reportItem{Item: it}
 	if v.ChangedFields == nil {
 		v.ChangedFields = []string{}
 	}

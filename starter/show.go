@@ -253,7 +253,9 @@ func printReport(w io.Writer, rep runReport, rq reportQuery) {
 	printNeedsAction(w, rep)
 }
 
-func printRunHeader(w io.Writer, r store.Run) {
+// runTitle is a run's first line wherever the starter prints one:
+// "Roster sync of tenant acme: completed (dry run)".
+func runTitle(r store.Run) string {
 	kind := r.Kind
 	if r.Month != "" {
 		kind += " " + r.Month
@@ -262,7 +264,11 @@ func printRunHeader(w io.Writer, r store.Run) {
 	if r.DryRun {
 		dry = " (dry run)"
 	}
-	fmt.Fprintf(w, "%s sync of tenant %s: %s%s\n", strings.ToUpper(kind[:1])+kind[1:], r.TenantID, r.Status, dry)
+	return fmt.Sprintf("%s sync of tenant %s: %s%s", strings.ToUpper(kind[:1])+kind[1:], r.TenantID, r.Status, dry)
+}
+
+func printRunHeader(w io.Writer, r store.Run) {
+	fmt.Fprintln(w, runTitle(r))
 	fmt.Fprintf(w, "  run %s, workflow %s, started from %s\n", r.ID, r.WorkflowID, r.Trigger)
 	fmt.Fprintf(w, "  started %s", r.StartedAt.Local().Format("2006-01-02 15:04:05"))
 	if r.FinishedAt != nil {

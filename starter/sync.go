@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -142,15 +141,7 @@ func workflowFailure(err error) string {
 }
 
 func printSummary(w io.Writer, r store.Run) {
-	kind := r.Kind
-	if r.Month != "" {
-		kind += " " + r.Month
-	}
-	dry := ""
-	if r.DryRun {
-		dry = " (dry run)"
-	}
-	fmt.Fprintf(w, "%s sync of tenant %s: %s%s\n", strings.ToUpper(kind[:1])+kind[1:], r.TenantID, r.Status, dry)
+	fmt.Fprintln(w, runTitle(r))
 	fmt.Fprintf(w, "  run %s, workflow %s\n", r.ID, r.WorkflowID)
 	fmt.Fprintf(w, "  fetched %d, created %d, updated %d, unchanged %d, skipped %d, errors %d\n",
 		r.Fetched, r.Created, r.Updated, r.Unchanged, r.Skipped, r.Errors)

@@ -171,7 +171,7 @@ func (v *lineView) show(p workflows.Progress) {
 	v.phase, v.done, v.lastPrint = p.Phase, p.Done, time.Now()
 	line := fmt.Sprintf("%s  %s", time.Now().Format("15:04:05"), describe(p))
 	if p.Total > 0 {
-		line += fmt.Sprintf("; done %d of %d (created %d, updated %d, unchanged %d, skipped %d, errors %d)",
+		line += fmt.Sprintf("; done %d of %d (decided so far: created %d, updated %d, unchanged %d, skipped %d, errors %d)",
 			p.Done, p.Total, p.Created, p.Updated, p.Unchanged, p.Skipped, p.Errors)
 	}
 	fmt.Fprintln(v.w, line)

@@ -116,7 +116,7 @@ func TestAttendanceSyncHeldByTheGuardWritesOnceApproved(t *testing.T) {
 		t.Errorf("progress while held = %+v", waiting)
 	}
 	for _, want := range []string{"**attendance sync 2026-10** of tenant `acme`: **waiting for approval**", "- fetched from HRMOS: 300",
-		"- done: 0 of 300 (decided: 300)", "- created 300, updated 0", "**Waiting for approval**: 2026-10 has 300 employees' rows"} {
+		"- done: 0 of 300 (decided: 300)", "- decided so far: created 300, updated 0", "**Waiting for approval**: 2026-10 has 300 employees' rows"} {
 		if !strings.Contains(waitingDetails, want) {
 			t.Errorf("current details while held:\n%s\ndo not say %q", waitingDetails, want)
 		}

@@ -106,6 +106,9 @@ func (b *bench) size(ctx context.Context, n int) (*SizeReport, error) {
 		return nil, err
 	}
 	defer s.worker.Stop(30 * time.Second)
+	if err := harness.WaitForWorker(ctx, s.tc, taskQueue, s.worker); err != nil {
+		return nil, err
+	}
 
 	for _, phase := range b.cfg.Phases {
 		r := PhaseResult{Phase: phase, Label: phaseLabels[phase], StatementsPerRecord: -1}
@@ -256,33 +259,41 @@ func (r *PhaseResult) fill(row runRow) {
 // progress prints, every 10 seconds until stop is called, what the
 // running run of kind has done so far, read from the database.
 func (b *bench) progress(ctx context.Context, db *pgxpool.Pool, kind, what string, start time.Time) (stop func()) {
+	staging := map[string]string{"roster": "roster_staging", "attendance": "attendance_staging"}[kind]
+	return every(10*time.Second, func() {
+		var runID string
+		var items, staged int
+		err := db.QueryRow(ctx, `SELECT id::text FROM sync_runs WHERE kind = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1`, kind).Scan(&runID)
+		if err == nil {
+			err = db.QueryRow(ctx, `SELECT count(*) FROM sync_run_items WHERE sync_run_id = $1`, runID).Scan(&items)
+			// A schema without this staging table just shows 0 staged.
+			_ = db.QueryRow(ctx, `SELECT count(*) FROM `+staging+` WHERE sync_run_id = $1`, runID).Scan(&staged)
+		}
+		el := time.Since(start)
+		switch {
+		case err != nil:
+			b.logf("  … %s: %s, no running run recorded yet", what, el.Round(time.Second))
+		default:
+			b.logf("  … %s: %s, %d records staged, %d synced (%.0f/s so far)", what, el.Round(time.Second), staged, items, float64(items)/el.Seconds())
+		}
+	})
+}
+
+// every calls f every interval, in its own goroutine, until stop is called;
+// stop returns once f is no longer running.
+func every(interval time.Duration, f func()) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
-	staging := map[string]string{"roster": "roster_staging", "attendance": "attendance_staging"}[kind]
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(10 * time.Second)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-			}
-			var runID string
-			var items, staged int
-			err := db.QueryRow(ctx, `SELECT id::text FROM sync_runs WHERE kind = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1`, kind).Scan(&runID)
-			if err == nil {
-				err = db.QueryRow(ctx, `SELECT count(*) FROM sync_run_items WHERE sync_run_id = $1`, runID).Scan(&items)
-				// A schema without this staging table just shows 0 staged.
-				_ = db.QueryRow(ctx, `SELECT count(*) FROM `+staging+` WHERE sync_run_id = $1`, runID).Scan(&staged)
-			}
-			el := time.Since(start)
-			switch {
-			case err != nil:
-				b.logf("  … %s: %s, no running run recorded yet", what, el.Round(time.Second))
-			default:
-				b.logf("  … %s: %s, %d records staged, %d synced (%.0f/s so far)", what, el.Round(time.Second), staged, items, float64(items)/el.Seconds())
+				f()
 			}
 		}
 	}()

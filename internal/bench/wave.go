@@ -95,6 +95,9 @@ func (b *bench) wave(ctx context.Context) (*WaveReport, error) {
 		return nil, err
 	}
 	defer worker.Stop(30 * time.Second)
+	if err := harness.WaitForWorker(ctx, tc, taskQueue, worker); err != nil {
+		return nil, err
+	}
 
 	calls0, haveCalls, _ := b.pg.StatementCalls(ctx, db, workerRole)
 	type result struct {
@@ -160,25 +163,12 @@ func bigNote(n int) string {
 }
 
 func (b *bench) waveProgress(ctx context.Context, db *pgxpool.Pool, tenants int, start time.Time) (stop func()) {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(10 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-			var rosters, attendances, running, items int
-			_ = db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'roster' AND status <> 'running'),
+	return every(10*time.Second, func() {
+		var rosters, attendances, running, items int
+		_ = db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'roster' AND status <> 'running'),
 				count(*) FILTER (WHERE kind = 'attendance' AND status <> 'running'), count(*) FILTER (WHERE status = 'running'),
 				(SELECT count(*) FROM sync_run_items) FROM sync_runs`).Scan(&rosters, &attendances, &running, &items)
-			b.logf("  … wave: %s, of %d tenants %d rosters and %d attendance months done, %d runs running, %d records synced",
-				time.Since(start).Round(time.Second), tenants, rosters, attendances, running, items)
-		}
-	}()
-	return func() { close(done); <-finished }
+		b.logf("  … wave: %s, of %d tenants %d rosters and %d attendance months done, %d runs running, %d records synced",
+			time.Since(start).Round(time.Second), tenants, rosters, attendances, running, items)
+	})
 }

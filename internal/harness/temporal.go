@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 )
@@ -110,4 +111,22 @@ func (t *TemporalDev) Stop() { t.Proc.Stop(10 * time.Second) }
 
 func describeNamespace(ns string) *workflowservice.DescribeNamespaceRequest {
 	return &workflowservice.DescribeNamespaceRequest{Namespace: ns}
+}
+
+// WaitForWorker waits until a worker polls taskQueue for both workflow and
+// activity tasks, so what is timed next holds no worker start-up (ops'
+// workers run long before their syncs start).
+func WaitForWorker(ctx context.Context, c client.Client, taskQueue string, worker *Process) error {
+	return WaitUntil(ctx, "the worker", 2*time.Minute, 200*time.Millisecond, worker.Done(), func(ctx context.Context) error {
+		for _, t := range []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY} {
+			resp, err := c.DescribeTaskQueue(ctx, taskQueue, t)
+			if err != nil {
+				return err
+			}
+			if len(resp.GetPollers()) == 0 {
+				return fmt.Errorf("nothing polls %s tasks of %s yet", t, taskQueue)
+			}
+		}
+		return nil
+	})
 }

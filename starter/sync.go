@@ -109,6 +109,11 @@ func startSync(e *env, req syncRequest) error {
 
 	var result workflows.RunResult
 	runErr := followRun(ctx, c, run, &result, e.cmd.ErrOrStderr(), req.tenant, e.cfg.TaskQueue)
+	if ctx.Err() != nil {
+		// Ctrl-C (or SIGTERM) stops the following, not the run: above all a
+		// run held by the mass-change guard, which ops leave to review.
+		return &exitError{code: 130, msg: stoppedFollowing(what, req.tenant, run.GetID(), run.GetRunID())}
+	}
 	summary, err := finishedRun(e, store.RunRef{TenantID: req.tenant, RunID: run.GetRunID()})
 	if err != nil {
 		if runErr != nil {
@@ -152,4 +157,10 @@ func printSummary(w io.Writer, r store.Run) {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	fmt.Fprintf(w, "  each employee's outcome and changes, and what needs action: starter runs show --tenant %s --run %s\n", r.TenantID, r.ID)
+}
+
+func stoppedFollowing(what, tenant, workflowID, runID string) string {
+	return fmt.Sprintf("Stopped following the %s of tenant %s; the run goes on (workflow %s, run %s).\n"+
+		"Follow it with `starter runs --tenant %s` or in the Temporal UI; stop it there (Request Cancellation) to end it.",
+		what, tenant, workflowID, runID, tenant)
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/mediment/hrmos-sync/activities"
@@ -63,6 +65,42 @@ func TestRunsSaysWhyAProgressIsUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContain(t, "runs", out, "running, AWAITING APPROVAL  workflow not found in Temporal")
+}
+
+// Ctrl-C while `--wait` follows a run stops the following, not the run,
+// and says so: it must never read as a failed run. No worker runs here, so
+// the run is still waiting when the command is interrupted.
+func TestInterruptingTheWaitLeavesTheRunGoing(t *testing.T) {
+	ts := temporalServer(t)
+	_, dbURL := testdb.New(t)
+	t.Setenv("DATABASE_URL", dbURL)
+	if out, err := run(t, "", "setup"); err != nil {
+		t.Fatalf("setup: %v\n%s", err, out)
+	}
+	out, done, interrupt := runInterruptible(t, "roster", "--tenant", "acme", "--wait")
+	eventually(t, "roster --wait has started the run", func() bool { return strings.Contains(out.String(), "Started the roster sync of tenant acme") })
+	interrupt()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("roster --wait did not stop when interrupted")
+	}
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 130 {
+		t.Fatalf("interrupted roster --wait: %v (%T), want exit code 130\n%s", err, err, out)
+	}
+	mustContain(t, "interrupted roster --wait", ee.msg, "Stopped following the roster sync of tenant acme; the run goes on (workflow hrmos-roster-acme, run ")
+	if strings.Contains(ee.msg, "failed") || strings.Contains(out.String(), "failed") {
+		t.Errorf("an interrupted wait reads as a failure:\n%s\n%s", ee.msg, out)
+	}
+	desc, err := ts.GetDefaultClient().DescribeWorkflowExecution(context.Background(), "hrmos-roster-acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := desc.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Errorf("the run is %s after the wait was interrupted, want still running", st)
+	}
 }
 
 // A roster run that would change more than the mass-change guard allows
@@ -207,6 +245,14 @@ func (l *lockedBuffer) String() string {
 // output can be read while it runs.
 func runInBackground(t *testing.T, args ...string) (*lockedBuffer, <-chan error) {
 	t.Helper()
+	out, done, _ := runInterruptible(t, args...)
+	return out, done
+}
+
+// runInterruptible is runInBackground with the Ctrl-C of the command: its
+// context's cancel, as main's signal.NotifyContext does.
+func runInterruptible(t *testing.T, args ...string) (*lockedBuffer, <-chan error, context.CancelFunc) {
+	t.Helper()
 	root := newRoot()
 	out := &lockedBuffer{}
 	root.SetArgs(args)
@@ -217,7 +263,7 @@ func runInBackground(t *testing.T, args ...string) (*lockedBuffer, <-chan error)
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	t.Cleanup(cancel)
-	return out, done
+	return out, done, cancel
 }
 
 // eventually polls until ok, or fails the test after a generous while.

@@ -115,8 +115,8 @@ func TestAttendanceSyncHeldByTheGuardWritesOnceApproved(t *testing.T) {
 		waiting.Fetched != 300 || waiting.Total != 300 || waiting.Planned != 300 || waiting.Created != 300 || waiting.Done != 0 {
 		t.Errorf("progress while held = %+v", waiting)
 	}
-	for _, want := range []string{"**attendance sync 2026-10** of tenant `acme`: **waiting for approval**", "- fetched from HRMOS: 300",
-		"- done: 0 of 300 (decided: 300)", "- decided so far: created 300, updated 0", "**Waiting for approval**: 2026-10 has 300 employees' rows"} {
+	for _, want := range []string{"**attendance sync 2026-10** of tenant `acme`: **waiting for approval**", "- fetched from HRMOS: 300; done: 0 of 300 (decided: 300)",
+		"- decided so far: created 300, updated 0", "**Waiting for approval**: 2026-10 has 300 employees' rows"} {
 		if !strings.Contains(waitingDetails, want) {
 			t.Errorf("current details while held:\n%s\ndo not say %q", waitingDetails, want)
 		}
@@ -126,7 +126,7 @@ func TestAttendanceSyncHeldByTheGuardWritesOnceApproved(t *testing.T) {
 		done.Done != 300 || done.ChunksDone != 1 || done.AwaitingApproval {
 		t.Errorf("progress at the end = %+v, %v", done, err)
 	}
-	if d := currentDetails(t, env); !strings.Contains(d, "**completed**") || !strings.Contains(d, "- done: 300 of 300") || !strings.Contains(d, "- chunks written: 1 of 1") {
+	if d := currentDetails(t, env); !strings.Contains(d, "**completed**") || !strings.Contains(d, "; done: 300 of 300") || !strings.Contains(d, "- chunks written: 1 of 1") {
 		t.Errorf("current details at the end:\n%s", d)
 	}
 }

@@ -260,21 +260,24 @@ func (p Progress) markdown(kind, tenantID, month string, dryRun bool) string {
 		what = "dry run of the " + what
 	}
 	b.WriteString(fmt.Sprintf("**%s** of tenant `%s`: **%s**\n\n", what, tenantID, p.Phase))
-	if p.Fetched > 0 || p.Phase != PhaseStarting {
-		b.WriteString(fmt.Sprintf("- fetched from HRMOS: %d\n", p.Fetched))
+	if p.AwaitingApproval {
+		// First, where the UI's panel cannot cut it off: why the run is
+		// held and how to let it go.
+		b.WriteString(fmt.Sprintf("**Waiting for approval**: %s. Approve: Signal `%s` with input `{\"by\":\"your name\"}`, or `starter approve`.\n\n", p.ApprovalReason, ApproveSignal))
 	}
+	// Few lines: the UI's Current Details panel shows about six before it
+	// scrolls.
 	if p.Total > 0 {
-		b.WriteString(fmt.Sprintf("- done: %d of %d (decided: %d)\n", p.Done, p.Total, p.Planned))
+		b.WriteString(fmt.Sprintf("- fetched from HRMOS: %d; done: %d of %d (decided: %d)\n", p.Fetched, p.Done, p.Total, p.Planned))
 		// The outcomes are the plan's, known before the writes are done:
 		// said so, so that "done 77" beside "created 919" does not read as
 		// a contradiction.
 		b.WriteString(fmt.Sprintf("- decided so far: created %d, updated %d, unchanged %d, skipped %d, errors %d\n", p.Created, p.Updated, p.Unchanged, p.Skipped, p.Errors))
+	} else if p.Fetched > 0 || p.Phase != PhaseStarting {
+		b.WriteString(fmt.Sprintf("- fetched from HRMOS: %d\n", p.Fetched))
 	}
 	if p.ChunksTotal > 0 && (p.Phase == PhaseSyncing || p.ChunksDone > 0) {
 		b.WriteString(fmt.Sprintf("- chunks written: %d of %d\n", p.ChunksDone, p.ChunksTotal))
-	}
-	if p.AwaitingApproval {
-		b.WriteString(fmt.Sprintf("\n**Waiting for approval**: %s\n", p.ApprovalReason))
 	}
 	return b.String()
 }

@@ -165,7 +165,7 @@ func TestProgressMarkdownShowsPhaseAndCounts(t *testing.T) {
 			[]string{"**dry run of the attendance sync 2026-10** of tenant `acme`: **fetching from HRMOS**", "- fetched from HRMOS: 0"}, nil},
 		{"writing shows counts and chunks", Progress{Phase: PhaseSyncing, Fetched: 1200, Total: 1190, Planned: 1190, Done: 900,
 			Created: 10, Updated: 300, Unchanged: 870, Skipped: 6, Errors: 4, ChunksTotal: 3, ChunksDone: 1}, codes.KindRoster, "", false,
-			[]string{"- fetched from HRMOS: 1200", "- done: 900 of 1190 (decided: 1190)",
+			[]string{"- fetched from HRMOS: 1200; done: 900 of 1190 (decided: 1190)",
 				"- decided so far: created 10, updated 300, unchanged 870, skipped 6, errors 4", "- chunks written: 1 of 3"}, []string{"Waiting"}},
 		{"held shows why", Progress{Phase: PhaseApproval, Fetched: 10, Total: 10, Planned: 10, AwaitingApproval: true,
 			ApprovalReason: "it would create 10"}, codes.KindRoster, "", false,

@@ -282,6 +282,8 @@ func (b *bench) startWorker(db, baseURL, temporalAddr, log string) (*harness.Pro
 		Env: []string{
 			"DATABASE_URL=" + b.pg.URL(db, workerRole), "TEMPORAL_ADDRESS=" + temporalAddr, "TEMPORAL_NAMESPACE=default",
 			"TEMPORAL_TASK_QUEUE=" + taskQueue, "HRMOS_BASE_URL=" + baseURL,
+			// Not needed here, and the default port may be a running demo's.
+			"METRICS_ADDR=off",
 		},
 	})
 }

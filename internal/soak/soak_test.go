@@ -82,10 +82,10 @@ func TestCrashSoak(t *testing.T) {
 	// The reference: one clean run, no kills.
 	ref := w.database("ref")
 	refStart := time.Now()
-	refWorker := w.startWorker(ref, "ref")
+	ref.worker = w.startWorker(ref, "ref")
 	w.run(ref, "roster", 0, false)
 	w.run(ref, "attendance", 0, false)
-	refWorker.Stop(30 * time.Second)
+	ref.worker.Stop(30 * time.Second)
 	refTook := time.Since(refStart)
 
 	// The soak: the same work, the worker killed and restarted.
@@ -201,6 +201,9 @@ func (w *world) startWorker(d *database, name string) *harness.Process {
 			"DATABASE_URL=" + d.workerURL, "TEMPORAL_ADDRESS=" + w.frontend, "TEMPORAL_NAMESPACE=" + w.namespace,
 			"TEMPORAL_TASK_QUEUE=" + d.taskQueue, "HRMOS_BASE_URL=" + w.baseURL, "HRMOS_RETRY_BASE_DELAY=100ms",
 			"LOG_LEVEL=warn",
+			// Its metrics would take the default port, which a worker
+			// already running on the machine (the demo's) holds.
+			"METRICS_ADDR=off",
 		},
 	}
 	p, err := harness.Start(d.spec)
@@ -306,6 +309,11 @@ func (w *world) run(d *database, kind string, kills int, fetchKill bool) []kill 
 				w.t.Errorf("the %s sync finished after %d of its %d kills", kind, len(stats), kills)
 			}
 			return stats
+		case <-d.worker.Done():
+			// Not one of our kills (those replace d.worker at once): the
+			// worker could not start or died by itself, and nothing will
+			// finish the run.
+			w.t.Fatalf("the worker exited by itself during the %s sync; its log:\n%s", kind, harness.Tail(d.spec.Log, 3000))
 		case <-time.After(20 * time.Millisecond):
 		}
 		if len(stats) >= kills && !stalled {

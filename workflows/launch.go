@@ -115,15 +115,11 @@ func refuse(ctx workflow.Context, kind, tenantID, month, trigger string, dryRun 
 	if errors.As(cause, &appErr) {
 		reason = appErr.Message()
 	}
-	updates := []temporal.SearchAttributeUpdate{SearchKind.ValueSet(kind), SearchTrigger.ValueSet(trigger),
-		SearchStatus.ValueSet(codes.RunFailed), SearchDryRun.ValueSet(dryRun)}
-	if tenantID != "" {
-		updates = append(updates, SearchTenant.ValueSet(tenantID))
-	}
+	searchMonth := "" // only a month its history row records too
 	if kind == codes.KindAttendance && jst.ValidMonth(month) {
-		updates = append(updates, SearchMonth.ValueSet(month)) // as its history row records it
+		searchMonth = month
 	}
-	upsertSearch(ctx, updates...)
+	upsertSearch(ctx, searchFor(tenantID, kind, searchMonth, trigger, codes.RunFailed, dryRun).Copy())
 	if tenantID != "" {
 		info := workflow.GetInfo(ctx)
 		err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the refused run"), a.RecordRejectedRun, activities.RejectedRunInput{

@@ -46,10 +46,12 @@ const (
 	KindScheduled = "scheduled"
 )
 
-// searchFor is what a run of a tenant is found by. status "" leaves it out.
+// searchFor is what a run of a tenant is found by. An empty tenant (a
+// refused input names none), month or status is left out.
 func searchFor(tenantID, kind, month, trigger, status string, dryRun bool) temporal.SearchAttributes {
-	updates := []temporal.SearchAttributeUpdate{
-		SearchTenant.ValueSet(tenantID), SearchKind.ValueSet(kind), SearchTrigger.ValueSet(trigger), SearchDryRun.ValueSet(dryRun),
+	updates := []temporal.SearchAttributeUpdate{SearchKind.ValueSet(kind), SearchTrigger.ValueSet(trigger), SearchDryRun.ValueSet(dryRun)}
+	if tenantID != "" {
+		updates = append(updates, SearchTenant.ValueSet(tenantID))
 	}
 	if month != "" {
 		updates = append(updates, SearchMonth.ValueSet(month))

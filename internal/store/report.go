@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -40,16 +41,7 @@ func (q *Queries) ReasonCounts(ctx context.Context, ref RunRef) ([]ReasonCount, 
 		return nil, fmt.Errorf("count the outcomes of run %s: %w", ref.RunID, err)
 	}
 	slices.SortFunc(counts, func(a, b ReasonCount) int {
-		if d := outcomeRank(a.Outcome) - outcomeRank(b.Outcome); d != 0 {
-			return d
-		}
-		if a.ReasonCode < b.ReasonCode {
-			return -1
-		}
-		if a.ReasonCode > b.ReasonCode {
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(outcomeRank(a.Outcome), outcomeRank(b.Outcome)), cmp.Compare(a.ReasonCode, b.ReasonCode))
 	})
 	return counts, nil
 }
@@ -87,19 +79,18 @@ func (q *Queries) ItemsWithOutcome(ctx context.Context, ref RunRef, f ItemFilter
 	if err != nil {
 		return nil, 0, fmt.Errorf("list the %s items of run %s: %w", f.Outcome, ref.RunID, err)
 	}
+	type counted struct {
+		Item
+		Total int
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByPos[counted])
+	if err != nil {
+		return nil, 0, fmt.Errorf("list the %s items of run %s: %w", f.Outcome, ref.RunID, err)
+	}
 	var items []Item
 	var total int
-	for rows.Next() {
-		var it Item
-		if err := rows.Scan(&it.HRMOSUserID, &it.EmployeeID, &it.Outcome, &it.ReasonCode, &it.Reason, &it.Field,
-			&it.ChangedFields, &it.NeedsAttention, &total); err != nil {
-			rows.Close()
-			return nil, 0, fmt.Errorf("list the %s items of run %s: %w", f.Outcome, ref.RunID, err)
-		}
-		items = append(items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list the %s items of run %s: %w", f.Outcome, ref.RunID, err)
+	for _, c := range found {
+		items, total = append(items, c.Item), c.Total
 	}
 	return items, total, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -194,7 +195,7 @@ func buildReport(ctx context.Context, st *store.Store, ref store.RunRef, rq repo
 						ChangedFields: []string{}, NeedsAttention: []string{}}, Planned: true})
 				}
 			}
-			slices.SortFunc(listed, func(a, b reportItem) int { return cmpInt64(a.HRMOSUserID, b.HRMOSUserID) })
+			slices.SortFunc(listed, func(a, b reportItem) int { return cmp.Compare(a.HRMOSUserID, b.HRMOSUserID) })
 		}
 		if rq.limit > 0 && len(listed) > rq.limit {
 			listed = listed[:rq.limit]
@@ -298,9 +299,8 @@ func buildNeedsAction(ctx context.Context, st *store.Store, r store.Run, now tim
 	}
 
 	for _, n := range r.Notices {
-		code, text, _ := strings.Cut(n, ": ")
-		nv := notice{Code: code, Text: text}
-		if code == codes.NoticeKeyExpiresSoon || code == codes.NoticeKeyExpired {
+		nv := noticeOf(n)
+		if nv.Code == codes.NoticeKeyExpiresSoon || nv.Code == codes.NoticeKeyExpired {
 			na.KeyExpiry = &nv
 			continue
 		}
@@ -311,20 +311,16 @@ func buildNeedsAction(ctx context.Context, st *store.Store, r store.Run, now tim
 	if r.Status == codes.RunRunning && na.KeyExpiry == nil {
 		if conn, err := st.Connection(ctx, r.TenantID); err == nil {
 			if n := activities.KeyExpiryNotice(conn.KeyExpiresAt, now); n != "" {
-				code, text, _ := strings.Cut(n, ": ")
-				na.KeyExpiry = &notice{Code: code, Text: text}
+				nv := noticeOf(n)
+				na.KeyExpiry = &nv
 			}
 		}
 	}
 	return na, nil
 }
 
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+// noticeOf splits a recorded notice, "code: text".
+func noticeOf(n string) notice {
+	code, text, _ := strings.Cut(n, ": ")
+	return notice{Code: code, Text: text}
 }

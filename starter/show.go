@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
@@ -147,21 +148,8 @@ func showRun(cmd *cobra.Command, e *env, tenant, runID string, asJSON bool, show
 // validUUID: a run ID that is not a UUID names no run (and PostgreSQL
 // would refuse it with a less helpful error).
 func validUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'):
-		default:
-			return false
-		}
-	}
-	return true
+	// Only the plain form: Validate also takes the urn: and braced forms.
+	return len(s) == 36 && uuid.Validate(s) == nil
 }
 
 // printReport writes a run's review for people: readable at 300

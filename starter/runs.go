@@ -176,14 +176,19 @@ func progressLine(p workflows.Progress) string {
 }
 
 func kindLabel(r store.Run) string {
-	kind := r.Kind
-	if r.Month != "" {
-		kind += " " + r.Month
-	}
+	kind := kindAndMonth(r)
 	if r.DryRun {
 		kind += " (dry run)"
 	}
 	return kind
+}
+
+// kindAndMonth names what a run syncs: "roster", "attendance 2026-10".
+func kindAndMonth(r store.Run) string {
+	if r.Month != "" {
+		return r.Kind + " " + r.Month
+	}
+	return r.Kind
 }
 
 func oneLine(s string) string {

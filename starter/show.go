@@ -244,10 +244,7 @@ func printReport(w io.Writer, rep runReport, rq reportQuery) {
 // runTitle is a run's first line wherever the starter prints one:
 // "Roster sync of tenant acme: completed (dry run)".
 func runTitle(r store.Run) string {
-	kind := r.Kind
-	if r.Month != "" {
-		kind += " " + r.Month
-	}
+	kind := kindAndMonth(r)
 	dry := ""
 	if r.DryRun {
 		dry = " (dry run)"

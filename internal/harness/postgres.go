@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/mediment/hrmos-sync/internal/store"
 )
 
 // Postgres is the PostgreSQL server the harness uses: its own throwaway
@@ -175,16 +177,15 @@ func (pg *Postgres) URL(db, userName string) string {
 // CreateDatabase drops and creates database db, with pg_stat_statements
 // when it is loaded.
 func (pg *Postgres) CreateDatabase(ctx context.Context, db string) error {
+	if err := pg.DropDatabase(ctx, db); err != nil {
+		return fmt.Errorf("drop database %s: %w", db, err)
+	}
 	c, err := pgx.Connect(ctx, pg.AdminURL)
 	if err != nil {
 		return err
 	}
 	defer c.Close(ctx)
-	ident := pgx.Identifier{db}.Sanitize()
-	if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
-		return fmt.Errorf("drop database %s: %w", db, err)
-	}
-	if _, err := c.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+	if _, err := c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{db}.Sanitize()); err != nil {
 		return fmt.Errorf("create database %s: %w", db, err)
 	}
 	if pg.Statements {
@@ -220,13 +221,7 @@ func (pg *Postgres) WorkerRole(ctx context.Context, role string) error {
 		return err
 	}
 	defer c.Close(ctx)
-	_, err = c.Exec(ctx, `DO $$ BEGIN
-		CREATE ROLE `+pgx.Identifier{role}.Sanitize()+` LOGIN IN ROLE hrmos_sync_worker;
-	EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`)
-	if err != nil {
-		return fmt.Errorf("create the worker login role %s: %w", role, err)
-	}
-	return nil
+	return store.CreateWorkerLogin(ctx, c, role)
 }
 
 // StatementCalls is how many statements role has run in database db so

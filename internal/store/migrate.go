@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/tern/v2/migrate"
 )
 
@@ -47,4 +48,18 @@ func (s *Store) Migrate(ctx context.Context) (from, to int32, err error) {
 		return from, 0, fmt.Errorf("migrate: read the new version: %w", err)
 	}
 	return from, to, nil
+}
+
+// CreateWorkerLogin creates, unless it exists, a login role that holds only
+// hrmos_sync_worker, the worker's least-privilege role of migration 003, as
+// ops create theirs (scripts/compose/postgres-init.sh). Callers that race to
+// create the same role (parallel test packages) all succeed.
+func CreateWorkerLogin(ctx context.Context, admin *pgx.Conn, role string) error {
+	_, err := admin.Exec(ctx, `DO $$ BEGIN
+		CREATE ROLE `+pgx.Identifier{role}.Sanitize()+` LOGIN IN ROLE hrmos_sync_worker;
+	EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`)
+	if err != nil {
+		return fmt.Errorf("create the worker login role %s: %w", role, err)
+	}
+	return nil
 }

@@ -87,12 +87,9 @@ func WorkerURL(t testing.TB, dbURL string) string {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	// Parallel test packages may race to create it: tolerate that.
-	_, err = admin.Exec(ctx, `DO $$ BEGIN
-		CREATE ROLE `+WorkerRole+` LOGIN IN ROLE hrmos_sync_worker;
-	EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`)
-	if err != nil {
-		t.Fatalf("create the worker login role: %v", err)
+	// Parallel test packages may race to create it: it tolerates that.
+	if err := store.CreateWorkerLogin(ctx, admin, WorkerRole); err != nil {
+		t.Fatal(err)
 	}
 	u, err := url.Parse(dbURL)
 	if err != nil {

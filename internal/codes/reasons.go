@@ -45,3 +45,22 @@ const (
 	// HRMOS user ID).
 	ReasonDuplicateAttendanceRow = "duplicate_attendance_row"
 )
+
+// Reason codes of both syncs for a value mediment's database cannot hold
+// (SPEC §2 rule 8). The fetch stages such a field empty and the plan makes
+// it the record's error, naming the field: it never reaches a write, so it
+// is never retried as a database failure.
+const (
+	// ReasonInvalidCharacters: a NUL or another control character (Unicode
+	// Cc; surrounding whitespace is trimmed and does not count), or text
+	// that is not UTF-8.
+	ReasonInvalidCharacters = "invalid_characters"
+	// ReasonValueTooLong: text longer than rules.MaxTextChars characters, or
+	// than rules.MaxNormalizedBytes bytes once NFKC-normalized (the matching
+	// keys' index entries must fit).
+	ReasonValueTooLong = "value_too_long"
+	// ReasonValueOutOfRange: a well-formed value beyond what its column can
+	// store: a date of year 0000, a day count above numeric(6,1)'s 99999.9,
+	// a duration beyond the integer minutes' bound.
+	ReasonValueOutOfRange = "value_out_of_range"
+)

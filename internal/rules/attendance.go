@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -25,6 +26,9 @@ type AttendanceRow struct {
 	ExcessOfStatutoryWorkingHours string
 	LateNightOvertimeWorkingHours string
 	InvalidFields                 []string
+	// Unstorable names the fields the database cannot take, staged empty
+	// (SanitizeAttendanceRow): "field:reason_code" by HRMOS's key.
+	Unstorable []string
 }
 
 // AttendanceFields are the monthly_attendance columns a sync writes. Day
@@ -108,6 +112,9 @@ var AttendanceColumns = []AttendanceColumn{
 // MapAttendance converts a report row by the SPEC §3 table. A value that
 // cannot be parsed is the row's error, naming HRMOS's field.
 func MapAttendance(r AttendanceRow) (AttendanceFields, *Problem) {
+	if p := attendanceUnstorable(r); p != nil {
+		return AttendanceFields{}, p
+	}
 	if len(r.InvalidFields) > 0 {
 		return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidField, r.InvalidFields[0],
 			"field %s has a value of the wrong type", r.InvalidFields[0])
@@ -123,12 +130,22 @@ func MapAttendance(r AttendanceRow) (AttendanceFields, *Problem) {
 		var err error
 		switch c.Unit {
 		case Tenths:
-			if v, ok, err = ParseDayCount(raw); err != nil {
+			v, ok, err = ParseDayCount(raw)
+			if errors.Is(err, ErrOutOfRange) {
+				return AttendanceFields{}, attendanceProblem(r, codes.ReasonValueOutOfRange, c.Source,
+					"%s is a day count above what mediment stores (99999.9)", c.Source)
+			}
+			if err != nil {
 				return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidValue, c.Source,
 					"%s is not a day count such as \"20.0\" or \"0.5\"", c.Source)
 			}
 		case Minutes:
-			if v, ok, err = ParseDuration(raw); err != nil {
+			v, ok, err = ParseDuration(raw)
+			if errors.Is(err, ErrOutOfRange) {
+				return AttendanceFields{}, attendanceProblem(r, codes.ReasonValueOutOfRange, c.Source,
+					"%s is a duration beyond what mediment stores (%d hours)", c.Source, maxDurationHours)
+			}
+			if err != nil {
 				return AttendanceFields{}, attendanceProblem(r, codes.ReasonInvalidValue, c.Source,
 					"%s is not a duration such as \"160:00\"", c.Source)
 			}
@@ -222,6 +239,11 @@ func ResolveAttendance(r AttendanceRow, m AttendanceMatch) (*int64, *AttendanceD
 // DecideAttendance applies SPEC §3 to one report row; existing is what an
 // earlier sync wrote for the employee and month (nil when none).
 func DecideAttendance(r AttendanceRow, m AttendanceMatch, existing *AttendanceFields) AttendanceDecision {
+	// First: a 社員番号 staged empty because the database cannot take it
+	// must not read as "not in mediment".
+	if p := attendanceUnstorable(r); p != nil {
+		return AttendanceDecision{Outcome: codes.Error, ReasonCode: p.Code, Reason: p.Reason, Field: p.Field, EmployeeID: m.ByLink}
+	}
 	employee, d := ResolveAttendance(r, m)
 	if d != nil {
 		return *d

@@ -14,12 +14,17 @@ type Candidates struct {
 	ByNumber []Employee
 	// ByNameEmail have the same normalized 氏名 and メールアドレス.
 	ByNameEmail []Employee
-	// ByLink is the employee an earlier sync linked to this HRMOS user.
+	// ByLink is the employee linked to this HRMOS user ID, of whichever
+	// company: Match uses it only when the link is of Company.
 	ByLink *Employee
 	// NumberHeldByOther lists the IDs, among ByNameEmail, of employees whose
 	// 社員番号 is another HRMOS user's of the same run: by rule 2 (number
 	// first) they are that user's employee, not this one's.
 	NumberHeldByOther []int64
+	// Company is the HRMOS company the run reads. A link made under another
+	// company never matches: its HRMOS user N is another person than this
+	// company's user N.
+	Company string
 }
 
 // Decision is what a run does with one HRMOS employee.
@@ -38,11 +43,22 @@ type Decision struct {
 	ChangedFields []string
 	// NeedsAttention name what an admin must act on (SPEC §6).
 	NeedsAttention []string
+	// TakesOverLink is set when the HRMOS user ID is held by an employee
+	// through another company's link: the write archives that stale link
+	// and clears it before it links the user (the ID is unique per tenant).
+	TakesOverLink bool
+	// company is the run's HRMOS company, for the diff of the link.
+	company string
 }
 
 // DecideRoster applies SPEC §2 to one HRMOS employee. today is the Japan
 // calendar date "YYYY-MM-DD".
 func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
+	// First (rule 8): a field staged empty because the database cannot take
+	// it is the error, whatever the emptied keys would say of duplicates.
+	if p := userUnstorable(u); p != nil {
+		return errorDecision(p)
+	}
 	if u.NumberShared {
 		return errorDecision(problem(u, codes.ReasonDuplicateInHRMOS, "number",
 			"another HRMOS user has the same 社員番号, so neither can be matched safely; make them unique in HRMOS"))
@@ -55,6 +71,7 @@ func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
 	if p != nil {
 		return errorDecision(p)
 	}
+	staleLink := c.ByLink != nil && c.ByLink.LinkIn(c.Company) == nil
 	if match == nil {
 		if IsRetired(fields.RetirementDate, today) {
 			return Decision{
@@ -70,6 +87,8 @@ func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
 			Fields:         fields,
 			ChangedFields:  createdColumns(fields),
 			NeedsAttention: MedimentOnlyFields{}.Missing(),
+			TakesOverLink:  staleLink,
+			company:        c.Company,
 		}
 	}
 
@@ -77,13 +96,15 @@ func DecideRoster(u HRMOSUser, c Candidates, today string) Decision {
 		Employee:       match,
 		ReasonCode:     how,
 		Fields:         fields,
-		ChangedFields:  changedColumns(match, fields, u.ID),
+		ChangedFields:  changedColumns(match, fields, u.ID, c.Company),
 		NeedsAttention: match.MedimentOnly.Missing(),
 		Outcome:        codes.Unchanged,
 		Reason:         "already up to date",
+		company:        c.Company,
 	}
 	if len(d.ChangedFields) > 0 {
 		d.Outcome, d.Reason = codes.Updated, "synced fields overwritten with HRMOS's values"
+		d.TakesOverLink = staleLink
 	}
 	if IsRetired(fields.RetirementDate, today) {
 		// Rule 5: never deactivated automatically; the admin deletes it by hand.
@@ -105,7 +126,10 @@ func (d Decision) NewlyRetired() bool {
 // same 社員番号, or else same 氏名 and メールアドレス. Keys that disagree, or a
 // key that finds several employees, make the employee ambiguous. The link
 // an earlier sync made (hrmos_user_id) is used when neither key finds
-// anybody, e.g. after HRMOS changed both, and must agree with the keys.
+// anybody, e.g. after HRMOS changed both, and must agree with the keys; a
+// link made under another HRMOS company than the run's counts for nothing
+// (that company's user N is another person), neither as a match nor as a
+// conflict.
 //
 // The 氏名+メール fallback never takes an employee whose 社員番号 belongs to
 // another HRMOS user of the run, and it is refused when another HRMOS user
@@ -118,6 +142,10 @@ func Match(u HRMOSUser, c Candidates) (*Employee, string, *Problem) {
 	byNameEmail := slices.DeleteFunc(slices.Clone(c.ByNameEmail), func(e Employee) bool {
 		return slices.Contains(c.NumberHeldByOther, e.ID)
 	})
+	byLink := c.ByLink
+	if byLink != nil && byLink.LinkIn(c.Company) == nil {
+		byLink = nil // another company's user of the same ID
+	}
 	switch {
 	case len(c.ByNumber) > 1:
 		return nil, "", problem(u, codes.ReasonAmbiguousNumber, "number",
@@ -138,19 +166,19 @@ func Match(u HRMOSUser, c Candidates) (*Employee, string, *Problem) {
 			"its 氏名+メールアドレス match %d mediment employees; set a 社員番号 in HRMOS and mediment", len(byNameEmail))
 	case len(byNameEmail) == 1:
 		match, how = &byNameEmail[0], codes.ReasonMatchedByNameMail
-	case c.ByLink != nil:
-		match, how = c.ByLink, codes.ReasonMatchedByLink
+	case byLink != nil:
+		match, how = byLink, codes.ReasonMatchedByLink
 	}
 	if match == nil {
 		return nil, "", nil
 	}
-	if c.ByLink != nil && c.ByLink.ID != match.ID {
+	if byLink != nil && byLink.ID != match.ID {
 		return nil, "", problem(u, codes.ReasonHRMOSUserLinkedToOther, "id",
-			"it matches mediment employee %d but an earlier sync linked it to employee %d; correct the 社員番号 in HRMOS or mediment", match.ID, c.ByLink.ID)
+			"it matches mediment employee %d but an earlier sync linked it to employee %d; correct the 社員番号 in HRMOS or mediment", match.ID, byLink.ID)
 	}
-	if match.HRMOSUserID != nil && *match.HRMOSUserID != u.ID {
+	if linked := match.LinkIn(c.Company); linked != nil && *linked != u.ID {
 		return nil, "", problem(u, codes.ReasonLinkedToOtherHRMOSUser, "id",
-			"it matches mediment employee %d, which is already linked to HRMOS user %d; two HRMOS users cannot share one employee", match.ID, *match.HRMOSUserID)
+			"it matches mediment employee %d, which is already linked to HRMOS user %d; two HRMOS users cannot share one employee", match.ID, *linked)
 	}
 	return match, how, nil
 }
@@ -175,10 +203,10 @@ func createdColumns(f SyncedFields) []string {
 }
 
 // changedColumns names the synced columns whose value differs, plus the
-// HRMOS link when it is new.
-func changedColumns(e *Employee, f SyncedFields, hrmosUserID int64) []string {
+// HRMOS link when it is new (a link of another company is no link).
+func changedColumns(e *Employee, f SyncedFields, hrmosUserID int64, company string) []string {
 	var changed []string
-	if e.HRMOSUserID == nil || *e.HRMOSUserID != hrmosUserID {
+	if linked := e.LinkIn(company); linked == nil || *linked != hrmosUserID {
 		changed = append(changed, "hrmos_user_id")
 	}
 	for _, c := range f.Columns() {
@@ -209,8 +237,10 @@ func (d Decision) Changes(hrmosUserID int64) []Change {
 		switch {
 		case name == "hrmos_user_id":
 			now = ptrTo(strconv.FormatInt(hrmosUserID, 10))
-			if d.Employee != nil && d.Employee.HRMOSUserID != nil {
-				old = ptrTo(strconv.FormatInt(*d.Employee.HRMOSUserID, 10))
+			if d.Employee != nil {
+				if linked := d.Employee.LinkIn(d.company); linked != nil {
+					old = ptrTo(strconv.FormatInt(*linked, 10))
+				}
 			}
 		case isDefault(name):
 			now = ptrTo("true")

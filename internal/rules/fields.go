@@ -155,8 +155,27 @@ var Defaults = []Default{
 
 // Employee is what a roster decision needs to know of a mediment employee.
 type Employee struct {
-	ID           int64
-	HRMOSUserID  *int64
-	Synced       SyncedFields
-	MedimentOnly MedimentOnlyFields
+	ID          int64
+	HRMOSUserID *int64
+	// HRMOSCompanyID is the HRMOS company whose user HRMOSUserID is: HRMOS
+	// numbers users per company, so a link counts only for that company.
+	// nil for a link made outside the engine, which counts for the tenant's
+	// company of the moment.
+	HRMOSCompanyID *string
+	Synced         SyncedFields
+	MedimentOnly   MedimentOnlyFields
+}
+
+// LinkIn is the HRMOS user the employee is linked to within company, nil
+// when it is not linked or linked to a user of another company (that user
+// is another person: HRMOS user IDs are small per-company counters). An
+// empty company (a run that predates company-scoped links) takes every link.
+func (e *Employee) LinkIn(company string) *int64 {
+	if e.HRMOSUserID == nil {
+		return nil
+	}
+	if company != "" && e.HRMOSCompanyID != nil && *e.HRMOSCompanyID != company {
+		return nil
+	}
+	return e.HRMOSUserID
 }

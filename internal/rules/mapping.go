@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type HRMOSUser struct {
 	Gender         string
 	// InvalidFields are HRMOS JSON keys whose value had an unusable type.
 	InvalidFields []string
+	// Unstorable names the fields the database cannot take, staged empty
+	// (SanitizeUser): "field:reason_code", field being HRMOS's JSON key.
+	Unstorable []string
 	// NumberShared: another HRMOS user of the run has the same normalized
 	// 社員番号. NameEmailShared: another has the same normalized 氏名 and
 	// メールアドレス (HRMOS keeps a retiree's old account beside the new one
@@ -60,6 +64,11 @@ func problem(u HRMOSUser, code, field, format string, args ...any) *Problem {
 // MapUser turns an HRMOS employee into mediment's synced columns (SPEC §2
 // table), or says why it cannot (rule 8: bad data is per-employee).
 func MapUser(u HRMOSUser) (SyncedFields, *Problem) {
+	// First: a field staged empty because the database cannot take it must
+	// not read as "no value" (a missing identity, a user without 退職日).
+	if p := userUnstorable(u); p != nil {
+		return SyncedFields{}, p
+	}
 	if len(u.InvalidFields) > 0 {
 		return SyncedFields{}, problem(u, codes.ReasonInvalidField, u.InvalidFields[0],
 			"field %s has a value of the wrong type; correct it in HRMOS", u.InvalidFields[0])
@@ -117,6 +126,10 @@ func text(s string) *string {
 
 func date(u HRMOSUser, field, raw string) (*string, *Problem) {
 	t, ok, err := ParseDate(strings.TrimSpace(raw))
+	if errors.Is(err, ErrOutOfRange) {
+		return nil, problem(u, codes.ReasonValueOutOfRange, field,
+			"%s is a date mediment's database cannot store (it holds 0001-01-01 to 9999-12-31); correct it in HRMOS", field)
+	}
 	if err != nil {
 		return nil, problem(u, codes.ReasonInvalidDate, field, "%s is not a date of the form YYYY-MM-DD; correct it in HRMOS", field)
 	}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,9 +24,12 @@ import (
 // oracle written independently, as a regular expression and bounds); a
 // refused value is the reader's fixed error, which cannot quote it; an
 // accepted value round-trips through the text people read (Format); a
-// mapping's Problem names its field and reads the same whatever the values
-// were, as long as each stays valid, empty or invalid: its reason depends on
-// no value, so it cannot carry one.
+// well-formed value beyond its column is ErrOutOfRange; a mapping's Problem
+// names its field and reads the same whatever the values were, as long as
+// each stays of its class (empty, valid, invalid, out of range, or text the
+// database cannot take, by reason): its reason depends on no value, so it
+// cannot carry one. A value the database cannot take is the mapping's
+// first problem, naming the first such field.
 
 var (
 	durationFormat = regexp.MustCompile(`^-?([0-9]+):[0-5][0-9]$`)
@@ -55,6 +59,11 @@ func FuzzParseDuration(f *testing.F) {
 		trimmed := strings.TrimSpace(s)
 		m := durationFormat.FindStringSubmatch(trimmed)
 		wantOK := m != nil && atMost(m[1], maxDurationHours)
+		// Well-formed beyond the bound is out of range, else malformed.
+		wantErr := ErrInvalidDuration
+		if m != nil && !wantOK {
+			wantErr = ErrOutOfRange
+		}
 		switch {
 		case trimmed == "":
 			if ok || err != nil || minutes != 0 {
@@ -64,8 +73,8 @@ func FuzzParseDuration(f *testing.F) {
 			if wantOK {
 				t.Fatalf("ParseDuration(%q) refused a duration: %v", s, err)
 			}
-			if err != ErrInvalidDuration || ok || minutes != 0 {
-				t.Fatalf("ParseDuration(%q) = %d, %v, %v; want ErrInvalidDuration alone", s, minutes, ok, err)
+			if err != wantErr || ok || minutes != 0 {
+				t.Fatalf("ParseDuration(%q) = %d, %v, %v; want %v alone", s, minutes, ok, err, wantErr)
 			}
 		default:
 			if !ok || !wantOK {
@@ -95,6 +104,10 @@ func FuzzParseDayCount(f *testing.F) {
 		trimmed := strings.TrimSpace(s)
 		m := dayCountFormat.FindStringSubmatch(trimmed)
 		wantOK := m != nil && atMost(m[1], maxDayCount)
+		wantErr := ErrInvalidDayCount
+		if m != nil && !wantOK {
+			wantErr = ErrOutOfRange
+		}
 		switch {
 		case trimmed == "":
 			if ok || err != nil || tenths != 0 {
@@ -104,8 +117,8 @@ func FuzzParseDayCount(f *testing.F) {
 			if wantOK {
 				t.Fatalf("ParseDayCount(%q) refused a day count: %v", s, err)
 			}
-			if err != ErrInvalidDayCount || ok || tenths != 0 {
-				t.Fatalf("ParseDayCount(%q) = %d, %v, %v; want ErrInvalidDayCount alone", s, tenths, ok, err)
+			if err != wantErr || ok || tenths != 0 {
+				t.Fatalf("ParseDayCount(%q) = %d, %v, %v; want %v alone", s, tenths, ok, err, wantErr)
 			}
 		default:
 			if !ok || !wantOK {
@@ -133,13 +146,18 @@ func FuzzParseDate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		date, ok, err := ParseDate(s)
 		trimmed := strings.TrimSpace(s)
-		wantOK := false
+		wantOK, wantErr := false, ErrInvalidDate
 		if m := dateFormat.FindStringSubmatch(trimmed); m != nil {
 			y, _ := strconv.Atoi(m[1])
 			mo, _ := strconv.Atoi(m[2])
 			d, _ := strconv.Atoi(m[3])
 			norm := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, jst.Zone)
-			wantOK = mo >= 1 && mo <= 12 && norm.Day() == d && int(norm.Month()) == mo
+			exists := mo >= 1 && mo <= 12 && norm.Day() == d && int(norm.Month()) == mo
+			// PostgreSQL's calendar has no year 0.
+			wantOK = exists && y >= 1
+			if exists && y == 0 {
+				wantErr = ErrOutOfRange
+			}
 		}
 		switch {
 		case trimmed == "":
@@ -150,8 +168,8 @@ func FuzzParseDate(f *testing.F) {
 			if wantOK {
 				t.Fatalf("ParseDate(%q) refused a date: %v", s, err)
 			}
-			if err != ErrInvalidDate || ok || !date.IsZero() {
-				t.Fatalf("ParseDate(%q) = %v, %v, %v; want ErrInvalidDate alone", s, date, ok, err)
+			if err != wantErr || ok || !date.IsZero() {
+				t.Fatalf("ParseDate(%q) = %v, %v, %v; want %v alone", s, date, ok, err, wantErr)
 			}
 		default:
 			if !ok || !wantOK {
@@ -167,20 +185,28 @@ func FuzzParseDate(f *testing.F) {
 	})
 }
 
-// class is what a reader makes of a raw value: none (empty), a value, or
-// invalid. A Problem may depend on the class of each value, never on the
-// value itself.
+// class is what a reader makes of a raw value: none (empty), a value,
+// invalid, out of range, or text the database cannot take (TextProblem). A
+// Problem may depend on the class of each value, never on the value itself.
 type class int
 
 const (
 	none class = iota
 	valid
 	invalid
+	outOfRange
+	badCharacters
+	tooLong
 )
 
 func classOf[T any](parse func(string) (T, bool, error), raw string) class {
+	if c := textClassOf(raw); c != none {
+		return c
+	}
 	_, ok, err := parse(raw)
 	switch {
+	case errors.Is(err, ErrOutOfRange):
+		return outOfRange
 	case err != nil:
 		return invalid
 	case ok:
@@ -189,14 +215,52 @@ func classOf[T any](parse func(string) (T, bool, error), raw string) class {
 	return none
 }
 
+// textClassOf is badCharacters or tooLong for text the database cannot
+// take, none otherwise.
+func textClassOf(raw string) class {
+	switch TextProblem(raw) {
+	case codes.ReasonInvalidCharacters:
+		return badCharacters
+	case codes.ReasonValueTooLong:
+		return tooLong
+	}
+	return none
+}
+
+// unstorableText is a value of an unstorable class other than any the
+// fuzzer gives; "" for the other classes.
+func unstorableText(c class) string {
+	switch c {
+	case badCharacters:
+		return "\x00"
+	case tooLong:
+		return strings.Repeat("9", MaxTextChars+1)
+	}
+	return ""
+}
+
+// textCode is the reason code of an unstorable class.
+func textCode(c class) string {
+	if c == badCharacters {
+		return codes.ReasonInvalidCharacters
+	}
+	return codes.ReasonValueTooLong
+}
+
 // representative is a value of the class other than any the fuzzer gives
 // for a field of the unit.
 func representative(unit Unit, c class) string {
 	switch {
+	case c == badCharacters || c == tooLong:
+		return unstorableText(c)
 	case c == none:
 		return "\t"
 	case c == invalid:
 		return "not a value"
+	case c == outOfRange && unit == Tenths:
+		return "100000.0"
+	case c == outOfRange:
+		return "1000001:00"
 	case unit == Tenths:
 		return "3.5"
 	}
@@ -241,7 +305,8 @@ func FuzzMapAttendance(f *testing.F) {
 
 		// The same row with every value replaced by another of its class.
 		same := r
-		var firstBad *AttendanceColumn
+		var firstBad, firstUnstorable *AttendanceColumn
+		var badClass, unstorableClass class
 		for _, c := range AttendanceColumns {
 			if c.Raw == nil {
 				continue
@@ -251,14 +316,24 @@ func FuzzMapAttendance(f *testing.F) {
 			if c.Unit == Tenths {
 				cl = classOf(ParseDayCount, raw)
 			}
-			if cl == invalid && firstBad == nil {
-				firstBad = &c
+			switch {
+			case (cl == badCharacters || cl == tooLong) && firstUnstorable == nil:
+				firstUnstorable, unstorableClass = &c, cl
+			case (cl == invalid || cl == outOfRange) && firstBad == nil:
+				firstBad, badClass = &c, cl
 			}
 			*c.Raw(&same) = representative(c.Unit, cl)
 		}
 		_, sameP := MapAttendance(same)
 
 		switch {
+		case firstUnstorable != nil:
+			// Rule 8 first: a value the database cannot take.
+			if p == nil || p.Code != textCode(unstorableClass) || p.Field != firstUnstorable.Source {
+				t.Fatalf("the row's first unstorable value is %s, the problem %+v", firstUnstorable.Source, p)
+			}
+			checkProblem(t, p, sameP, id)
+			return
 		case invalidField != "":
 			if p == nil || p.Code != codes.ReasonInvalidField || p.Field != invalidField {
 				t.Fatalf("a row with an invalid %q mapped to %+v", invalidField, p)
@@ -266,8 +341,12 @@ func FuzzMapAttendance(f *testing.F) {
 			checkProblem(t, p, sameP, id)
 			return
 		case firstBad != nil:
-			if p == nil || p.Code != codes.ReasonInvalidValue || p.Field != firstBad.Source {
-				t.Fatalf("the row's first bad value is %s, the problem %+v", firstBad.Source, p)
+			wantCode := codes.ReasonInvalidValue
+			if badClass == outOfRange {
+				wantCode = codes.ReasonValueOutOfRange
+			}
+			if p == nil || p.Code != wantCode || p.Field != firstBad.Source {
+				t.Fatalf("the row's first bad value is %s (%s), the problem %+v", firstBad.Source, wantCode, p)
 			}
 			checkProblem(t, p, sameP, id)
 			return
@@ -330,20 +409,28 @@ func FuzzMapAttendance(f *testing.F) {
 }
 
 // userClasses replaces every value of an HRMOS user by another of the same
-// class: empty or not for text, none/valid/invalid for dates.
+// class: unstorable (by reason), else empty or not for text, and
+// none/valid/invalid/out of range for dates.
 func userClasses(u HRMOSUser) HRMOSUser {
 	textClass := func(s, other string) string {
+		if c := textClassOf(s); c != none {
+			return unstorableText(c)
+		}
 		if strings.TrimSpace(s) == "" {
 			return " "
 		}
 		return other
 	}
 	dateClass := func(s string) string {
-		switch classOf(ParseDate, s) {
+		switch c := classOf(ParseDate, s); c {
+		case badCharacters, tooLong:
+			return unstorableText(c)
 		case valid:
 			return "1999-12-31"
 		case invalid:
 			return "31/12/1999"
+		case outOfRange:
+			return "0000-12-31"
 		}
 		return ""
 	}
@@ -392,11 +479,31 @@ func FuzzMapUser(f *testing.F) {
 		fields, p := MapUser(u)
 		_, sameP := MapUser(userClasses(u))
 
+		// The first field, in the user's order, the database cannot take.
+		var unstorable, unstorableCode string
+		check := u
+		for _, f := range userTexts(&check) {
+			if code := TextProblem(*f.value); code != "" {
+				unstorable, unstorableCode = f.key, code
+				break
+			}
+		}
+		if unstorable != "" && (p == nil || p.Code != unstorableCode || p.Field != unstorable) {
+			t.Fatalf("the user's first unstorable field is %s (%s), the problem %+v", unstorable, unstorableCode, p)
+		}
 		if p != nil {
 			switch p.Code {
 			case codes.ReasonInvalidField:
 				if p.Field != invalidField {
 					t.Fatalf("invalid field %q reported as %+v", invalidField, p)
+				}
+			case codes.ReasonInvalidCharacters, codes.ReasonValueTooLong:
+				if unstorable == "" {
+					t.Fatalf("a user of storable values reported as %+v", p)
+				}
+			case codes.ReasonValueOutOfRange:
+				if p.Field != "start_date" && p.Field != "end_date" {
+					t.Fatalf("a value out of range reported as %+v", p)
 				}
 			case codes.ReasonMissingIdentity, codes.ReasonInvalidDate, codes.ReasonUnknownDepartment, codes.ReasonUnknownOffice:
 			default:

@@ -14,121 +14,131 @@ func TestParseDuration(t *testing.T) {
 		in      string
 		minutes int
 		ok      bool
-		wantErr bool
+		err     error
 	}{
-		{"", 0, false, false},
-		{"   ", 0, false, false},
-		{"0:00", 0, true, false},
-		{"00:00", 0, true, false}, // zero-padded, as the daily endpoints send
-		{"0:01", 1, true, false},
-		{"1:30", 90, true, false},
-		{"15:00", 900, true, false},
-		{"160:00", 9600, true, false},
-		{"176:30", 10590, true, false},
-		{"1000:59", 60059, true, false},
-		{" 8:00 ", 480, true, false},
-		{"-1:30", -90, true, false},
-		{"-0:00", 0, true, false},
-		{"1:60", 0, false, true},
-		{"1:5", 0, false, true},
-		{"1:005", 0, false, true},
-		{"abc", 0, false, true},
-		{"1", 0, false, true},
-		{":30", 0, false, true},
-		{"1:", 0, false, true},
-		{"+1:00", 0, false, true},
-		{"--1:00", 0, false, true},
-		{"1:30:00", 0, false, true},
-		{"1.5:00", 0, false, true},
-		{"１:００", 0, false, true}, // full-width digits are not HRMOS's format
-		{"99999999999999999999:00", 0, false, true},
+		{"", 0, false, nil},
+		{"   ", 0, false, nil},
+		{"0:00", 0, true, nil},
+		{"00:00", 0, true, nil}, // zero-padded, as the daily endpoints send
+		{"0:01", 1, true, nil},
+		{"1:30", 90, true, nil},
+		{"15:00", 900, true, nil},
+		{"160:00", 9600, true, nil},
+		{"176:30", 10590, true, nil},
+		{"1000:59", 60059, true, nil},
+		{" 8:00 ", 480, true, nil},
+		{"-1:30", -90, true, nil},
+		{"-0:00", 0, true, nil},
+		{"1:60", 0, false, ErrInvalidDuration},
+		{"1:5", 0, false, ErrInvalidDuration},
+		{"1:005", 0, false, ErrInvalidDuration},
+		{"abc", 0, false, ErrInvalidDuration},
+		{"1", 0, false, ErrInvalidDuration},
+		{":30", 0, false, ErrInvalidDuration},
+		{"1:", 0, false, ErrInvalidDuration},
+		{"+1:00", 0, false, ErrInvalidDuration},
+		{"--1:00", 0, false, ErrInvalidDuration},
+		{"1:30:00", 0, false, ErrInvalidDuration},
+		{"1.5:00", 0, false, ErrInvalidDuration},
+		{"１:００", 0, false, ErrInvalidDuration}, // full-width digits are not HRMOS's format
+		// Well-formed but beyond maxDurationHours (the integer minutes'
+		// column's bound): out of range, not malformed.
+		{"1000000:59", 60000059, true, nil},
+		{"1000001:00", 0, false, ErrOutOfRange},
+		{"-1000001:00", 0, false, ErrOutOfRange},
+		{"99999999999999999999:00", 0, false, ErrOutOfRange},
 	}
 	for _, tt := range tests {
 		got, ok, err := ParseDuration(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.minutes || ok != tt.ok {
-			t.Errorf("ParseDuration(%q) = %d, %v, %v; want %d, %v, err=%v", tt.in, got, ok, err, tt.minutes, tt.ok, tt.wantErr)
-		}
-		if err != nil && !errors.Is(err, ErrInvalidDuration) {
-			t.Errorf("ParseDuration(%q): error %v is not ErrInvalidDuration", tt.in, err)
+		if !errors.Is(err, tt.err) || got != tt.minutes || ok != tt.ok {
+			t.Errorf("ParseDuration(%q) = %d, %v, %v; want %d, %v, %v", tt.in, got, ok, err, tt.minutes, tt.ok, tt.err)
 		}
 	}
 }
 
 func TestParseDayCount(t *testing.T) {
 	tests := []struct {
-		in      string
-		tenths  int
-		ok      bool
-		wantErr bool
+		in     string
+		tenths int
+		ok     bool
+		err    error
 	}{
-		{"", 0, false, false},
-		{" ", 0, false, false},
-		{"20.0", 200, true, false},
-		{"0.0", 0, true, false},
-		{"0.5", 5, true, false},
-		{".5", 5, true, false},
-		{"1", 10, true, false},
-		{"29", 290, true, false},
-		{"1.50", 15, true, false},
-		{"3.000", 30, true, false},
-		{"0.25", 0, false, true},
-		{"1.05", 0, false, true},
-		{"-1.0", 0, false, true},
-		{"-0.5", 0, false, true},
-		{"+1", 0, false, true},
-		{"1.", 0, false, true},
-		{".", 0, false, true},
-		{"1.2.3", 0, false, true},
-		{"abc", 0, false, true},
-		{"1e1", 0, false, true},
-		{"1,5", 0, false, true},
-		{"99999999999", 0, false, true},
+		{"", 0, false, nil},
+		{" ", 0, false, nil},
+		{"20.0", 200, true, nil},
+		{"0.0", 0, true, nil},
+		{"0.5", 5, true, nil},
+		{".5", 5, true, nil},
+		{"1", 10, true, nil},
+		{"29", 290, true, nil},
+		{"1.50", 15, true, nil},
+		{"3.000", 30, true, nil},
+		{"0.25", 0, false, ErrInvalidDayCount},
+		{"1.05", 0, false, ErrInvalidDayCount},
+		{"-1.0", 0, false, ErrInvalidDayCount},
+		{"-0.5", 0, false, ErrInvalidDayCount},
+		{"+1", 0, false, ErrInvalidDayCount},
+		{"1.", 0, false, ErrInvalidDayCount},
+		{".", 0, false, ErrInvalidDayCount},
+		{"1.2.3", 0, false, ErrInvalidDayCount},
+		{"abc", 0, false, ErrInvalidDayCount},
+		{"1e1", 0, false, ErrInvalidDayCount},
+		{"1,5", 0, false, ErrInvalidDayCount},
 		// numeric(6,1) holds at most 99999.9: a larger count is the row's
-		// invalid_value, not a write that fails on every retry.
-		{"99999.9", 999999, true, false},
-		{"100000", 0, false, true},
+		// value_out_of_range, not a write that fails on every retry.
+		{"99999.9", 999999, true, nil},
+		{"100000", 0, false, ErrOutOfRange},
+		{"100000.0", 0, false, ErrOutOfRange},
+		{"99999999999", 0, false, ErrOutOfRange},
+		{"99999999999999999999999999", 0, false, ErrOutOfRange},
+		// Malformed first: out of range only when well-formed.
+		{"100000.25", 0, false, ErrInvalidDayCount},
+		{"-100000", 0, false, ErrInvalidDayCount},
 	}
 	for _, tt := range tests {
 		got, ok, err := ParseDayCount(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.tenths || ok != tt.ok {
-			t.Errorf("ParseDayCount(%q) = %d, %v, %v; want %d, %v, err=%v", tt.in, got, ok, err, tt.tenths, tt.ok, tt.wantErr)
-		}
-		if err != nil && !errors.Is(err, ErrInvalidDayCount) {
-			t.Errorf("ParseDayCount(%q): error %v is not ErrInvalidDayCount", tt.in, err)
+		if !errors.Is(err, tt.err) || got != tt.tenths || ok != tt.ok {
+			t.Errorf("ParseDayCount(%q) = %d, %v, %v; want %d, %v, %v", tt.in, got, ok, err, tt.tenths, tt.ok, tt.err)
 		}
 	}
 }
 
 func TestParseDate(t *testing.T) {
 	tests := []struct {
-		in      string
-		want    time.Time
-		ok      bool
-		wantErr bool
+		in   string
+		want time.Time
+		ok   bool
+		err  error
 	}{
-		{"", time.Time{}, false, false},
-		{"2020-04-01", time.Date(2020, 4, 1, 0, 0, 0, 0, jst.Zone), true, false},
-		{"1603-02-12", time.Date(1603, 2, 12, 0, 0, 0, 0, jst.Zone), true, false},
-		{"2024-02-29", time.Date(2024, 2, 29, 0, 0, 0, 0, jst.Zone), true, false},
-		{" 2020-04-01 ", time.Date(2020, 4, 1, 0, 0, 0, 0, jst.Zone), true, false},
-		{"2023-02-29", time.Time{}, false, true},
-		{"2020-13-45", time.Time{}, false, true},
-		{"2020-00-10", time.Time{}, false, true},
-		{"2020/04/01", time.Time{}, false, true},
-		{"2020-4-1", time.Time{}, false, true},
-		{"20200401", time.Time{}, false, true},
-		{"2020-04-01T00:00:00+09:00", time.Time{}, false, true},
-		{"+2020-04-01", time.Time{}, false, true},
-		{"12020-04-01", time.Time{}, false, true},
-		{"abcd-ef-gh", time.Time{}, false, true},
+		{"", time.Time{}, false, nil},
+		{"2020-04-01", time.Date(2020, 4, 1, 0, 0, 0, 0, jst.Zone), true, nil},
+		{"1603-02-12", time.Date(1603, 2, 12, 0, 0, 0, 0, jst.Zone), true, nil},
+		{"2024-02-29", time.Date(2024, 2, 29, 0, 0, 0, 0, jst.Zone), true, nil},
+		{" 2020-04-01 ", time.Date(2020, 4, 1, 0, 0, 0, 0, jst.Zone), true, nil},
+		{"2023-02-29", time.Time{}, false, ErrInvalidDate},
+		{"2020-13-45", time.Time{}, false, ErrInvalidDate},
+		{"2020-00-10", time.Time{}, false, ErrInvalidDate},
+		{"2020/04/01", time.Time{}, false, ErrInvalidDate},
+		{"2020-4-1", time.Time{}, false, ErrInvalidDate},
+		{"20200401", time.Time{}, false, ErrInvalidDate},
+		{"2020-04-01T00:00:00+09:00", time.Time{}, false, ErrInvalidDate},
+		{"+2020-04-01", time.Time{}, false, ErrInvalidDate},
+		{"12020-04-01", time.Time{}, false, ErrInvalidDate},
+		{"abcd-ef-gh", time.Time{}, false, ErrInvalidDate},
+		// PostgreSQL's date has no year 0 (1 BC follows AD 1), Go's has: the
+		// record's value_out_of_range, not a write failing on every retry.
+		// Four digits keep every other date inside PostgreSQL's range.
+		{"0000-01-01", time.Time{}, false, ErrOutOfRange},
+		{"0000-02-29", time.Time{}, false, ErrOutOfRange},
+		{"0000-02-30", time.Time{}, false, ErrInvalidDate},
+		{"0001-01-01", time.Date(1, 1, 1, 0, 0, 0, 0, jst.Zone), true, nil},
+		{"9999-12-31", time.Date(9999, 12, 31, 0, 0, 0, 0, jst.Zone), true, nil},
+		{"10000-01-01", time.Time{}, false, ErrInvalidDate},
 	}
 	for _, tt := range tests {
 		got, ok, err := ParseDate(tt.in)
-		if (err != nil) != tt.wantErr || !got.Equal(tt.want) || ok != tt.ok {
-			t.Errorf("ParseDate(%q) = %v, %v, %v; want %v, %v, err=%v", tt.in, got, ok, err, tt.want, tt.ok, tt.wantErr)
-		}
-		if err != nil && !errors.Is(err, ErrInvalidDate) {
-			t.Errorf("ParseDate(%q): error %v is not ErrInvalidDate", tt.in, err)
+		if !errors.Is(err, tt.err) || !got.Equal(tt.want) || ok != tt.ok {
+			t.Errorf("ParseDate(%q) = %v, %v, %v; want %v, %v, %v", tt.in, got, ok, err, tt.want, tt.ok, tt.err)
 		}
 	}
 	got, _, _ := ParseDate("2020-04-01")
@@ -145,9 +155,13 @@ func TestParseErrorsDoNotEchoInput(t *testing.T) {
 	_, _, e1 := ParseDuration(personal)
 	_, _, e2 := ParseDayCount(personal)
 	_, _, e3 := ParseDate(personal)
+	_, _, e4 := ParseDayCount("100000.0")
 	for _, err := range []error{e1, e2, e3} {
 		if err == nil || strings.Contains(err.Error(), personal) {
 			t.Errorf("error %v echoes the input", err)
 		}
+	}
+	if e4 == nil || strings.Contains(e4.Error(), "100000") {
+		t.Errorf("error %v echoes the input", e4)
 	}
 }

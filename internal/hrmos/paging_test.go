@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -294,4 +296,104 @@ func TestEachPageCarriesItsOwnTotal(t *testing.T) {
 	if ids[100] != all[101] || slices.Contains(ids, all[100]) || slices.Contains(ids, all[201]) {
 		t.Fatalf("ids around the page boundaries: %v, %v", ids[98:102], ids[198:202])
 	}
+}
+
+// The changed-since listings send HRMOS's `from` on every page, written as
+// the spec's example writes it with the "+" percent-encoded, in Japan time
+// and floored to the second (from is inclusive: nothing updated at since is
+// left out). They list exactly the records updated at or after since, and
+// carry each record's created_at.
+func TestChangedSinceListings(t *testing.T) {
+	const month = "2026-09"
+	e := newSim(t, hrmossim.GenerateSpec{Users: 40, Months: []string{month}})
+	var mu sync.Mutex
+	var queries []string
+	e.intercept = func(_ http.ResponseWriter, r *http.Request, _ int) bool {
+		if !isToken(r) {
+			mu.Lock()
+			queries = append(queries, r.URL.RawQuery)
+			mu.Unlock()
+		}
+		return false
+	}
+	c := e.client(t, func(c *Config) { c.PageSize = 2 })
+	// Generated data was last touched at simStart at the latest. Three
+	// users and three rows change later; one of each exactly on the
+	// second that since falls in.
+	changedAt := []time.Time{simStart.Add(30 * time.Minute), simStart.Add(31 * time.Minute), simStart.Add(2 * time.Hour)}
+	company := e.sim.Company(e.company.ID)
+	var wantUsers, wantRows []int64
+	wantCreated := map[int64]string{}
+	for i, at := range changedAt {
+		u := company.Users[5+10*i]
+		u.UpdatedAt = at
+		if err := e.sim.PutUser(company.ID, u); err != nil {
+			t.Fatal(err)
+		}
+		wantUsers = append(wantUsers, u.ID)
+		wantCreated[u.ID] = u.CreatedAt.In(jstZone).Format("2006-01-02T15:04:05.000-07:00")
+		r := company.MonthlyRows[month][3+10*i]
+		r.UpdatedAt = hrmossim.At(at)
+		if err := e.sim.PutMonthlyRow(company.ID, month, r); err != nil {
+			t.Fatal(err)
+		}
+		wantRows = append(wantRows, r.UserID)
+	}
+	since := simStart.Add(30*time.Minute + 400*time.Millisecond).UTC()
+
+	var users []int64
+	err := c.UsersChangedSince(context.Background(), since, func(p Page[User]) error {
+		if p.TotalCount != len(changedAt) {
+			t.Errorf("page %d: X-Total-Count %d, want %d", p.Number, p.TotalCount, len(changedAt))
+		}
+		for _, u := range p.Items {
+			users = append(users, u.ID)
+			if u.CreatedAt != wantCreated[u.ID] {
+				t.Errorf("user %d: created_at %q, want %q", u.ID, u.CreatedAt, wantCreated[u.ID])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantUsers, users); diff != "" {
+		t.Errorf("users changed since (-want +got):\n%s", diff)
+	}
+	var rows []int64
+	err = c.MonthlyReportChangedSince(context.Background(), month, since, func(p Page[MonthlyReportRow]) error {
+		for _, r := range p.Items {
+			rows = append(rows, r.UserID)
+			if _, ok := ParseTimestamp(r.CreatedAt); !ok {
+				t.Errorf("row %d: created_at %q does not parse", r.UserID, r.CreatedAt)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantRows, rows); diff != "" {
+		t.Errorf("rows changed since (-want +got):\n%s", diff)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		"from=2026-10-01T09%3A30%3A00%2B09%3A00&limit=2&page=1", "from=2026-10-01T09%3A30%3A00%2B09%3A00&limit=2&page=2",
+		"from=2026-10-01T09%3A30%3A00%2B09%3A00&limit=2&page=1", "from=2026-10-01T09%3A30%3A00%2B09%3A00&limit=2&page=2",
+	}
+	if diff := cmp.Diff(want, queries); diff != "" {
+		t.Errorf("queries (-want +got):\n%s", diff)
+	}
+	// The plain listing sends no filter, as before.
+	queries = nil
+	mu.Unlock()
+	walk(t, c, 20)
+	mu.Lock()
+	if diff := cmp.Diff([]string{"limit=2&page=20"}, queries); diff != "" {
+		t.Errorf("queries of the full listing (-want +got):\n%s", diff)
+	}
+
+	mustKind(t, c.MonthlyReportChangedSince(context.Background(), "2026-9", since, func(Page[MonthlyReportRow]) error { return nil }), KindBadRequest)
 }

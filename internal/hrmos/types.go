@@ -1,5 +1,10 @@
 package hrmos
 
+import (
+	"strings"
+	"time"
+)
+
 // The record types keep only what the sync maps, as raw text where HRMOS
 // sends formatted strings (dates, "H:MM" durations, "20.0" day counts): the
 // sync validates each value per employee with ParseDate, ParseDuration and
@@ -24,8 +29,11 @@ type User struct {
 	// sync never clears mediment's value for lack of data.
 	Gender    string
 	HasGender bool
-	UpdatedAt string
-	Invalid   []string // JSON keys whose value had an unusable type
+	// CreatedAt and UpdatedAt are HRMOS's timestamps as sent
+	// ("2022-03-22T09:46:48.000+09:00"), "" when null/missing; read them
+	// with ParseTimestamp.
+	CreatedAt, UpdatedAt string
+	Invalid              []string // JSON keys whose value had an unusable type
 }
 
 // UnmarshalJSON implements json.Unmarshaler tolerantly (see the file comment).
@@ -53,6 +61,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 		u.Gender = o.str("gender")
 		u.HasGender = u.Gender != ""
 	}
+	u.CreatedAt = o.str("created_at")
 	u.UpdatedAt = o.str("updated_at")
 	u.Invalid = o.invalid
 	return nil
@@ -128,8 +137,9 @@ type MonthlyReportRow struct {
 	TotalWorkingHours             string // 総労働時間
 
 	PaidHolidayWithTimePaid *float64 // also labelled 有給休暇日数; a JSON number
-	UpdatedAt               string
-	Invalid                 []string
+	// CreatedAt and UpdatedAt as for User.
+	CreatedAt, UpdatedAt string
+	Invalid              []string
 }
 
 // UnmarshalJSON implements json.Unmarshaler tolerantly.
@@ -161,7 +171,18 @@ func (r *MonthlyReportRow) UnmarshalJSON(data []byte) error {
 	r.PrescribedWorkingHours = o.str("prescribed_working_hours")
 	r.TotalWorkingHours = o.str("total_working_hours")
 	r.PaidHolidayWithTimePaid = o.optFloat("paid_holiday_with_time_paid")
+	r.CreatedAt = o.str("created_at")
 	r.UpdatedAt = o.str("updated_at")
 	r.Invalid = o.invalid
 	return nil
+}
+
+// ParseTimestamp reads one of HRMOS's date-times: RFC 3339 with an offset,
+// with or without fractional seconds ("2020-09-18T12:57:16.000+09:00", the
+// only shape the spec and live data show). ok is false for anything else,
+// a date-time without an offset included: the caller decides what an
+// unreadable timestamp means (the fetch takes it as "maybe just created").
+func ParseTimestamp(s string) (t time.Time, ok bool) {
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	return t, err == nil
 }

@@ -3,8 +3,10 @@ package hrmos
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -42,7 +44,7 @@ func TestUserTolerantParsing(t *testing.T) {
 		{ID: 3, Number: "A0001", LastName: "徳川", FirstName: "家康", LastNameKana: "トクガワ", FirstNameKana: "イエヤス",
 			Email: "ieyasu@ieyasu.co", StartDate: "1603-02-12", EndDate: "1616-06-01",
 			DepartmentID: i64(1), LodgmentID: i64(1), EmploymentID: i64(1), CutoffDate: ip(25),
-			UpdatedAt: "2022-03-22T09:46:48.000+09:00"},
+			CreatedAt: "2022-03-22T09:46:48.000+09:00", UpdatedAt: "2022-03-22T09:46:48.000+09:00"},
 		{ID: 4, EmploymentID: i64(7), CutoffDate: ip(31)},
 		{ID: 5, Number: "12345", Invalid: []string{"last_name", "email", "start_date", "department_id", "cutoff_date"}},
 		{Number: "B1", Invalid: []string{"id"}},
@@ -96,9 +98,9 @@ func TestMonthlyReportRowParsing(t *testing.T) {
 	  "actual_working_hours":"26:00","total_late_hours":"1:00","total_leave_early_hours":"0:00","working_days":"29.0",
 	  "absence_days":"0.0","tardy_days":"1.0","learve_early_days":"0.0","paid_holidays":"0.0","paid_holiday_with_time_paid":0.5,
 	  "remain_paid_holidays":"4.0","discretion":{"considereds_time":"0:00"},"flex":{},"variable":null,
-	  "updated_at":"2020-09-18T12:57:16.000+09:00"},
+	  "created_at":"2020-09-01T00:12:03.000+09:00","updated_at":"2020-09-18T12:57:16.000+09:00"},
 	 {"user_id":"5","month":"202009","working_days":20,"absence_days":0.5,"paid_holidays":".5","paid_holiday_with_time_paid":"1.5",
-	  "actual_working_hours":"","total_late_hours":null},
+	  "actual_working_hours":"","total_late_hours":null,"created_at":null},
 	 {"user_id":6,"leave_early_days":"2.0","paid_holiday_with_time_paid":"abc","tardy_days":{"v":1}},
 	 {"number":"A9"}
 	]`
@@ -112,13 +114,55 @@ func TestMonthlyReportRowParsing(t *testing.T) {
 			LeaveEarlyDays: "0.0", PaidHolidays: "0.0", ActualWorkingHours: "26:00", TotalLateHours: "1:00",
 			TotalLeaveEarlyHours: "0:00", HoursInPrescribedWorkingHours: "15:00", ExcessOfStatutoryWorkingHours: "10:00",
 			LateNightOvertimeWorkingHours: "2:00", PrescribedWorkingHours: "160:00", TotalWorkingHours: "26:00",
-			PaidHolidayWithTimePaid: &half, UpdatedAt: "2020-09-18T12:57:16.000+09:00"},
+			PaidHolidayWithTimePaid: &half, CreatedAt: "2020-09-01T00:12:03.000+09:00", UpdatedAt: "2020-09-18T12:57:16.000+09:00"},
 		{UserID: 5, Month: "202009", WorkingDays: "20", AbsenceDays: "0.5", PaidHolidays: ".5", PaidHolidayWithTimePaid: &oneHalf},
 		{UserID: 6, LeaveEarlyDays: "2.0", Invalid: []string{"tardy_days", "paid_holiday_with_time_paid"}},
 		{Number: "A9", Invalid: []string{"user_id"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("rows (-want +got):\n%s", diff)
+	}
+}
+
+// created_at is read like every other text field (a number or an object
+// marks it invalid, null or a missing key leaves it empty) and parsed only
+// by ParseTimestamp, which takes what HRMOS sends and refuses the rest.
+func TestCreatedAt(t *testing.T) {
+	var users []User
+	body := `[{"id":1,"created_at":"2026-10-01T09:00:00.000+09:00"},{"id":2,"created_at":null},{"id":3},
+		{"id":4,"created_at":{"at":1}},{"id":5,"created_at":"yesterday"}]`
+	if err := json.Unmarshal([]byte(body), &users); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(users))
+	for i, u := range users {
+		got[i] = u.CreatedAt + "|" + fmt.Sprint(u.Invalid)
+	}
+	want := []string{"2026-10-01T09:00:00.000+09:00|[]", "|[]", "|[]", "|[created_at]", "yesterday|[]"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("created_at (-want +got):\n%s", diff)
+	}
+
+	jst := time.FixedZone("JST", 9*60*60)
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"2020-09-18T12:57:16.000+09:00", time.Date(2020, 9, 18, 12, 57, 16, 0, jst), true},
+		{"2020-09-18T12:57:16+09:00", time.Date(2020, 9, 18, 12, 57, 16, 0, jst), true},
+		{"2020-09-18T12:57:16.250+09:00", time.Date(2020, 9, 18, 12, 57, 16, 250e6, jst), true},
+		{"2020-09-18T03:57:16Z", time.Date(2020, 9, 18, 12, 57, 16, 0, jst), true},
+		{" 2020-09-18T12:57:16.000+09:00 ", time.Date(2020, 9, 18, 12, 57, 16, 0, jst), true},
+		{"2020-09-18T12:57:16", time.Time{}, false}, // no offset: which clock?
+		{"2020-09-18", time.Time{}, false},
+		{"2020-09-18 12:57:16 +0900", time.Time{}, false},
+		{"", time.Time{}, false},
+	} {
+		got, ok := ParseTimestamp(tt.in)
+		if ok != tt.ok || (ok && !got.Equal(tt.want)) {
+			t.Errorf("ParseTimestamp(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
 	}
 }
 

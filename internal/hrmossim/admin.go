@@ -28,6 +28,9 @@ import (
 //	truncate_next_n           the next N responses stop halfway through the body
 //	unauthorized_next_n       the next N carrying a valid token get 401, and the token dies
 //	shift_rows_between_pages  the next N list requests for page ≥ 2 first delete the first record
+//	add_and_remove_between_pages
+//	                          the next N list requests for page ≥ 2 first add a record (listed last,
+//	                          created now) and delete the first: X-Total-Count does not move
 //	revoke_tokens_after       every token dies after authorising N data requests
 //	token_ttl                 lifetime of tokens issued from now on (e.g. "3s")
 //	revoke_on_reissue         issuing a token revokes the company's earlier ones (a guess, see doc.go)

@@ -220,3 +220,60 @@ func (c *Company) maxUserID() int64 {
 	}
 	return c.Users[len(c.Users)-1].ID
 }
+
+// nextUserID is an ID no user or monthly row has used: past the last user
+// and past every row (rows of deleted users keep theirs).
+func (c *Company) nextUserID() int64 {
+	next := c.maxUserID() + 1
+	for _, rows := range c.MonthlyRows {
+		if n := len(rows); n > 0 && rows[n-1].UserID >= next {
+			next = rows[n-1].UserID + 1
+		}
+	}
+	return next
+}
+
+// newHire is a user who joins today (now, in Japan), as HR registers one:
+// the first department, office and employment of the masters, the
+// month-end closing day, a name from the generator's lists and an e-mail
+// and employee number no generated user has.
+func (c *Company) newHire(id int64, now time.Time) User {
+	family := familyNames[int(id%int64(len(familyNames)))]
+	given := givenNames[int(id/7%int64(len(givenNames)))]
+	first := func(ids []int64) OptInt {
+		if len(ids) == 0 {
+			return OptInt{Presence: Null}
+		}
+		return Int(ids[0])
+	}
+	var depts, lodgs, emps []int64
+	for _, d := range c.Departments {
+		depts = append(depts, d.ID)
+	}
+	for _, l := range c.Lodgments {
+		lodgs = append(lodgs, l.ID)
+	}
+	for _, e := range c.Employments {
+		emps = append(emps, e.ID)
+	}
+	u := User{
+		ID: id, Number: Str(newHireNumber(id)),
+		LastName: Str(family.kanji), FirstName: Str(given.kanji),
+		LastNameKana: Str(family.kana), FirstNameKana: Str(given.kana),
+		StartDate: Str(civilOf(now).String()), EndDate: OptString{Presence: Null},
+		Comment: OptString{Presence: Null}, CutoffDate: Int(31), NfcTagPC: OptString{Presence: Null},
+		Email:      Str(fmt.Sprintf("%s.%s%d@example.co.jp", given.romaji, family.romaji, id)),
+		LodgmentID: first(lodgs), Agreement36ID: Int(1), DepartmentID: first(depts), EmploymentID: first(emps),
+		Segment: OptString{Presence: Null}, DefaultSegmentID: Int(1),
+		DefaultHoliday1ID: Int(1), DefaultHoliday2ID: Int(2), DefaultHoliday3ID: Int(3),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	for _, cal := range u.calendarIDs() {
+		*cal = OptInt{Presence: Null}
+	}
+	return u
+}
+
+// newHireNumber is the 社員番号 of a user added while the simulator runs:
+// "H" and six digits, a shape the generator never uses.
+func newHireNumber(id int64) string { return fmt.Sprintf("H%06d", id) }

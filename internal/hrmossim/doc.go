@@ -162,5 +162,20 @@
 //     real texts are unknown. The shift fault deletes the first record of
 //     the list before serving a page ≥ 2: with page-number paging a client
 //     then misses the record that moved back a page, and fetches fewer rows
-//     than page 1's X-Total-Count (always exactly the last page's).
+//     than page 1's X-Total-Count (always exactly the last page's). The
+//     add-and-remove fault adds a record before deleting the first one, so
+//     the count never moves: a new hire with the next free ID ("H" and six
+//     digits as 社員番号, start_date today, the first department, office and
+//     employment) or, on a monthly report, a row for a new user ID with the
+//     last row's figures, both created and updated at the clock's now.
+//   - What the engine relies on to see that fault, and how thin each is:
+//     the order is ascending ID and stable (hrmos-api.md §4 and §11.5 leave
+//     the order unspecified, so a real list could also move a record across
+//     pages when it is merely updated); `from` filters on updated_at,
+//     inclusive ([S] for the filter, the inclusiveness is a guess); a record
+//     is listed by `from` from the moment it is created, because its
+//     updated_at starts equal to its created_at (what a Rails model does; not
+//     documented); a deleted record is simply gone (no tombstone, nothing for
+//     `from` to list); and HRMOS's clock is within minutes of the caller's
+//     (nothing is published about it).
 package hrmossim

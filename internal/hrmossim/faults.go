@@ -41,6 +41,15 @@ type Faults struct {
 	// it fetched falls short of page 1's X-Total-Count (it always equals
 	// the last page's: compare with the first).
 	ShiftRowsBetweenPages int
+	// AddAndRemoveBetweenPages list requests for page 2 or later (users and
+	// monthly rows) first add a record and delete one: a new hire (a new
+	// row of the month) with the next free user ID, created and updated at
+	// the clock's now, so it is listed last, and the deletion of the list's
+	// first record. X-Total-Count never moves, yet every record after the
+	// first moves up a place and a page-number client misses the one that
+	// moved back onto a page it already fetched: only the added record's
+	// created_at (found with `from`) gives the change away.
+	AddAndRemoveBetweenPages int
 
 	// RevokeTokensAfter, when positive, revokes every token once it has
 	// served that many data requests (2: revoked after every second one).
@@ -62,6 +71,7 @@ const (
 	faultTruncate
 	faultUnauthorized
 	faultShiftRows
+	faultAddAndRemove
 )
 
 // counter returns the NextN field of a kind.
@@ -79,6 +89,8 @@ func (f *Faults) counter(k faultKind) *int {
 		return &f.UnauthorizedNextN
 	case faultShiftRows:
 		return &f.ShiftRowsBetweenPages
+	case faultAddAndRemove:
+		return &f.AddAndRemoveBetweenPages
 	}
 	panic(fmt.Sprintf("unknown fault kind %d", k))
 }
@@ -161,18 +173,19 @@ const gatewayHTML = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<b
 // faultsJSON is Faults on the wire: snake_case, durations as a Go duration
 // string ("1.5s") or a number of milliseconds.
 type faultsJSON struct {
-	OnlyPath              string          `json:"only_path,omitempty"`
-	Latency               json.RawMessage `json:"latency,omitempty"`
-	FailNextN             int             `json:"fail_next_n,omitempty"`
-	FailStatus            int             `json:"fail_status,omitempty"`
-	GatewayHTMLNextN      int             `json:"gateway_html_next_n,omitempty"`
-	RateLimitNextN        int             `json:"rate_limit_next_n,omitempty"`
-	TruncateNextN         int             `json:"truncate_next_n,omitempty"`
-	UnauthorizedNextN     int             `json:"unauthorized_next_n,omitempty"`
-	ShiftRowsBetweenPages int             `json:"shift_rows_between_pages,omitempty"`
-	RevokeTokensAfter     int             `json:"revoke_tokens_after,omitempty"`
-	TokenTTL              json.RawMessage `json:"token_ttl,omitempty"`
-	RevokeOnReissue       bool            `json:"revoke_on_reissue,omitempty"`
+	OnlyPath                 string          `json:"only_path,omitempty"`
+	Latency                  json.RawMessage `json:"latency,omitempty"`
+	FailNextN                int             `json:"fail_next_n,omitempty"`
+	FailStatus               int             `json:"fail_status,omitempty"`
+	GatewayHTMLNextN         int             `json:"gateway_html_next_n,omitempty"`
+	RateLimitNextN           int             `json:"rate_limit_next_n,omitempty"`
+	TruncateNextN            int             `json:"truncate_next_n,omitempty"`
+	UnauthorizedNextN        int             `json:"unauthorized_next_n,omitempty"`
+	ShiftRowsBetweenPages    int             `json:"shift_rows_between_pages,omitempty"`
+	AddAndRemoveBetweenPages int             `json:"add_and_remove_between_pages,omitempty"`
+	RevokeTokensAfter        int             `json:"revoke_tokens_after,omitempty"`
+	TokenTTL                 json.RawMessage `json:"token_ttl,omitempty"`
+	RevokeOnReissue          bool            `json:"revoke_on_reissue,omitempty"`
 }
 
 // MarshalJSON renders the faults for GET /_sim/faults.
@@ -182,7 +195,7 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 		GatewayHTMLNextN: f.GatewayHTMLNextN, RateLimitNextN: f.RateLimitNextN,
 		TruncateNextN: f.TruncateNextN, UnauthorizedNextN: f.UnauthorizedNextN,
 		ShiftRowsBetweenPages: f.ShiftRowsBetweenPages, RevokeTokensAfter: f.RevokeTokensAfter,
-		RevokeOnReissue: f.RevokeOnReissue,
+		RevokeOnReissue: f.RevokeOnReissue, AddAndRemoveBetweenPages: f.AddAndRemoveBetweenPages,
 	}
 	if f.Latency > 0 {
 		w.Latency = json.RawMessage(`"` + f.Latency.String() + `"`)
@@ -206,7 +219,7 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 		GatewayHTMLNextN: w.GatewayHTMLNextN, RateLimitNextN: w.RateLimitNextN,
 		TruncateNextN: w.TruncateNextN, UnauthorizedNextN: w.UnauthorizedNextN,
 		ShiftRowsBetweenPages: w.ShiftRowsBetweenPages, RevokeTokensAfter: w.RevokeTokensAfter,
-		RevokeOnReissue: w.RevokeOnReissue,
+		RevokeOnReissue: w.RevokeOnReissue, AddAndRemoveBetweenPages: w.AddAndRemoveBetweenPages,
 	}
 	var err error
 	if f.Latency, err = parseDuration("latency", w.Latency); err != nil {

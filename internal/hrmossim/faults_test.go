@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -171,6 +172,74 @@ func TestShiftRowsBetweenPages(t *testing.T) {
 	}
 }
 
+// One record added and one deleted before a page ≥ 2 is served: every
+// page says the same X-Total-Count and the listing fetches as many records
+// as it says, yet it holds the deleted record and misses the one that moved
+// back a page. The added record, created and updated at the clock's now, is
+// what `from` finds.
+func TestAddAndRemoveBetweenPages(t *testing.T) {
+	const month = "2026-03"
+	e := newEnv(t, Options{}, GenerateSpec{Users: 12, Seed: 1, Months: []string{month}})
+	tok := e.token()
+	e.clock.Advance(time.Hour)
+	now := appendTimestamp(nil, e.clock.Now())
+	for _, tt := range []struct{ path, idKey string }{
+		{"/users", "id"},
+		{"/work_output_months/monthly/" + month, "user_id"},
+	} {
+		before := e.sim.Company(e.company.ID)
+		var all []float64
+		for _, u := range before.Users {
+			all = append(all, float64(u.ID))
+		}
+		if tt.idKey == "user_id" {
+			all = nil
+			for _, r := range before.MonthlyRows[month] {
+				all = append(all, float64(r.UserID))
+			}
+		}
+		n := len(all)
+		e.sim.SetFaults(Faults{AddAndRemoveBetweenPages: 1})
+		ids, totals := e.listing(tt.path, tt.idKey, tok)
+		if left := e.sim.Faults().AddAndRemoveBetweenPages; left != 0 {
+			t.Fatalf("%s: the fault was not used", tt.path)
+		}
+		for i, total := range totals {
+			if total != itoa(n) {
+				t.Errorf("%s: page %d says X-Total-Count %s, want %d throughout", tt.path, i+1, total, n)
+			}
+		}
+		after, _ := e.listing(tt.path, tt.idKey, tok)
+		added := after[len(after)-1]
+		if len(ids) != n || len(after) != n || after[0] != all[1] || slices.Contains(after, all[0]) || slices.Contains(all, added) {
+			t.Fatalf("%s: fetched %d of %d, listed afterwards %v (before %v)", tt.path, len(ids), n, after, all)
+		}
+		// The first page went out before the change: it still had all[0];
+		// all[5] moved onto it afterwards and was never fetched.
+		if !slices.Contains(ids, all[0]) || slices.Contains(ids, all[5]) || !slices.Contains(ids, added) {
+			t.Errorf("%s: fetched %v; want %v (the deleted one) and %v (the added one), not %v", tt.path, ids, all[0], added, all[5])
+		}
+
+		// Only the added record is new since the clock's now.
+		res := e.get(tt.path+"?from="+url.QueryEscape(e.clock.Now().Format(time.RFC3339)), tok)
+		items := objects(t, res.body)
+		if len(items) != 1 || items[0][tt.idKey] != added || res.header.Get("X-Total-Count") != "1" {
+			t.Fatalf("%s: changed since now: %s", tt.path, truncateForLog(res.body))
+		}
+		if items[0]["created_at"] != string(now[1:len(now)-1]) || items[0]["updated_at"] != items[0]["created_at"] {
+			t.Errorf("%s: added record created %v, updated %v; want both %s", tt.path, items[0]["created_at"], items[0]["updated_at"], now)
+		}
+		if tt.idKey == "id" {
+			u, _ := e.sim.Company(e.company.ID).User(int64(added))
+			if u.Number.Value != newHireNumber(u.ID) || u.Email.Value == "" || u.StartDate.Value != "2026-04-15" ||
+				u.EndDate.Presence != Null || u.DepartmentID.Presence != Present {
+				t.Errorf("the new hire: %+v", u)
+			}
+		}
+	}
+	e.sim.SetFaults(Faults{})
+}
+
 func TestOnlyPathRestrictsFaults(t *testing.T) {
 	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
 	tok := e.token()
@@ -185,7 +254,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 	e := newEnv(t, Options{}, GenerateSpec{Users: 3, Seed: 1})
 	res, err := e.ts.Client().Post(e.ts.URL+"/_sim/faults", "application/json",
 		strings.NewReader(`{"fail_next_n":1,"fail_status":502,"latency":"1ms","only_path":"/users",
-			"revoke_tokens_after":2,"token_ttl":3000,"revoke_on_reissue":true}`))
+			"revoke_tokens_after":2,"token_ttl":3000,"revoke_on_reissue":true,"add_and_remove_between_pages":4}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +263,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 		t.Fatalf("POST /_sim/faults: %d", res.StatusCode)
 	}
 	want := Faults{FailNextN: 1, FailStatus: 502, Latency: time.Millisecond, OnlyPath: "/users",
-		RevokeTokensAfter: 2, TokenTTL: 3 * time.Second, RevokeOnReissue: true}
+		RevokeTokensAfter: 2, TokenTTL: 3 * time.Second, RevokeOnReissue: true, AddAndRemoveBetweenPages: 4}
 	if got := e.sim.Faults(); got != want {
 		t.Errorf("faults = %+v, want %+v", got, want)
 	}

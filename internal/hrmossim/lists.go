@@ -195,6 +195,9 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	if q.page > 1 && s.takeFault(faultShiftRows, r.URL.Path) {
 		s.shiftUsers(state)
 	}
+	if q.page > 1 && s.takeFault(faultAddAndRemove, r.URL.Path) {
+		s.addAndRemoveUser(state)
+	}
 	s.dataMu.RLock()
 	defer s.dataMu.RUnlock()
 	users := state.c.Users
@@ -256,4 +259,20 @@ func (s *Server) shiftUsers(state *companyState) {
 	if c := state.c; len(c.Users) > 0 {
 		c.removeUser(c.Users[0].ID)
 	}
+}
+
+// addAndRemoveUser is the AddAndRemoveBetweenPages fault on /users: a new
+// hire joins (the next free ID, so listed last; created and updated now),
+// and the first user is deleted.
+func (s *Server) addAndRemoveUser(state *companyState) {
+	now := s.clock.Now().Truncate(time.Second)
+	s.dataMu.Lock()
+	defer s.dataMu.Unlock()
+	c := state.c
+	if len(c.Users) == 0 {
+		return
+	}
+	first := c.Users[0].ID
+	c.putUser(c.newHire(c.nextUserID(), now))
+	c.removeUser(first)
 }

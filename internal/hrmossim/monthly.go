@@ -33,6 +33,9 @@ func (s *Server) handleMonthly(w http.ResponseWriter, r *http.Request) {
 	if q.page > 1 && s.takeFault(faultShiftRows, r.URL.Path) {
 		s.shiftRows(state, month)
 	}
+	if q.page > 1 && s.takeFault(faultAddAndRemove, r.URL.Path) {
+		s.addAndRemoveRow(state, month)
+	}
 
 	s.dataMu.RLock()
 	defer s.dataMu.RUnlock()
@@ -89,4 +92,25 @@ func (s *Server) shiftRows(state *companyState, month string) {
 	if rows := state.c.MonthlyRows[month]; len(rows) > 0 {
 		state.c.MonthlyRows[month] = rows[1:]
 	}
+}
+
+// addAndRemoveRow is the AddAndRemoveBetweenPages fault on a monthly report:
+// a row for a new user ID (the next free one, so listed last; created and
+// updated now, with the last row's figures) joins the month, and the first
+// row goes.
+func (s *Server) addAndRemoveRow(state *companyState, month string) {
+	now := At(s.clock.Now().Truncate(time.Second))
+	s.dataMu.Lock()
+	defer s.dataMu.Unlock()
+	c := state.c
+	rows := c.MonthlyRows[month]
+	if len(rows) == 0 {
+		return
+	}
+	row := rows[len(rows)-1]
+	row.UserID = c.nextUserID()
+	row.Number = Str(newHireNumber(row.UserID))
+	row.CreatedAt, row.UpdatedAt = now, now
+	c.putMonthlyRow(month, row)
+	c.MonthlyRows[month] = c.MonthlyRows[month][1:]
 }

@@ -54,12 +54,18 @@ func (a *Activities) metrics() Metrics {
 // GuardSettings configure the mass-change guard: a run that would change more
 // than a share of a tenant's employees (or whose attendance month differs
 // that much from the month before) waits for ops to approve it before it
-// writes. Small tenants (under MinEmployees) and a tenant's first sync are
-// never held back.
+// writes. A tenant's first roster sync is held instead when it matches too
+// few of the employees mediment already has. Small tenants (under
+// MinEmployees) are never held back, nor is a first attendance sync.
 type GuardSettings struct {
 	// MaxChangeShare is the share of a tenant's employees a roster run may
 	// create, change or newly flag as retired without approval (0.2 = 20%).
 	MaxChangeShare float64
+	// FirstSyncMinMatchShare is the share of the employees mediment already
+	// has that a tenant's first roster sync must match (0.5 = 50%): below
+	// it, the sync would create a second roster beside the first, the mark
+	// of a wrong HRMOS company ID.
+	FirstSyncMinMatchShare float64
 	// AttendanceMaxChangeShare is how far a month's row count or total
 	// working time may move from the month before without approval.
 	AttendanceMaxChangeShare float64
@@ -82,16 +88,22 @@ const (
 	ErrTypeHRMOSBadRequest    = "HRMOSBadRequest"
 	ErrTypeHRMOSUnavailable   = "HRMOSUnavailable"
 	ErrTypeHRMOSListChanged   = "HRMOSListChanged"
-	ErrTypeCredentials        = "CredentialsUndecryptable"
-	ErrTypeStagingGone        = "StagingGone"
-	ErrTypeDatabase           = "Database"
+	// ErrTypeCompanySwitched: the tenant was connected to another HRMOS
+	// company after the run started.
+	ErrTypeCompanySwitched = "HRMOSCompanySwitched"
+	// ErrTypeRunCompleted: a completed run's workflow was reset; a reset
+	// does not sync again.
+	ErrTypeRunCompleted = "RunAlreadyCompleted"
+	ErrTypeCredentials  = "CredentialsUndecryptable"
+	ErrTypeStagingGone  = "StagingGone"
+	ErrTypeDatabase     = "Database"
 )
 
 // NonRetryable lists the error types no retry can fix: the workflows put
 // them in every retry policy so a broken run fails at once.
 var NonRetryable = []string{
 	ErrTypeInvalidInput, ErrTypeTenantNotFound, ErrTypeTenantNotConnected, ErrTypeKeyRejected,
-	ErrTypeCompanyNotFound, ErrTypeHRMOSForbidden, ErrTypeHRMOSBadRequest, ErrTypeHRMOSListChanged,
+	ErrTypeCompanyNotFound, ErrTypeHRMOSForbidden, ErrTypeHRMOSBadRequest, ErrTypeHRMOSListChanged, ErrTypeCompanySwitched, ErrTypeRunCompleted,
 	ErrTypeCredentials, ErrTypeStagingGone,
 }
 

@@ -65,8 +65,12 @@ func (h *HRMOSClients) Client(companyID string, apiKey hrmos.Secret) (*hrmos.Cli
 	})
 }
 
-// clientFor decrypts a tenant's stored key and returns its HRMOS client.
-func (a *Activities) clientFor(ctx context.Context, tenantID string) (*hrmos.Client, error) {
+// clientFor decrypts a tenant's stored key and returns the HRMOS client of
+// the run's company. A tenant switched to another company after the run
+// started is refused: the run matches through its company's links only, and
+// another company's user N is another person.
+func (a *Activities) clientFor(ctx context.Context, run store.RunRef) (*hrmos.Client, error) {
+	tenantID := run.TenantID
 	conn, err := a.Store.Connection(ctx, tenantID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && conn.Status == codes.ConnectionDisconnected) {
 		return nil, temporal.NewNonRetryableApplicationError(
@@ -74,6 +78,18 @@ func (a *Activities) clientFor(ctx context.Context, tenantID string) (*hrmos.Cli
 	}
 	if err != nil {
 		return nil, safe(err)
+	}
+	r, err := a.Store.Run(ctx, run)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, temporal.NewNonRetryableApplicationError(store.ErrStagingGone.Error(), ErrTypeStagingGone, nil)
+	}
+	if err != nil {
+		return nil, safe(err)
+	}
+	if r.HRMOSCompanyID != "" && r.HRMOSCompanyID != conn.CompanyID {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"tenant %q was switched from HRMOS company %q to %q after this run started; nothing was fetched or written: start the sync again",
+			tenantID, r.HRMOSCompanyID, conn.CompanyID), ErrTypeCompanySwitched, nil)
 	}
 	key, err := a.Sealer.Open(tenantID, conn.Ciphertext, conn.KeyID)
 	if err != nil {

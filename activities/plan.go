@@ -46,6 +46,9 @@ type ChunkRangesResult struct {
 
 // ChunkRanges splits a run's staged records into chunks of at most Size.
 func (a *Activities) ChunkRanges(ctx context.Context, in ChunkRangesInput) (ChunkRangesResult, error) {
+	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
+		return ChunkRangesResult{}, err
+	}
 	ranges, n, err := a.Store.ChunkRanges(ctx, in.Kind, ref(in.TenantID, in.RunID), in.Size)
 	if err != nil {
 		return ChunkRangesResult{}, safe(err)
@@ -81,6 +84,10 @@ type PlanResult struct {
 	// NewlyRetired counts matched employees whose retirement the run records
 	// for the first time (the mass-change guard counts them as changes).
 	NewlyRetired int
+	// Matched counts the roster records decided as an existing mediment
+	// employee (updated or unchanged, retirements included): the guard of a
+	// tenant's first sync compares it with the employees mediment has.
+	Matched int
 	// Pending is how many records the chunk still syncs one by one.
 	Pending int
 	// WorkMinutes sums the actual working time of the month rows the run
@@ -113,6 +120,9 @@ func settled(o codes.Outcome, dryRun bool) bool {
 // PlanRosterChunk decides every employee of a chunk of a roster run.
 func (a *Activities) PlanRosterChunk(ctx context.Context, in PlanChunkInput) (PlanResult, error) {
 	run := ref(in.TenantID, in.RunID)
+	if err := a.adopt(ctx, run); err != nil {
+		return PlanResult{}, err
+	}
 	recs, err := a.Store.RosterRecords(ctx, run, in.Range.store())
 	if err != nil {
 		return PlanResult{}, safe(err)
@@ -125,6 +135,9 @@ func (a *Activities) PlanRosterChunk(ctx context.Context, in PlanChunkInput) (Pl
 		res.count(d.Outcome)
 		if d.NewlyRetired() {
 			res.NewlyRetired++
+		}
+		if d.Employee != nil && (d.Outcome == codes.Updated || d.Outcome == codes.Unchanged) {
+			res.Matched++
 		}
 		changes = append(changes, storeChanges(r.User.ID, employeeOf(d), d.Changes(r.User.ID))...)
 		if settled(d.Outcome, in.DryRun) {
@@ -146,6 +159,9 @@ func (a *Activities) PlanRosterChunk(ctx context.Context, in PlanChunkInput) (Pl
 // run.
 func (a *Activities) PlanAttendanceChunk(ctx context.Context, in PlanChunkInput) (PlanResult, error) {
 	run := ref(in.TenantID, in.RunID)
+	if err := a.adopt(ctx, run); err != nil {
+		return PlanResult{}, err
+	}
 	recs, err := a.Store.AttendanceRecords(ctx, run, in.Month, in.Range.store())
 	if err != nil {
 		return PlanResult{}, safe(err)
@@ -262,11 +278,15 @@ func (a *Activities) SyncEmployee(ctx context.Context, in RecordInput) (RecordRe
 		}
 		d := rules.DecideRoster(rec.User, rec.Candidates, in.Today)
 		w := store.RecordWrite{Item: rosterItem(in.HRMOSUserID, d, employeeOf(d)), Changes: d.Changes(in.HRMOSUserID), Planned: rec.Planned}
+		company := rec.Candidates.Company
 		switch d.Outcome {
 		case codes.Created:
-			w = w.WithWrite(store.CreateEmployeeWrite(in.TenantID, in.HRMOSUserID, d.Fields))
+			w = w.WithWrite(store.CreateEmployeeWrite(in.TenantID, in.HRMOSUserID, company, d.Fields))
 		case codes.Updated:
-			w = w.WithWrite(store.UpdateEmployeeWrite(in.TenantID, d.Employee.ID, in.HRMOSUserID, d.Fields))
+			w = w.WithWrite(store.UpdateEmployeeWrite(in.TenantID, d.Employee.ID, in.HRMOSUserID, company, d.Fields))
+		}
+		if d.TakesOverLink {
+			w = w.WithLinkTakeOver(in.TenantID, in.HRMOSUserID, company)
 		}
 		return &w, nil, nil
 	})

@@ -31,8 +31,11 @@ type RunInput struct {
 type StartRunResult struct {
 	// KeyExpiryNotice is set from 14 days before the API key's 3 months run out.
 	KeyExpiryNotice string
-	// FirstSync is true when the tenant has no completed run of this kind
-	// that wrote: the mass-change guard never holds a first sync back.
+	// FirstSync is true when no run of this kind ever wrote to the tenant
+	// (store.HasRunThatWrote: a failed or abandoned run that wrote counts).
+	// The mass-change guard holds a first roster sync only when it matches
+	// too few of the employees mediment has, and never a first attendance
+	// sync.
 	FirstSync bool
 	// Employees is how many employees the tenant has in mediment now.
 	Employees int
@@ -55,9 +58,15 @@ func (a *Activities) StartRun(ctx context.Context, in RunInput) (StartRunResult,
 	} else if err != nil {
 		return StartRunResult{}, safe(err)
 	}
-	abandoned, err := a.Store.StartRun(ctx, runRow(in))
+	row := runRow(in)
+	row.HRMOSCompanyID = conn.CompanyID // the company this run reads, whatever happens to the connection meanwhile
+	abandoned, err := a.Store.StartRun(ctx, row)
 	if err != nil {
 		return StartRunResult{}, safe(err)
+	}
+	// A reset to before this step finds the row of the run it resets.
+	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
+		return StartRunResult{}, err
 	}
 	if activity.GetInfo(ctx).Attempt == 1 {
 		a.metrics().RunStarted(in.Kind, in.Trigger)
@@ -78,7 +87,7 @@ func (a *Activities) StartRun(ctx context.Context, in RunInput) (StartRunResult,
 			fmt.Sprintf("tenant %q was disconnected from HRMOS: connect it again with `starter connect` before syncing", in.TenantID),
 			ErrTypeTenantNotConnected, nil)
 	}
-	hasRun, err := a.Store.HasCompletedRun(ctx, in.TenantID, in.Kind)
+	wrote, err := a.Store.HasRunThatWrote(ctx, in.TenantID, in.Kind)
 	if err != nil {
 		return StartRunResult{}, safe(err)
 	}
@@ -88,7 +97,7 @@ func (a *Activities) StartRun(ctx context.Context, in RunInput) (StartRunResult,
 	}
 	return StartRunResult{
 		KeyExpiryNotice: KeyExpiryNotice(conn.KeyExpiresAt, a.Now()),
-		FirstSync:       !hasRun,
+		FirstSync:       !wrote,
 		Employees:       employees,
 		Guard:           a.Guard,
 	}, nil
@@ -157,6 +166,10 @@ type FinishRunInput struct {
 	FailureReason string
 	Notices       []string
 	Fetched       int
+	// Staged is how many records the run staged (0: not known, as in runs
+	// recorded before it was passed). A run is completed only when each of
+	// them has its outcome.
+	Staged int
 }
 
 // RunSummary is a finished run as the activity reports it: the counts and
@@ -182,6 +195,26 @@ type RunSummary struct {
 // FinishRun records the run's end and counts, and deletes its staged
 // personal data.
 func (a *Activities) FinishRun(ctx context.Context, in FinishRunInput) (RunSummary, error) {
+	// A reset of a completed run is refused (and then recorded as failed
+	// without touching the row that records its completion).
+	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil && (in.Status != codes.RunFailed || !isType(err, ErrTypeRunCompleted)) {
+		return RunSummary{}, err
+	}
+	if in.Status == codes.RunCompleted && in.Staged > 0 {
+		n, err := a.Store.ItemCount(ctx, ref(in.TenantID, in.RunID))
+		if err != nil {
+			return RunSummary{}, safe(err)
+		}
+		if n < in.Staged {
+			// Never a completed run with someone missing: what lost the
+			// outcomes (a reset past the end of a run whose staging was
+			// deleted, say) is not this run's to hide.
+			in.Status, in.FailureReason = codes.RunFailed, fmt.Sprintf(
+				"only %d of the %d records this run staged have an outcome; the others were never synced (their staged data went missing, "+
+					"e.g. the workflow was reset past its fetch after the run had ended): reset it to its first workflow task or start a new sync",
+				n, in.Staged)
+		}
+	}
 	r, finished, err := a.Store.FinishRun(ctx, ref(in.TenantID, in.RunID), in.Status, in.FailureReason, in.Notices, in.Fetched)
 	if err != nil {
 		return RunSummary{}, safe(err)
@@ -208,11 +241,17 @@ type ApprovalInput struct {
 
 // AwaitApproval records that a run waits for ops to approve its changes.
 func (a *Activities) AwaitApproval(ctx context.Context, in ApprovalInput) error {
+	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
+		return err
+	}
 	return safe(a.Store.AwaitApproval(ctx, ref(in.TenantID, in.RunID), in.Reason))
 }
 
 // RecordApproval records who approved a waiting run.
 func (a *Activities) RecordApproval(ctx context.Context, in ApprovalInput) error {
+	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
+		return err
+	}
 	return safe(a.Store.RecordApproval(ctx, ref(in.TenantID, in.RunID), in.By))
 }
 

@@ -114,24 +114,48 @@ func TestStartRunOfAConnectedTenant(t *testing.T) {
 		t.Errorf("a key set today has an expiry notice: %q", got.KeyExpiryNotice)
 	}
 
-	// Neither a failed run, a completed dry run nor a completed run of the
-	// other kind is the tenant's first roster sync.
+	// "First" means no roster run ever wrote to the tenant: a failed run
+	// that wrote nothing, a completed run that changed nobody, a dry run and
+	// a run of the other kind leave it first.
+	wrote := func(in RunInput, outcome codes.Outcome) {
+		t.Helper()
+		if err := w.store.RecordItems(context.Background(), store.RunRef{TenantID: in.TenantID, RunID: in.RunID},
+			[]store.Item{{HRMOSUserID: 1, Outcome: string(outcome), ReasonCode: "test"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	finish(first, codes.RunFailed)
+	unchanged := runInput("acme", codes.KindRoster, "")
+	start(unchanged)
+	wrote(unchanged, codes.Unchanged)
+	finish(unchanged, codes.RunCompleted)
 	dry := runInput("acme", codes.KindRoster, "")
 	dry.DryRun = true
 	start(dry)
+	wrote(dry, codes.Created)
 	finish(dry, codes.RunCompleted)
 	att := runInput("acme", codes.KindAttendance, "2026-10")
 	start(att)
+	wrote(att, codes.Created)
 	finish(att, codes.RunCompleted)
 	if !start(runInput("acme", codes.KindRoster, "")).FirstSync {
-		t.Error("FirstSync = false after only a failed run, a dry run and an attendance run")
+		t.Error("FirstSync = false after only a failed run, a run that changed nobody, a dry run and an attendance run")
 	}
 
-	done := runInput("acme", codes.KindRoster, "")
-	start(done)
-	finish(done, codes.RunCompleted)
+	// A run that updated before it failed did write; so did one whose
+	// workflow was lost (closed by the next start, its counts from its items).
+	failed := runInput("acme", codes.KindRoster, "")
+	start(failed)
+	wrote(failed, codes.Updated)
+	finish(failed, codes.RunFailed)
 	if start(runInput("acme", codes.KindRoster, "")).FirstSync {
-		t.Error("FirstSync = true after a completed roster run")
+		t.Error("FirstSync = true after a roster run that updated an employee, then failed")
+	}
+	w.connect("lost", w.company("lost-co", 3))
+	lost := runInput("lost", codes.KindRoster, "")
+	start(lost)
+	wrote(lost, codes.Created)
+	if start(runInput("lost", codes.KindRoster, "")).FirstSync {
+		t.Error("FirstSync = true after a roster run that created an employee and was lost")
 	}
 }

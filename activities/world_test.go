@@ -130,11 +130,18 @@ func must[T any](w *world, fn any, args ...any) T {
 	return res
 }
 
-// runInput is a new run of a tenant, as the workflow starts it.
+// testWorkflowRunID is the workflow run ID the SDK's test activity
+// environment gives every activity: the run's steps record the workflow
+// run that executes them (a reset's new run), so the run starts under it.
+const testWorkflowRunID = "default-test-run-id"
+
+// runInput is a new run of a tenant, as the workflow starts it. Each run
+// has a workflow ID of its own, as runs of different workflows do: the
+// test environment's one workflow run ID is unique only with it.
 func runInput(tenant, kind, month string) RunInput {
 	id := newUUID()
 	return RunInput{RunID: id, TenantID: tenant, Kind: kind, Month: month, Trigger: codes.TriggerCLI,
-		WorkflowID: "test-" + kind + "-" + tenant, WorkflowRunID: id, StartedAt: time.Now()}
+		WorkflowID: "test-" + kind + "-" + tenant + "-" + id, WorkflowRunID: testWorkflowRunID, StartedAt: time.Now()}
 }
 
 // plannedRun is a run taken through StartRun, its fetch, ChunkRanges and

@@ -26,7 +26,9 @@ func approveCmd() *cobra.Command {
 			"workflow from the execution history and sends it the signal \"approve\" with {\"by\": NAME}.\n" +
 			"A run nobody approves fails when the approval timeout (GUARD_APPROVAL_TIMEOUT, 72h) passes.\n\n" +
 			"The same from the Temporal UI: open the run's workflow (hrmos-roster-<tenant>, or\n" +
-			"hrmos-attendance-<tenant>-<YYYY-MM>), choose Signal, name: approve, input: {\"by\":\"your name\"}.",
+			"hrmos-attendance-<tenant>-<YYYY-MM>), choose Signal, name: approve, input: {\"by\":\"your name\"}.\n" +
+			"Signalling the workflow that started it (one started from the UI's form with its own ID, or\n" +
+			"the scheduled action) works too: it passes the approval on.",
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, e *env) error {
 			ref := store.RunRef{TenantID: tenant, RunID: runID}

@@ -27,12 +27,16 @@ type connectEnv struct {
 
 func connectCmd() *cobra.Command {
 	var tenant, company string
+	var switchCompany bool
 	cmd := &cobra.Command{
-		Use:   "connect --tenant T --company C",
+		Use:   "connect --tenant T --company C [--switch-company]",
 		Short: "Connect a tenant to its HRMOS company (API key on standard input or in HRMOS_API_KEY)",
 		Long: "Validates the HRMOS company ID and API key by obtaining a token, then stores the key encrypted.\n" +
 			"The key is read from HRMOS_API_KEY or, when that is unset, from standard input.\n" +
-			"Connecting a tenant that is already connected replaces its key once the new one works.",
+			"Connecting a tenant that is already connected to the same company replaces its key once the new one works.\n" +
+			"Connecting it to another company is a company switch and needs --switch-company: HRMOS numbers users\n" +
+			"per company, so the employees' links to the old company's users are archived and the next roster sync\n" +
+			"matches by 社員番号 and 氏名+メール.",
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, e *env) error {
 			key, err := readAPIKey(cmd)
@@ -48,7 +52,7 @@ func connectCmd() *cobra.Command {
 				return err
 			}
 			svc := &connect.Service{Store: st, Sealer: sealer, BaseURL: e.cfg.HRMOSBaseURL, Timeout: e.cfg.HRMOSRequestTimeout, Now: time.Now}
-			res, err := svc.Connect(cmd.Context(), tenant, company, key)
+			res, err := svc.ConnectWith(cmd.Context(), connect.Request{TenantID: tenant, CompanyID: company, APIKey: key, SwitchCompany: switchCompany})
 			if err != nil {
 				return err
 			}
@@ -57,6 +61,11 @@ func connectCmd() *cobra.Command {
 			if res.Replaced {
 				fmt.Fprintf(out, "The API key of tenant %s was replaced.\n", tenant)
 			}
+			if res.SwitchedFrom != "" {
+				fmt.Fprintf(out, "Tenant %s was switched from HRMOS company %s: %d employees' links to %s's users were archived (hrmos_link_archive). "+
+					"Run the roster sync next: it matches by 社員番号 and 氏名+メール and links %s's users.\n",
+					tenant, res.SwitchedFrom, res.LinksArchived, res.SwitchedFrom, company)
+			}
 			fmt.Fprintf(out, "Tenant %s is connected to HRMOS company %s. The key expires around %s: generate a new one in HRMOS before then and connect again.\n",
 				tenant, company, res.KeyExpiresAt.Format("2006-01-02"))
 			return nil
@@ -64,6 +73,8 @@ func connectCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
 	cmd.Flags().StringVar(&company, "company", "", "HRMOS company ID, from the login URL https://f.ieyasu.co/{company}/login (required)")
+	cmd.Flags().BoolVar(&switchCompany, "switch-company", false,
+		"allow connecting a tenant to another HRMOS company than the one it is connected to (archives the old links)")
 	_ = cmd.MarkFlagRequired("tenant")
 	_ = cmd.MarkFlagRequired("company")
 	return cmd

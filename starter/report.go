@@ -118,6 +118,7 @@ var (
 	badRecordCodes = []string{
 		codes.ReasonInvalidField, codes.ReasonInvalidDate, codes.ReasonInvalidValue, codes.ReasonMissingIdentity,
 		codes.ReasonUnknownDepartment, codes.ReasonUnknownOffice,
+		codes.ReasonInvalidCharacters, codes.ReasonValueTooLong, codes.ReasonValueOutOfRange,
 	}
 )
 

@@ -88,7 +88,9 @@ func startSync(e *env, req syncRequest) error {
 		return err
 	}
 	opts := req.options(e.cfg.TaskQueue)
-	run, err := c.ExecuteWorkflow(ctx, opts, req.workflowType, req.input)
+	// Marked as the starter's start (a header the Temporal UI cannot set):
+	// the run records trigger cli from it, not from the input.
+	run, err := c.ExecuteWorkflow(workflows.FromStarter(ctx), opts, req.workflowType, req.input)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &already) {
 		return fmt.Errorf("the %s sync of tenant %s is already running (workflow %s); wait for it to finish or open it in the Temporal UI", req.kind, req.tenant, opts.ID)

@@ -14,7 +14,7 @@ import (
 // Started with any Workflow ID other than AttendanceWorkflowID, it runs the
 // sync under that ID as its child.
 func AttendanceSync(ctx workflow.Context, in AttendanceSyncInput) (RunResult, error) {
-	trigger := triggerOrUI(in.Trigger)
+	trigger := startedFrom(ctx, in.Trigger)
 	if err := in.validate(jst.Month(workflow.Now(ctx))); err != nil {
 		return RunResult{}, refuse(ctx, codes.KindAttendance, in.TenantID, in.Month, trigger, in.DryRun, err)
 	}

@@ -185,19 +185,21 @@ func TestRosterSyncGuard(t *testing.T) {
 	tests := []struct {
 		name      string
 		employees int
+		records   int
 		dryRun    bool
 		wantHeld  bool
 	}{
-		{"held when it would change more than MaxChangeShare", 100, false, true},
-		{"not held under MinEmployees", 40, false, false},
-		{"not held for a dry run", 100, true, false},
+		{"held when it would change more than MaxChangeShare", 100, 100, false, true},
+		{"held when mediment is under MinEmployees and HRMOS is not", 40, 100, false, true},
+		{"not held when mediment and HRMOS are both under MinEmployees", 40, 45, false, false},
+		{"not held for a dry run", 100, 100, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newEnv(t, RosterWorkflowID("acme"))
-			// 30 of 100 records would be created: 30% of a 100-employee
-			// tenant, 75% of a 40-employee one.
-			f := &fakeRun{n: 100, settled: func(id int64) bool { return id > 30 },
+			// 30 records would be created: 30% of a 100-employee tenant,
+			// 75% of a 40-employee one.
+			f := &fakeRun{n: tt.records, settled: func(id int64) bool { return id > 30 },
 				start: activities.StartRunResult{Employees: tt.employees, Guard: testGuard}}
 			f.mock(env, codes.KindRoster)
 

@@ -69,8 +69,10 @@ func AttendanceSyncChunk(ctx workflow.Context, in ChunkInput) (ChunkResult, erro
 // runChunk lists what is left of the chunk (all of it, or what a crashed
 // attempt did not finish) and syncs it a bounded number at a time. One
 // record's failure is retried, then recorded as that record's error; the
-// others go on.
+// others go on. Cancelled, it starts no more records and ends once those in
+// flight have finished (writesSettleChange).
 func runChunk(ctx workflow.Context, in ChunkInput, kind string, sync any) (ChunkResult, error) {
+	settle := settleWrites(ctx)
 	var ids []int64
 	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, fmt.Sprintf("list what is left of HRMOS users %d…", in.Range.First)),
 		a.PendingRecords, activities.PendingInput{Kind: kind, TenantID: in.TenantID, RunID: in.RunID, Range: in.Range}).Get(ctx, &ids); err != nil {
@@ -78,8 +80,8 @@ func runChunk(ctx workflow.Context, in ChunkInput, kind string, sync any) (Chunk
 	}
 	var res ChunkResult
 	setChunkDetails(ctx, kind, len(ids), res)
-	err := forEach(ctx, ids, recordsInFlight, func(ctx workflow.Context, _ int, id int64) error {
-		outcome, err := syncOrRecordFailure(ctx, in, id, sync)
+	err := forEach(ctx, ids, recordsInFlight, settle, func(ctx workflow.Context, _ int, id int64) error {
+		outcome, err := syncOrRecordFailure(ctx, in, id, sync, settle)
 		if err != nil {
 			return err
 		}
@@ -95,9 +97,13 @@ func setChunkDetails(ctx workflow.Context, kind string, total int, res ChunkResu
 		kind, res.Synced, total, res.Created, res.Updated, res.Unchanged, res.Skipped, res.Errors))
 }
 
-func syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmosUserID int64, sync any) (codes.Outcome, error) {
+func syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmosUserID int64, sync any, settle bool) (codes.Outcome, error) {
+	// A record's write, once started, finishes: a cancel stops the chunk
+	// between records, never inside one.
+	lctx, release := settled(ctx, settle)
+	defer release()
 	var res activities.RecordResult
-	err := workflow.ExecuteLocalActivity(dbOptions(ctx, fmt.Sprintf("HRMOS user %d", hrmosUserID)), sync, activities.RecordInput{
+	err := workflow.ExecuteLocalActivity(dbOptions(lctx, fmt.Sprintf("HRMOS user %d", hrmosUserID)), sync, activities.RecordInput{
 		TenantID: in.TenantID, RunID: in.RunID, HRMOSUserID: hrmosUserID, Today: in.Today, Month: in.Month,
 	}).Get(ctx, &res)
 	if err == nil {
@@ -110,7 +116,7 @@ func syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmosUserID int64,
 	if ctx.Err() != nil {
 		return "", err // cancelled: not this record's fault
 	}
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, fmt.Sprintf("record HRMOS user %d as failed", hrmosUserID)),
+	if err := workflow.ExecuteLocalActivity(dbOptions(lctx, fmt.Sprintf("record HRMOS user %d as failed", hrmosUserID)),
 		a.RecordFailure, activities.RecordFailureInput{
 			TenantID: in.TenantID, RunID: in.RunID, HRMOSUserID: hrmosUserID, Cause: failureReason(err),
 		}).Get(ctx, nil); err != nil {

@@ -16,9 +16,11 @@ import (
 // after its plan, before it writes anything, and waits for ops. Its plan
 // (every outcome, and the diff field by field) is already recorded, so
 // `starter runs show` shows what it would do. Ops approve it with the
-// "approve" signal (`starter approve`, or the UI's Signal form), or let it
-// fail after the approval timeout. A tenant's first sync, small tenants and
-// dry runs are never held.
+// "approve" signal (`starter approve`, or the UI's Signal form, on the run
+// or on the workflow that started it: the UI launcher, a scheduled action),
+// or let it fail after the approval timeout. Small tenants, dry runs and a
+// tenant's first attendance sync are never held; a first roster sync is held
+// when it matches few of the employees mediment already has.
 
 // ApproveSignal is the signal that lets a held run write. From the
 // Temporal UI's Signal form: name "approve", input {"by":"your name"}.
@@ -32,9 +34,18 @@ type Approval struct {
 
 // rosterGuard says why a roster run must wait for approval, "" when it may
 // write: when it would create or change (retirements included) more than
-// the allowed share of the tenant's employees.
+// the allowed share of the tenant's employees; a tenant's first sync, when
+// it matches too few of them (firstSyncGuard). A tenant is small (never
+// held) by the larger of mediment's and HRMOS's counts: ten employees in
+// mediment and five hundred in HRMOS is no small change.
 func rosterGuard(g activities.GuardSettings, started activities.StartRunResult, plan activities.PlanResult) string {
-	if g.Disabled || started.FirstSync || started.Employees < g.MinEmployees || started.Employees == 0 {
+	if g.Disabled {
+		return ""
+	}
+	if started.FirstSync {
+		return firstSyncGuard(g, started, plan)
+	}
+	if max(started.Employees, plan.Records) < g.MinEmployees || started.Employees == 0 {
 		return ""
 	}
 	changes := plan.Created + plan.Updated
@@ -44,6 +55,28 @@ func rosterGuard(g activities.GuardSettings, started activities.StartRunResult, 
 	}
 	return fmt.Sprintf("it would create %d and change %d employees (%d of them newly retired) of the tenant's %d: %.0f%%, more than the %.0f%% the mass-change guard allows",
 		plan.Created, plan.Updated, plan.NewlyRetired, started.Employees, share*100, g.MaxChangeShare*100)
+}
+
+// firstSyncGuard holds a tenant's first roster sync (no roster run ever
+// wrote to it) when mediment already has employees and the sync matches
+// less than FirstSyncMinMatchShare of them: it would build a second roster
+// beside the first, as a wrong HRMOS company ID does. A real onboarding
+// matches most of them, however many more people HRMOS holds. A tenant
+// without employees is simply onboarded; one smaller than MinEmployees, by
+// the larger of mediment's and HRMOS's counts, is never held; nor is a sync
+// that creates nobody, which builds no second roster.
+func firstSyncGuard(g activities.GuardSettings, started activities.StartRunResult, plan activities.PlanResult) string {
+	if started.Employees == 0 || max(started.Employees, plan.Records) < g.MinEmployees || plan.Created == 0 {
+		return ""
+	}
+	share := float64(plan.Matched) / float64(started.Employees)
+	if share >= g.FirstSyncMinMatchShare {
+		return ""
+	}
+	return fmt.Sprintf("this first sync of the tenant matches only %d of its %d employees in mediment (%.0f%%, less than the %.0f%% the mass-change guard asks of a first sync) "+
+		"and would create %d new ones beside them. A wrong HRMOS company ID is the usual cause: check it (`starter connections`); "+
+		"if it is wrong, cancel this run (the Temporal UI's Request Cancellation) and connect the right company; if it is right, approve the run",
+		plan.Matched, started.Employees, share*100, g.FirstSyncMinMatchShare*100, plan.Created)
 }
 
 // attendanceGuard says why an attendance run must wait for approval: when

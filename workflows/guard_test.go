@@ -8,11 +8,17 @@ import (
 	"github.com/mediment/hrmos-sync/activities"
 )
 
-var testGuard = activities.GuardSettings{MaxChangeShare: 0.2, AttendanceMaxChangeShare: 0.5, MinEmployees: 50, ApprovalTimeout: 72 * time.Hour}
+var testGuard = activities.GuardSettings{MaxChangeShare: 0.2, FirstSyncMinMatchShare: 0.5, AttendanceMaxChangeShare: 0.5,
+	MinEmployees: 50, ApprovalTimeout: 72 * time.Hour}
 
 func TestRosterGuard(t *testing.T) {
 	tenant := func(employees int) activities.StartRunResult {
 		return activities.StartRunResult{Employees: employees, Guard: testGuard}
+	}
+	// first is a tenant's first roster sync (no roster run ever wrote to
+	// it) with this many employees in mediment.
+	first := func(employees int) activities.StartRunResult {
+		return activities.StartRunResult{Employees: employees, FirstSync: true, Guard: testGuard}
 	}
 	tests := []struct {
 		name    string
@@ -35,10 +41,36 @@ func TestRosterGuard(t *testing.T) {
 			want: []string{"(25 of them newly retired)", "25%"}},
 		{name: "unchanged, skipped and failed records are not changes",
 			started: tenant(100), plan: activities.PlanResult{Created: 5, Unchanged: 60, Skipped: 200, Errors: 300}},
-		{name: "a tenant's first sync is never held",
-			started: activities.StartRunResult{Employees: 100, FirstSync: true}, plan: activities.PlanResult{Created: 100}},
-		{name: "a tenant under MinEmployees is never held",
-			started: tenant(49), plan: activities.PlanResult{Created: 49}},
+		{name: "a first sync into a tenant without employees is never held",
+			started: first(0), plan: activities.PlanResult{Records: 1000, Created: 1000}},
+		{name: "a first sync matching most of the tenant's employees writes, however many more HRMOS holds",
+			started: first(100), plan: activities.PlanResult{Records: 1000, Created: 910, Updated: 40, Unchanged: 50, Matched: 90}},
+		{name: "a first sync matching exactly the minimum share writes",
+			started: first(100), plan: activities.PlanResult{Records: 100, Created: 50, Unchanged: 50, Matched: 50}},
+		{name: "a first sync matching few of the tenant's employees is held: a wrong company",
+			started: first(100), plan: activities.PlanResult{Records: 120, Created: 117, Unchanged: 3, Matched: 3},
+			want: []string{"this first sync of the tenant matches only 3 of its 100 employees in mediment (3%, less than the 50%",
+				"would create 117 new ones beside them", "A wrong HRMOS company ID is the usual cause", "`starter connections`",
+				"cancel this run", "if it is right, approve the run"}},
+		{name: "a first sync that matches few but creates nobody builds no second roster and writes",
+			started: first(100), plan: activities.PlanResult{Records: 100, Errors: 90, Skipped: 10}},
+		{name: "records in error are not matches",
+			started: first(100), plan: activities.PlanResult{Records: 100, Errors: 60, Created: 40}, want: []string{"matches only 0 of its 100"}},
+		{name: "a first sync of a tenant small in mediment and in HRMOS is never held",
+			started: first(20), plan: activities.PlanResult{Records: 49, Created: 49}},
+		{name: "a first sync of a tenant small in mediment but not in HRMOS is guarded",
+			started: first(10), plan: activities.PlanResult{Records: 500, Created: 500}, want: []string{"matches only 0 of its 10", "would create 500"}},
+		{name: "a first sync of a tenant small in HRMOS but not in mediment is guarded",
+			started: first(60), plan: activities.PlanResult{Records: 5, Created: 5}, want: []string{"matches only 0 of its 60"}},
+		{name: "the guard switched off holds no first sync",
+			guard: activities.GuardSettings{FirstSyncMinMatchShare: 0.5, Disabled: true}, started: first(100), plan: activities.PlanResult{Records: 100, Created: 100}},
+		{name: "without a minimum match share a first sync is never held",
+			guard: activities.GuardSettings{MaxChangeShare: 0.2, MinEmployees: 50}, started: first(100), plan: activities.PlanResult{Records: 100, Created: 100}},
+		{name: "a tenant under MinEmployees in mediment and in HRMOS is never held",
+			started: tenant(49), plan: activities.PlanResult{Records: 49, Created: 49}},
+		{name: "a tenant small in mediment but not in HRMOS is guarded",
+			started: tenant(10), plan: activities.PlanResult{Records: 500, Created: 495, Unchanged: 5},
+			want: []string{"create 495 and change 0 employees", "of the tenant's 10"}},
 		{name: "a tenant at MinEmployees is guarded",
 			started: tenant(50), plan: activities.PlanResult{Created: 50}, want: []string{"100%"}},
 		{name: "a tenant without employees is never held, even with no minimum",

@@ -82,7 +82,10 @@ type RosterSyncInput struct {
 	TenantID string `json:"tenantId"`
 	// DryRun computes and records every outcome but writes no employee.
 	DryRun bool `json:"dryRun,omitempty"`
-	// Trigger is set by the starter ("cli") and the schedule ("schedule").
+	// Trigger is read only from the parent of a run started as a child (the
+	// UI launcher, a scheduled action); a run started on its own knows how
+	// it was started (trigger.go) and ignores it. Still accepted, so older
+	// clients that send it keep working.
 	Trigger string `json:"trigger,omitempty"`
 	// ChunkSize is how many employees one child workflow handles (default
 	// 500); a tuning knob, normally left out.

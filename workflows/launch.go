@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -24,6 +23,9 @@ type launchSpec struct {
 	// abandon keeps the sync going when the workflow that started it ends
 	// (a schedule's action); otherwise cancelling the starter cancels it.
 	abandon bool
+	// forwardApprovals passes the approve signals the starting workflow
+	// receives on to the sync while it runs (forwardsApprovals).
+	forwardApprovals bool
 }
 
 // Summary is the one line the Temporal UI lists for a sync: tenant, kind,
@@ -62,20 +64,70 @@ func runCanonical(ctx workflow.Context, s launchSpec) (RunResult, error) {
 		policy = enumspb.PARENT_CLOSE_POLICY_ABANDON
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:               s.workflowID,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		ParentClosePolicy:        policy,
-		WorkflowExecutionTimeout: 12 * time.Hour,
-		StaticSummary:            Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun),
-		TypedSearchAttributes:    searchFor(s.tenantID, s.kind, s.month, s.trigger, "", s.dryRun),
+		WorkflowID:            s.workflowID,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		ParentClosePolicy:     policy,
+		// No execution timeout, as the starter's and the schedule's starts
+		// have none: the run bounds itself (every step's retries are
+		// bounded, and the mass-change guard's wait ends after
+		// GUARD_APPROVAL_TIMEOUT, which only the worker knows, with the
+		// guard's reason). A fixed timeout here (12 h) killed runs held
+		// longer than it, leaving their history row running and their
+		// reason lost.
+		StaticSummary:         Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun),
+		TypedSearchAttributes: searchFor(s.tenantID, s.kind, s.month, s.trigger, "", s.dryRun),
 	})
+	child := workflow.ExecuteChildWorkflow(cctx, s.workflowType, s.input)
+	if s.forwardApprovals {
+		forwardApprovalsUntilDone(ctx, child, s.workflowID)
+	}
 	var res RunResult
-	err := workflow.ExecuteChildWorkflow(cctx, s.workflowType, s.input).Get(ctx, &res)
+	err := child.Get(ctx, &res)
 	var already *temporal.ChildWorkflowExecutionAlreadyStartedError
 	if errors.As(err, &already) {
 		return RunResult{}, errAlreadyRunning
 	}
 	return res, err
+}
+
+// forwardApprovalChange puts the forwarding of approvals behind a version:
+// a workflow that started before it ignored the approve signal, and replays
+// so.
+const forwardApprovalChange = "forward-approve-to-the-sync"
+
+// forwardsApprovals reports whether this workflow passes approvals on.
+func forwardsApprovals(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, forwardApprovalChange, workflow.DefaultVersion, 1) >= 1
+}
+
+// forwardApprovalsUntilDone passes each approve signal this workflow
+// receives (the UI launcher, a scheduled action: the workflow ops started
+// or are looking at) on to the sync it runs, until that sync ends. The sync
+// acts on it only while the mass-change guard holds it. Approvals that
+// arrived before the sync was started were not meant for it, and are
+// dropped.
+func forwardApprovalsUntilDone(ctx workflow.Context, child workflow.ChildWorkflowFuture, childID string) {
+	logger := workflow.GetLogger(ctx)
+	signals := workflow.GetSignalChannel(ctx, ApproveSignal)
+	for signals.ReceiveAsync(&Approval{}) {
+		logger.Warn("dropped an approval sent before the sync started", "workflow", childID)
+	}
+	for done := false; !done; {
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(child, func(workflow.Future) { done = true })
+		sel.AddReceive(signals, func(c workflow.ReceiveChannel, _ bool) {
+			var approval Approval
+			if !c.ReceiveAsync(&approval) {
+				return // not an approval's input: dropped by the SDK
+			}
+			if err := child.SignalChildWorkflow(ctx, ApproveSignal, approval).Get(ctx, nil); err != nil {
+				logger.Warn("could not pass an approval on to the sync", "workflow", childID, "error", err)
+				return
+			}
+			logger.Info("passed an approval on to the sync", "workflow", childID)
+		})
+		sel.Select(ctx)
+	}
 }
 
 // launch is a sync started from the Temporal UI with an ID of its own (the
@@ -88,8 +140,8 @@ func launch(ctx workflow.Context, s launchSpec) (RunResult, error) {
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return progress, nil }); err != nil {
 		return RunResult{}, err
 	}
-	workflow.SetCurrentDetails(ctx, fmt.Sprintf("runs the %s as workflow `%s` (one run at a time per tenant): open it for progress",
-		Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun), s.workflowID))
+	s.forwardApprovals = forwardsApprovals(ctx)
+	workflow.SetCurrentDetails(ctx, launcherDetails(s))
 	res, err := runCanonical(ctx, s)
 	if errors.Is(err, errAlreadyRunning) {
 		what := s.kind + " sync"
@@ -101,6 +153,17 @@ func launch(ctx workflow.Context, s launchSpec) (RunResult, error) {
 			ErrTypeAlreadyRunning, nil)
 	}
 	return res, err
+}
+
+// launcherDetails are the current details of a workflow that runs a sync
+// as its child: where the sync is, and that approving here approves it.
+func launcherDetails(s launchSpec) string {
+	d := fmt.Sprintf("runs the %s as workflow `%s` (one run at a time per tenant): open it for progress",
+		Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun), s.workflowID)
+	if s.forwardApprovals {
+		d += fmt.Sprintf(".\n\nWhen the mass-change guard holds it, approving this workflow approves it: Signal `%s` with input `{\"by\":\"your name\"}`.", ApproveSignal)
+	}
+	return d
 }
 
 // ErrTypeAlreadyRunning marks a start refused because the same sync runs.
@@ -124,7 +187,7 @@ func refuse(ctx workflow.Context, kind, tenantID, month, trigger string, dryRun 
 		info := workflow.GetInfo(ctx)
 		err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the refused run"), a.RecordRejectedRun, activities.RejectedRunInput{
 			RunInput: activities.RunInput{
-				RunID: info.WorkflowExecution.RunID, TenantID: tenantID, Kind: kind, Month: month, Trigger: trigger, DryRun: dryRun,
+				RunID: syncRunID(info), TenantID: tenantID, Kind: kind, Month: month, Trigger: trigger, DryRun: dryRun,
 				WorkflowID: info.WorkflowExecution.ID, WorkflowRunID: info.WorkflowExecution.RunID, StartedAt: workflow.Now(ctx),
 			},
 			Reason: reason,

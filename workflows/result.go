@@ -55,6 +55,9 @@ type Progress struct {
 	// AwaitingApproval is set while the mass-change guard holds the run.
 	AwaitingApproval bool   `json:"awaitingApproval,omitempty"`
 	ApprovalReason   string `json:"approvalReason,omitempty"`
+	// StartedBy is the workflow that started the run as its child (the UI
+	// launcher, a scheduled action), which passes an approval on to it.
+	StartedBy string `json:"startedBy,omitempty"`
 }
 
 // Phases of a run, as Progress.Phase and the UI show them.

@@ -13,7 +13,7 @@ import (
 // outcome. Started with any Workflow ID other than RosterWorkflowID (the
 // UI's random one), it runs the sync under that ID as its child.
 func RosterSync(ctx workflow.Context, in RosterSyncInput) (RunResult, error) {
-	trigger := triggerOrUI(in.Trigger)
+	trigger := startedFrom(ctx, in.Trigger)
 	if err := in.validate(); err != nil {
 		return RunResult{}, refuse(ctx, codes.KindRoster, in.TenantID, "", trigger, in.DryRun, err)
 	}

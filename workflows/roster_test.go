@@ -58,6 +58,8 @@ type fakeRun struct {
 	awaiting  []activities.ApprovalInput
 	approvals []activities.ApprovalInput
 	rejected  []activities.RejectedRunInput
+	// started records StartRun's inputs (the trigger a run records).
+	started []activities.RunInput
 }
 
 func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
@@ -66,6 +68,9 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 		if in.Kind != kind || in.RunID == "" || in.WorkflowRunID != in.RunID {
 			return activities.StartRunResult{}, errors.New("unexpected StartRun input")
 		}
+		f.mu.Lock()
+		f.started = append(f.started, in)
+		f.mu.Unlock()
 		return f.start, nil
 	})
 	fetch := activities.FetchResult{Fetched: f.n, Staged: f.n}
@@ -90,6 +95,7 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 			res.Records++
 			if f.settled(id) {
 				res.Unchanged++
+				res.Matched++ // as the real plan: unchanged is a matched employee
 				continue
 			}
 			// As the real plan: a dry run counts what it would create and

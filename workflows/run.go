@@ -63,12 +63,42 @@ type syncRun struct {
 	approvedBy string
 	progress   Progress
 	logger     log.Logger
+	// settle lets the writes in flight finish when the run is cancelled,
+	// so that it counts only once they have (writesSettleChange).
+	settle bool
+}
+
+// writesSettleChange puts behind a version what makes a cancelled run's
+// counts equal its items: the plan's and the records' local activities in
+// flight are left to finish instead of being cancelled (a cancelled local
+// activity is abandoned, not stopped: its transaction could still commit
+// after the run had counted), nothing new starts after the cancel, and the
+// run waits for its chunks to end before it counts. Runs and chunks that
+// started before it replay the old way.
+const writesSettleChange = "writes-settle-before-the-count"
+
+// settleWrites reports whether this run or chunk lets its writes settle.
+func settleWrites(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, writesSettleChange, workflow.DefaultVersion, 1) >= 1
+}
+
+// settled is the context for a write that must finish once started: with
+// settle, disconnected from ctx's cancellation. cancel releases it.
+func settled(ctx workflow.Context, settle bool) (workflow.Context, workflow.CancelFunc) {
+	if !settle {
+		return ctx, func() {}
+	}
+	return workflow.NewDisconnectedContext(ctx)
 }
 
 func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 	info := workflow.GetInfo(ctx)
-	r.workflowID, r.runID = info.WorkflowExecution.ID, info.WorkflowExecution.RunID
+	r.workflowID, r.runID = info.WorkflowExecution.ID, syncRunID(info)
 	r.logger = workflow.GetLogger(ctx)
+	r.settle = settleWrites(ctx)
+	if parent := info.ParentWorkflowExecution; parent != nil {
+		r.progress.StartedBy = parent.ID
+	}
 	r.today = jst.Today(workflow.Now(ctx))
 	if r.chunkSize == 0 {
 		r.chunkSize = defaultChunkSize
@@ -79,7 +109,7 @@ func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 	}
 	upsertSearch(ctx, searchFor(r.tenantID, r.kind, r.month, r.trigger, codes.RunRunning, r.dryRun).Copy())
 
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the run"), a.StartRun, r.runInput(info.WorkflowExecution.ID, workflow.Now(ctx))).
+	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the run"), a.StartRun, r.runInput(info, workflow.Now(ctx))).
 		Get(ctx, &r.started); err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeTenantNotFound {
@@ -103,6 +133,14 @@ func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 		Kind: r.kind, TenantID: r.tenantID, RunID: r.runID, Size: r.chunkSize,
 	}).Get(ctx, &chunks); err != nil {
 		return r.fail(ctx, err)
+	}
+	if chunks.Staged == 0 && r.fetched.Staged > 0 {
+		// A reset past the fetch of a run that had ended: its staging was
+		// deleted with its end, and the fetch is history, not redone.
+		return r.fail(ctx, temporal.NewNonRetryableApplicationError(
+			"the HRMOS data this run fetched is gone (it was deleted when the run ended, before the workflow was reset past its fetch): "+
+				"reset the workflow to its first workflow task instead, so that it fetches again, or start a new sync",
+			activities.ErrTypeStagingGone, nil))
 	}
 	r.progress.Total, r.progress.ChunksTotal = chunks.Staged, len(chunks.Ranges)
 
@@ -132,6 +170,7 @@ func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 	var summary activities.RunSummary
 	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the result"), a.FinishRun, activities.FinishRunInput{
 		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunCompleted, Notices: r.allNotices(), Fetched: r.fetched.Fetched,
+		Staged: r.progress.Total,
 	}).Get(ctx, &summary); err != nil {
 		return r.fail(ctx, err)
 	}
@@ -139,21 +178,38 @@ func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 	return resultOf(summary, r.workflowID), nil
 }
 
-func (r *syncRun) runInput(workflowID string, now time.Time) activities.RunInput {
+func (r *syncRun) runInput(info *workflow.Info, now time.Time) activities.RunInput {
 	return activities.RunInput{
 		RunID: r.runID, TenantID: r.tenantID, Kind: r.kind, Month: r.month, Trigger: r.trigger, DryRun: r.dryRun,
-		WorkflowID: workflowID, WorkflowRunID: r.runID, StartedAt: now,
+		WorkflowID: info.WorkflowExecution.ID, WorkflowRunID: info.WorkflowExecution.RunID, StartedAt: now,
 	}
+}
+
+// syncRunID is the ID of the sync run a workflow run carries out: its
+// original run ID. Temporal's reset — support's answer to a bug fixed in
+// the worker — starts a new workflow run (a new run ID) that replays the
+// old one's history, activity inputs included, and keeps the original run
+// ID; so the run's row, staging and items stay the same run's, and the
+// activities record which workflow run carries it on (activities' adopt).
+func syncRunID(info *workflow.Info) string {
+	if info.OriginalRunID != "" {
+		return info.OriginalRunID
+	}
+	return info.WorkflowExecution.RunID
 }
 
 // planChunks decides every record, chunk by chunk, a few chunks at a time,
 // and returns the chunks that still have records to write.
 func (r *syncRun) planChunks(ctx workflow.Context, ranges []activities.Range) ([]activities.Range, error) {
 	plans := make([]activities.PlanResult, len(ranges))
-	err := forEach(ctx, ranges, maxConcurrentChunks, func(ctx workflow.Context, i int, rg activities.Range) error {
+	err := forEach(ctx, ranges, maxConcurrentChunks, r.settle, func(ctx workflow.Context, i int, rg activities.Range) error {
 		in := activities.PlanChunkInput{TenantID: r.tenantID, RunID: r.runID, Range: rg, DryRun: r.dryRun, Today: r.today, Month: r.month}
 		summary := fmt.Sprintf("decide chunk %d of %d (HRMOS users %d…)", i+1, len(ranges), rg.First)
-		if err := workflow.ExecuteLocalActivity(dbOptions(ctx, summary), r.plan, in).Get(ctx, &plans[i]); err != nil {
+		// A plan records outcomes: once started, it finishes before the
+		// run counts them.
+		lctx, release := settled(ctx, r.settle)
+		defer release()
+		if err := workflow.ExecuteLocalActivity(dbOptions(lctx, summary), r.plan, in).Get(ctx, &plans[i]); err != nil {
 			return err
 		}
 		p := plans[i]
@@ -164,6 +220,7 @@ func (r *syncRun) planChunks(ctx workflow.Context, ranges []activities.Range) ([
 		r.planned.Skipped += p.Skipped
 		r.planned.Errors += p.Errors
 		r.planned.NewlyRetired += p.NewlyRetired
+		r.planned.Matched += p.Matched
 		r.planned.Pending += p.Pending
 		r.planned.WorkMinutes += p.WorkMinutes
 		r.progress.Planned += p.Records
@@ -189,15 +246,23 @@ func (r *syncRun) planChunks(ctx workflow.Context, ranges []activities.Range) ([
 // syncChunks runs one child workflow per chunk with records to write, a few
 // at a time. Each history stays far below Temporal's limits: the parent
 // holds a handful of events per chunk, a chunk one per record it writes.
+// Cancelled, it returns once every chunk it started has ended, so the run
+// counts what they wrote only when they have stopped writing.
 func (r *syncRun) syncChunks(ctx workflow.Context, pending []activities.Range) error {
 	ctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
-	return forEach(ctx, pending, maxConcurrentChunks, func(gctx workflow.Context, i int, rg activities.Range) error {
+	return forEach(ctx, pending, maxConcurrentChunks, r.settle, func(gctx workflow.Context, i int, rg activities.Range) error {
 		cctx := workflow.WithChildOptions(gctx, workflow.ChildWorkflowOptions{
-			WorkflowID:               chunkWorkflowID(r.workflowID, r.runID, i+1),
+			WorkflowID: chunkWorkflowID(r.workflowID, r.runID, i+1),
+			// Counted from the chunk's start, after any approval: the
+			// guard's wait is not in it.
 			WorkflowExecutionTimeout: 2 * time.Hour,
-			StaticSummary:            fmt.Sprintf("%s sync of %s: chunk %d of %d (HRMOS users %d…)", r.kind, r.tenantID, i+1, len(pending), rg.First),
-			TypedSearchAttributes:    searchFor(r.tenantID, r.kind, r.month, r.trigger, "", r.dryRun),
+			// A cancelled chunk's future resolves once the chunk has ended
+			// (against a server the SDK waits so anyway; its test
+			// environment only with this).
+			WaitForCancellation:   r.settle,
+			StaticSummary:         fmt.Sprintf("%s sync of %s: chunk %d of %d (HRMOS users %d…)", r.kind, r.tenantID, i+1, len(pending), rg.First),
+			TypedSearchAttributes: searchFor(r.tenantID, r.kind, r.month, r.trigger, "", r.dryRun),
 		})
 		var res ChunkResult
 		if err := workflow.ExecuteChildWorkflow(cctx, r.chunkWorkflow, ChunkInput{
@@ -263,7 +328,12 @@ func (p Progress) markdown(kind, tenantID, month string, dryRun bool) string {
 	if p.AwaitingApproval {
 		// First, where the UI's panel cannot cut it off: why the run is
 		// held and how to let it go.
-		b.WriteString(fmt.Sprintf("**Waiting for approval**: %s. Approve: Signal `%s` with input `{\"by\":\"your name\"}`, or `starter approve`.\n\n", p.ApprovalReason, ApproveSignal))
+		where := "this workflow"
+		if p.StartedBy != "" {
+			where += fmt.Sprintf(" or `%s`, which started it", p.StartedBy)
+		}
+		b.WriteString(fmt.Sprintf("**Waiting for approval**: %s. Approve: Signal `%s` with input `{\"by\":\"your name\"}` to %s, or `starter approve`.\n\n",
+			p.ApprovalReason, ApproveSignal, where))
 	}
 	// Few lines: the UI's Current Details panel shows about six before it
 	// scrolls.

@@ -8,24 +8,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
+
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // Cancelling a run while its chunks write (the Temporal UI's Cancel, or
 // `temporal workflow cancel`) ends it failed with a reason support can
-// read, records that in its history row, and writes no record after the
-// cancel: the chunks in flight stop, the chunks not yet started never start,
-// and no record is recorded as failed for being cancelled.
+// read, records that in its history row, and starts no record after the
+// cancel: the chunks not yet started never start, the chunks in flight
+// start no further record, and no record is recorded as failed for being
+// cancelled. The records already writing finish (a write is never cut in
+// two), and the run counts its outcomes only once every one of them has:
+// its counts are its items.
 func TestCancellingARunWhileItWritesStopsTheWrites(t *testing.T) {
 	env := newEnv(t, RosterWorkflowID("acme"))
 	// 100 records in chunks of 10: four chunks write at once, six wait.
 	// In each running chunk the first record is written at once and the
-	// other nine wait in their local activity until cancelled.
+	// other nine are still writing when the run is cancelled; they finish
+	// a little after the cancel.
 	const inFlight = maxConcurrentChunks * 9
 	var mu sync.Mutex
 	cancelled := false
-	blocked := 0
+	blocked, returned := 0, 0
+	release := make(chan struct{})
 	var writtenBefore, startedAfter []int64
 	f := &fakeRun{n: 100, settled: func(int64) bool { return false }, start: activities.StartRunResult{FirstSync: true}}
 	f.syncCtx = func(ctx context.Context, in activities.RecordInput) (activities.RecordResult, error) {
@@ -35,6 +42,7 @@ func TestCancellingARunWhileItWritesStopsTheWrites(t *testing.T) {
 		}
 		if in.HRMOSUserID%10 == 1 {
 			writtenBefore = append(writtenBefore, in.HRMOSUserID)
+			returned++
 			mu.Unlock()
 			return activities.RecordResult{Outcome: codes.Created}, nil
 		}
@@ -46,13 +54,30 @@ func TestCancellingARunWhileItWritesStopsTheWrites(t *testing.T) {
 				cancelled = true
 				mu.Unlock()
 				env.CancelWorkflow()
+				close(release)
 			}, time.Millisecond)
 		}
 		mu.Unlock()
-		<-ctx.Done()
-		return activities.RecordResult{}, ctx.Err()
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return activities.RecordResult{}, ctx.Err() // cut in two: what the run must not do
+		}
+		time.Sleep(20 * time.Millisecond) // the write's commit, after the cancel
+		mu.Lock()
+		returned++
+		mu.Unlock()
+		return activities.RecordResult{Outcome: codes.Created}, nil
 	}
-	f.mock(env, codes.KindRoster)
+	returnedAtFinish := -1
+	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishRunInput) (activities.RunSummary, error) {
+		mu.Lock()
+		returnedAtFinish = returned
+		mu.Unlock()
+		f.finished = in
+		return activities.RunSummary{ID: in.RunID, TenantID: in.TenantID, Kind: codes.KindRoster, Status: in.Status, FailureReason: in.FailureReason}, nil
+	})
+	f.mock(env, codes.KindRoster) // after FinishRun's: the first one given answers
 
 	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme", ChunkSize: 10})
 
@@ -70,7 +95,7 @@ func TestCancellingARunWhileItWritesStopsTheWrites(t *testing.T) {
 		t.Fatal("the run ended before it was cancelled")
 	}
 	if len(startedAfter) != 0 {
-		t.Errorf("records %v were written after the cancel", startedAfter)
+		t.Errorf("records %v were started after the cancel", startedAfter)
 	}
 	if len(f.failed) != 0 {
 		t.Errorf("records %v were recorded as failed because the run was cancelled", f.failed)
@@ -82,6 +107,10 @@ func TestCancellingARunWhileItWritesStopsTheWrites(t *testing.T) {
 	}
 	if len(writtenBefore) != maxConcurrentChunks {
 		t.Errorf("wrote %v before the cancel, want the first record of each running chunk", writtenBefore)
+	}
+	if want := maxConcurrentChunks + inFlight; returned != want || returnedAtFinish != want {
+		t.Errorf("%d records returned, %d of them before the run counted (FinishRun), want all %d written before it counts",
+			returned, returnedAtFinish, want)
 	}
 	var p Progress
 	if v, err := env.QueryWorkflow(ProgressQuery); err != nil || v.Get(&p) != nil || p.Phase != PhaseFailed {

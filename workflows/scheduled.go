@@ -52,14 +52,22 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 	if !ok {
 		actionTime = workflow.GetInfo(ctx).WorkflowStartTime
 	}
+	// A schedule's action (its page's Trigger too) records "schedule"; one
+	// started by hand from the UI's Start Workflow form records "ui".
+	trigger := startedFrom(ctx, codes.TriggerSchedule)
+	forward := forwardsApprovals(ctx)
 	upsertSearch(ctx, SearchTenant.ValueSet(in.TenantID), SearchKind.ValueSet(KindScheduled),
-		SearchTrigger.ValueSet(codes.TriggerSchedule), SearchStatus.ValueSet(codes.RunRunning))
+		SearchTrigger.ValueSet(trigger), SearchStatus.ValueSet(codes.RunRunning))
 	var res ScheduledSyncResult
 	var failures []string
 
-	roster, err := runCanonical(ctx, launchSpec{kind: codes.KindRoster, tenantID: in.TenantID, trigger: codes.TriggerSchedule,
-		workflowID: RosterWorkflowID(in.TenantID), workflowType: RosterSyncName, abandon: true,
-		input: RosterSyncInput{TenantID: in.TenantID, Trigger: codes.TriggerSchedule}})
+	rosterSpec := launchSpec{kind: codes.KindRoster, tenantID: in.TenantID, trigger: trigger,
+		workflowID: RosterWorkflowID(in.TenantID), workflowType: RosterSyncName, abandon: true, forwardApprovals: forward,
+		input: RosterSyncInput{TenantID: in.TenantID, Trigger: trigger}}
+	if forward {
+		workflow.SetCurrentDetails(ctx, launcherDetails(rosterSpec))
+	}
+	roster, err := runCanonical(ctx, rosterSpec)
 	res.RosterOutcome = outcomeOf(roster, err, &res.Roster)
 	if err != nil && !errors.Is(err, errAlreadyRunning) {
 		failures = append(failures, "roster: "+failureReason(err))
@@ -71,9 +79,13 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 		if err != nil && permanentForTenant(err) {
 			res.AttendanceOutcome = "skipped: the roster sync failed for a reason that stops every sync of the tenant"
 		} else {
-			attendance, aerr := runCanonical(ctx, launchSpec{kind: codes.KindAttendance, tenantID: in.TenantID, month: res.Month,
-				trigger: codes.TriggerSchedule, workflowID: AttendanceWorkflowID(in.TenantID, res.Month), workflowType: AttendanceSyncName,
-				abandon: true, input: AttendanceSyncInput{TenantID: in.TenantID, Month: res.Month, Trigger: codes.TriggerSchedule}})
+			spec := launchSpec{kind: codes.KindAttendance, tenantID: in.TenantID, month: res.Month,
+				trigger: trigger, workflowID: AttendanceWorkflowID(in.TenantID, res.Month), workflowType: AttendanceSyncName,
+				abandon: true, forwardApprovals: forward, input: AttendanceSyncInput{TenantID: in.TenantID, Month: res.Month, Trigger: trigger}}
+			if forward {
+				workflow.SetCurrentDetails(ctx, "roster sync "+res.RosterOutcome+"; "+launcherDetails(spec))
+			}
+			attendance, aerr := runCanonical(ctx, spec)
 			res.AttendanceOutcome = outcomeOf(attendance, aerr, &res.Attendance)
 			if aerr != nil && !errors.Is(aerr, errAlreadyRunning) {
 				failures = append(failures, "attendance "+res.Month+": "+failureReason(aerr))

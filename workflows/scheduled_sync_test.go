@@ -33,9 +33,15 @@ type children struct {
 	attendanceIDs []string
 }
 
+// newScheduledEnv is a scheduled action as a Temporal Schedule starts it:
+// with the search attributes the server sets on the workflows it starts.
 func newScheduledEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
-	env := newEnv(t, "hrmos-scheduled-acme")
+	env := newEnv(t, "hrmos-monthly-acme-2026-11-02T21:00:00Z")
 	env.SetStartTime(scheduledAt)
+	if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(
+		scheduledByID.ValueSet("hrmos-monthly-acme"), scheduledStartTime.ValueSet(scheduledAt))); err != nil {
+		t.Fatal(err)
+	}
 	return env
 }
 

@@ -46,12 +46,18 @@ func DialTemporal(cfg config.Config, logger *slog.Logger) (client.Client, error)
 // emit its own metrics (polls, task latencies, workflow failures) to
 // metricsHandler, the worker's metrics.Metrics.TemporalHandler(); nil emits
 // none. The worker made on this client reports through it too.
+//
+// Every client of the engine, the starter's and the worker's, carries the
+// workflows' context propagators: the starter's starts write the header
+// that says they are the starter's (workflows.FromStarter), and the worker
+// reads it into the run, which records trigger "cli" only then.
 func DialTemporalWithMetrics(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
 	c, err := client.Dial(client.Options{
-		HostPort:       cfg.TemporalAddress,
-		Namespace:      cfg.TemporalNamespace,
-		Logger:         sdklog.NewStructuredLogger(logger),
-		MetricsHandler: metricsHandler,
+		HostPort:           cfg.TemporalAddress,
+		Namespace:          cfg.TemporalNamespace,
+		Logger:             sdklog.NewStructuredLogger(logger),
+		MetricsHandler:     metricsHandler,
+		ContextPropagators: workflows.ContextPropagators(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)
@@ -73,7 +79,8 @@ func NewActivities(cfg config.Config, st *store.Store, c client.Client) (*activi
 		Now:      time.Now,
 		Guard: activities.GuardSettings{
 			MaxChangeShare: cfg.GuardMaxChangeShare, AttendanceMaxChangeShare: cfg.GuardAttendanceMaxChangeShare,
-			MinEmployees: cfg.GuardMinEmployees, ApprovalTimeout: cfg.GuardApprovalTimeout, Disabled: cfg.GuardDisabled,
+			FirstSyncMinMatchShare: cfg.GuardFirstSyncMinMatchShare, MinEmployees: cfg.GuardMinEmployees,
+			ApprovalTimeout: cfg.GuardApprovalTimeout, Disabled: cfg.GuardDisabled,
 		},
 	}, nil
 }

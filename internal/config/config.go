@@ -59,13 +59,22 @@ type Config struct {
 	// month whose rows or working time move more than
 	// GUARD_ATTENDANCE_MAX_CHANGE_SHARE from the month before, waits for
 	// approval (`starter approve`) before it writes, at most
-	// GUARD_APPROVAL_TIMEOUT. Tenants under GUARD_MIN_EMPLOYEES and a
-	// tenant's first sync are never held. GUARD_DISABLED=true turns it off.
+	// GUARD_APPROVAL_TIMEOUT. A tenant's first roster sync is held instead
+	// when it matches less than GUARD_FIRST_SYNC_MIN_MATCH_SHARE of the
+	// employees mediment already has. Tenants under GUARD_MIN_EMPLOYEES are
+	// never held. GUARD_DISABLED=true turns it off.
 	GuardMaxChangeShare           float64       `env:"GUARD_MAX_CHANGE_SHARE, default=0.2"`
 	GuardAttendanceMaxChangeShare float64       `env:"GUARD_ATTENDANCE_MAX_CHANGE_SHARE, default=0.5"`
 	GuardMinEmployees             int           `env:"GUARD_MIN_EMPLOYEES, default=50"`
 	GuardApprovalTimeout          time.Duration `env:"GUARD_APPROVAL_TIMEOUT, default=72h"`
 	GuardDisabled                 bool          `env:"GUARD_DISABLED, default=false"`
+	// GuardFirstSyncMinMatchShare is 0.5 because the two cases it tells
+	// apart sit far from it. A wrong company ID matches almost none of
+	// mediment's employees (its HRMOS user IDs and 社員番号 are another
+	// company's); a real onboarding matches most of them however many more
+	// people HRMOS holds, since the share is of mediment's employees, not of
+	// HRMOS's. Half leaves room for a roster typed in by hand with mistakes.
+	GuardFirstSyncMinMatchShare float64 `env:"GUARD_FIRST_SYNC_MIN_MATCH_SHARE, default=0.5"`
 
 	// MetricsAddr is where the worker serves Prometheus metrics on /metrics
 	// (host:port); "off" or an empty value turns it off. The default keeps it on

@@ -33,14 +33,42 @@ type Service struct {
 type Result struct {
 	Replaced     bool // a key was already stored: this was a rotation
 	KeyExpiresAt time.Time
+	// SwitchedFrom is the company the tenant was connected to before a
+	// company switch ("" when this was no switch), and LinksArchived how
+	// many employees' links to that company's users were archived.
+	SwitchedFrom  string
+	LinksArchived int64
+}
+
+// Request is what an admin gives to connect a tenant.
+type Request struct {
+	TenantID  string
+	CompanyID string
+	APIKey    hrmos.Secret
+	// SwitchCompany allows connecting a tenant that is connected (or was)
+	// to another HRMOS company: see Connect.
+	SwitchCompany bool
 }
 
 // Connect validates companyID and apiKey against HRMOS by obtaining a
 // token, then stores the key encrypted. Nothing is stored when HRMOS
 // refuses them; an existing key stays until the new one has worked.
 func (s *Service) Connect(ctx context.Context, tenantID, companyID string, apiKey hrmos.Secret) (Result, error) {
-	tenantID, companyID = strings.TrimSpace(tenantID), strings.TrimSpace(companyID)
-	key := hrmos.Secret(strings.TrimSpace(apiKey.Reveal()))
+	return s.ConnectWith(ctx, Request{TenantID: tenantID, CompanyID: companyID, APIKey: apiKey})
+}
+
+// ConnectWith is Connect with every option. A tenant whose connection names
+// another company is a company switch, never a rotation (SPEC §1): HRMOS
+// numbers users per company, so a link made under the old company names
+// another person in the new one. A switch is refused unless
+// req.SwitchCompany is set, and while a sync of the tenant runs; when it is
+// made, every employee's link to the old company's users is archived
+// (hrmos_link_archive) and cleared with the new connection, in one
+// transaction, so the next roster sync matches by 社員番号 and 氏名+メール
+// and links the new company's users.
+func (s *Service) ConnectWith(ctx context.Context, req Request) (Result, error) {
+	tenantID, companyID := strings.TrimSpace(req.TenantID), strings.TrimSpace(req.CompanyID)
+	key := hrmos.Secret(strings.TrimSpace(req.APIKey.Reveal()))
 	switch {
 	case tenantID == "":
 		return Result{}, errors.New("the tenant ID is empty: give it with --tenant")
@@ -48,6 +76,17 @@ func (s *Service) Connect(ctx context.Context, tenantID, companyID string, apiKe
 		return Result{}, errors.New("the HRMOS company ID is empty: give it with --company (it is the first path segment of the HRMOS login URL, https://f.ieyasu.co/{company}/login)")
 	case key == "":
 		return Result{}, errors.New("the HRMOS API key is empty: pipe it on standard input or set HRMOS_API_KEY (HRMOS システム設定 → API KEY)")
+	}
+	existing, err := s.Store.Connection(ctx, tenantID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Result{}, err
+	}
+	switching := existing.CompanyID != "" && existing.CompanyID != companyID
+	if switching && !req.SwitchCompany {
+		return Result{}, fmt.Errorf("tenant %s is connected to HRMOS company %q, not %q: connecting it to another company is a company switch, not a key rotation. "+
+			"HRMOS numbers users per company, so the tenant's employees linked to %q's users would no longer match through those links. "+
+			"If %q is right, run the command again with --switch-company: the old links are archived and the next roster sync matches by 社員番号 and 氏名+メール; nothing was stored",
+			tenantID, existing.CompanyID, companyID, existing.CompanyID, companyID)
 	}
 	client, err := hrmos.New(hrmos.Config{
 		BaseURL: s.BaseURL, CompanyID: companyID, APIKey: key, HTTPClient: s.HTTPClient,
@@ -60,20 +99,36 @@ func (s *Service) Connect(ctx context.Context, tenantID, companyID string, apiKe
 		return Result{}, explain(companyID, err)
 	}
 
-	existing, err := s.Store.Connection(ctx, tenantID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Result{}, err
-	}
 	ciphertext, keyID, err := s.Sealer.Seal(tenantID, []byte(key.Reveal()))
 	if err != nil {
 		return Result{}, err
 	}
 	now := s.Now()
-	res := Result{Replaced: existing.Status != "" && existing.Status != codes.ConnectionDisconnected, KeyExpiresAt: now.AddDate(0, codes.KeyLifetime, 0)}
-	if err := s.Store.SaveConnection(ctx, store.Connection{
+	res := Result{Replaced: !switching && existing.Status != "" && existing.Status != codes.ConnectionDisconnected,
+		KeyExpiresAt: now.AddDate(0, codes.KeyLifetime, 0)}
+	conn := store.Connection{
 		TenantID: tenantID, CompanyID: companyID, Ciphertext: ciphertext, KeyID: keyID,
 		KeySetAt: now, KeyExpiresAt: res.KeyExpiresAt,
-	}); err != nil {
+	}
+	if !switching {
+		return res, s.Store.SaveConnection(ctx, conn)
+	}
+	running, err := s.Store.RunningRun(ctx, tenantID)
+	if err != nil {
+		return Result{}, err
+	}
+	if running != "" {
+		return Result{}, fmt.Errorf("a sync of tenant %s is running (workflow %s): wait for it to finish or cancel it before switching companies; nothing was stored",
+			tenantID, running)
+	}
+	res.SwitchedFrom = existing.CompanyID
+	err = s.Store.InTx(ctx, func(q *store.Queries) error {
+		if res.LinksArchived, err = q.ArchiveLinks(ctx, tenantID, store.LinkArchivedBySwitch); err != nil {
+			return err
+		}
+		return q.SaveConnection(ctx, conn)
+	})
+	if err != nil {
 		return Result{}, err
 	}
 	return res, nil

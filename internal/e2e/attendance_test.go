@@ -27,7 +27,7 @@ func (e *env) attendance(in workflows.AttendanceSyncInput) (store.Run, error) {
 	if in.Trigger == "" {
 		in.Trigger = codes.TriggerCLI
 	}
-	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.AttendanceStartOptions(e.cfg.TaskQueue, in.TenantID, in.Month, in.Trigger, in.DryRun), workflows.AttendanceSyncName, in)
+	run, err := e.temporal.ExecuteWorkflow(startedAs(ctx, in.Trigger), workflows.AttendanceStartOptions(e.cfg.TaskQueue, in.TenantID, in.Month, in.Trigger, in.DryRun), workflows.AttendanceSyncName, in)
 	if err != nil {
 		e.t.Fatalf("start attendance sync: %v", err)
 	}

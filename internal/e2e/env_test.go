@@ -48,6 +48,8 @@ type env struct {
 	logs     *syncBuffer
 	dbName   string
 	worker   worker.Worker
+	// namespace is the Temporal namespace the worker polls.
+	namespace string
 }
 
 type syncBuffer struct {
@@ -91,7 +93,9 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, configure func(*config.
 
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := ts.NewClientWithOptions(client.Options{Logger: sdklog.NewStructuredLogger(logger)})
+	// As app.DialTemporal's clients: with the propagator that marks the
+	// starter's starts (the worker built on this client reads it).
+	c := ts.NewClientWithOptions(client.Options{Logger: sdklog.NewStructuredLogger(logger), ContextPropagators: workflows.ContextPropagators()})
 
 	cfg, err := config.Load(context.Background())
 	if err != nil {
@@ -133,7 +137,8 @@ func setupEnv(t testing.TB, ts *temporaltest.TestServer, configure func(*config.
 		}
 	})
 	u, _ := url.Parse(dbURL)
-	return &env{t: t, store: st, temporal: c, sim: sim, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/"), worker: w}
+	return &env{t: t, store: st, temporal: c, sim: sim, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/"), worker: w,
+		namespace: ts.GetDefaultNamespace()}
 }
 
 // stopWorker stops the worker now (the cleanup's Stop then does nothing).
@@ -204,7 +209,7 @@ func (e *env) roster(in workflows.RosterSyncInput) (store.Run, error) {
 	if in.Trigger == "" {
 		in.Trigger = codes.TriggerCLI
 	}
-	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, in.TenantID, in.Trigger, in.DryRun), workflows.RosterSyncName, in)
+	run, err := e.temporal.ExecuteWorkflow(startedAs(ctx, in.Trigger), workflows.RosterStartOptions(e.cfg.TaskQueue, in.TenantID, in.Trigger, in.DryRun), workflows.RosterSyncName, in)
 	if err != nil {
 		e.t.Fatalf("start roster sync: %v", err)
 	}

@@ -35,7 +35,7 @@ func (r AttendanceRecord) Employee() *int64 {
 // same 社員番号: each an index probe behind a fence (LIMIT / aggregate), so
 // the query stays linear in the range whatever the statistics.
 var stagedRowsInRange = func() string {
-	raw := []string{"s.hrmos_user_id", "coalesce(s.number, '')", "s.invalid_fields"}
+	raw := []string{"s.hrmos_user_id", "coalesce(s.number, '')", "s.invalid_fields", "s.unstorable_fields"}
 	for _, c := range rules.AttendanceColumns {
 		if c.Raw != nil {
 			raw = append(raw, "coalesce(s."+c.Staged+", '')")
@@ -44,9 +44,11 @@ var stagedRowsInRange = func() string {
 	return `
 	SELECT ` + strings.Join(raw, ", ") + `, link.id, coalesce(num.ids, '{}'), coalesce(num.links, '{}'), coalesce(riv.ids, '{}')
 	FROM attendance_staging s
+	LEFT JOIN LATERAL (SELECT hrmos_company_id AS company FROM sync_runs WHERE id = $1 AND tenant_id = $2) rc ON true
 	LEFT JOIN LATERAL (SELECT e.id FROM employees e
-		WHERE e.tenant_id = s.tenant_id AND e.hrmos_user_id = s.hrmos_user_id LIMIT 1) link ON true
-	LEFT JOIN LATERAL (SELECT array_agg(e.id ORDER BY e.id) AS ids, array_agg(coalesce(e.hrmos_user_id, 0) ORDER BY e.id) AS links
+		WHERE e.tenant_id = s.tenant_id AND e.hrmos_user_id = s.hrmos_user_id AND ` + linkCounts + ` LIMIT 1) link ON true
+	LEFT JOIN LATERAL (SELECT array_agg(e.id ORDER BY e.id) AS ids,
+			array_agg(CASE WHEN ` + linkCounts + ` THEN coalesce(e.hrmos_user_id, 0) ELSE 0 END ORDER BY e.id) AS links
 		FROM employees e WHERE e.tenant_id = s.tenant_id AND e.match_number = s.norm_number) num ON true
 	LEFT JOIN LATERAL (SELECT array_agg(o.hrmos_user_id) AS ids FROM attendance_staging o
 		WHERE o.sync_run_id = s.sync_run_id AND o.norm_number = s.norm_number AND o.hrmos_user_id <> s.hrmos_user_id) riv ON true
@@ -55,7 +57,7 @@ var stagedRowsInRange = func() string {
 }()
 
 func stagedRowTargets(r *rules.AttendanceRow) []any {
-	t := []any{&r.HRMOSUserID, &r.Number, &r.InvalidFields}
+	t := []any{&r.HRMOSUserID, &r.Number, &r.InvalidFields, &r.Unstorable}
 	for _, c := range rules.AttendanceColumns {
 		if c.Raw != nil {
 			t = append(t, c.Raw(r))
@@ -98,7 +100,7 @@ func (q *Queries) AttendanceRecords(ctx context.Context, ref RunRef, month strin
 	if err != nil {
 		return nil, fmt.Errorf("read the staged report rows %d-%d of run %s: %w", r.First, r.Last, ref.RunID, err)
 	}
-	if err := q.completeAttendance(ctx, ref.TenantID, month, recs, false); err != nil {
+	if err := q.completeAttendance(ctx, ref, month, recs, false); err != nil {
 		return nil, err
 	}
 	return recs, nil
@@ -138,7 +140,7 @@ func (q *Queries) AttendanceRecordForWrite(ctx context.Context, ref RunRef, mont
 	if len(recs) != 1 {
 		return AttendanceRecord{}, nil, ErrStagingGone
 	}
-	if err := q.completeAttendance(ctx, ref.TenantID, month, recs, true); err != nil {
+	if err := q.completeAttendance(ctx, ref, month, recs, true); err != nil {
 		return AttendanceRecord{}, nil, err
 	}
 	recs[0].Planned = planned
@@ -168,8 +170,9 @@ func collectStagedRows(rows pgx.Rows) ([]AttendanceRecord, error) {
 
 // completeAttendance drops linked rivals, then reads (and with lock locks)
 // the month already synced for each row's employee.
-func (q *Queries) completeAttendance(ctx context.Context, tenantID, month string, recs []AttendanceRecord, lock bool) error {
-	if err := q.dropLinkedRivals(ctx, tenantID, recs); err != nil {
+func (q *Queries) completeAttendance(ctx context.Context, ref RunRef, month string, recs []AttendanceRecord, lock bool) error {
+	tenantID := ref.TenantID
+	if err := q.dropLinkedRivals(ctx, ref, recs); err != nil {
 		return err
 	}
 	var employees []int64
@@ -212,7 +215,7 @@ func (q *Queries) completeAttendance(ctx context.Context, tenantID, month string
 // employee is linked to: a linked rival resolves by its link, not by the
 // shared 社員番号. Rivals are rare (a 社員番号 shared in HRMOS), so this is
 // one small indexed query, often none.
-func (q *Queries) dropLinkedRivals(ctx context.Context, tenantID string, recs []AttendanceRecord) error {
+func (q *Queries) dropLinkedRivals(ctx context.Context, ref RunRef, recs []AttendanceRecord) error {
 	var all []int64
 	for _, r := range recs {
 		all = append(all, r.Match.Rivals...)
@@ -220,7 +223,7 @@ func (q *Queries) dropLinkedRivals(ctx context.Context, tenantID string, recs []
 	if len(all) == 0 {
 		return nil
 	}
-	rows, err := q.db.Query(ctx, linkedRivalsQuery, tenantID, all)
+	rows, err := q.db.Query(ctx, linkedRivalsQuery, ref.TenantID, all, ref.RunID)
 	if err != nil {
 		return fmt.Errorf("find which HRMOS users sharing a 社員番号 are linked: %w", err)
 	}
@@ -312,7 +315,16 @@ func existingMonthQuery(lock bool) string {
 			WHERE a.tenant_id = $1 AND a.employee_id = k.employee_id AND a.month = $2 OFFSET 0) m`
 }
 
+// linkCounts holds for an employee e whose link is of the run's HRMOS
+// company rc.company: HRMOS numbers users per company, so another
+// company's link names another person. A link made outside the engine
+// (no company) and a run from before company-scoped links take any.
+const linkCounts = `(e.hrmos_company_id IS NULL OR rc.company IS NULL OR e.hrmos_company_id = rc.company)`
+
 // linkedRivalsQuery finds which of some HRMOS users ($2) an employee of
-// the tenant ($1) is linked to, one unique-index probe each.
+// the tenant ($1) is linked to within the run's ($3) company, one
+// unique-index probe each.
 const linkedRivalsQuery = `SELECT e.hrmos_user_id FROM unnest($2::bigint[]) AS k(id)
-	CROSS JOIN LATERAL (SELECT hrmos_user_id FROM employees WHERE tenant_id = $1 AND hrmos_user_id = k.id OFFSET 0) e`
+	LEFT JOIN LATERAL (SELECT hrmos_company_id AS company FROM sync_runs WHERE id = $3 AND tenant_id = $1) rc ON true
+	CROSS JOIN LATERAL (SELECT hrmos_user_id, hrmos_company_id FROM employees WHERE tenant_id = $1 AND hrmos_user_id = k.id OFFSET 0) e
+	WHERE ` + linkCounts

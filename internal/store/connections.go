@@ -146,3 +146,48 @@ func (q *Queries) ReplaceCiphertext(ctx context.Context, tenantID, oldKeyID stri
 	}
 	return tag.RowsAffected() == 1, nil
 }
+
+// RunningRun returns the workflow ID of a run of the tenant still marked
+// running, "" when there is none.
+func (q *Queries) RunningRun(ctx context.Context, tenantID string) (string, error) {
+	var workflowID string
+	err := q.db.QueryRow(ctx, `SELECT workflow_id FROM sync_runs WHERE tenant_id = $1 AND status = 'running' ORDER BY started_at LIMIT 1`,
+		tenantID).Scan(&workflowID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look for a running sync of tenant %s: %w", tenantID, err)
+	}
+	return workflowID, nil
+}
+
+// Why a link was archived (hrmos_link_archive.reason).
+const (
+	// LinkArchivedBySwitch: the tenant was switched to another HRMOS company.
+	LinkArchivedBySwitch = "company_switch"
+	// LinkArchivedByTakeOver: a user of the tenant's current company with
+	// the same HRMOS user ID took the ID over.
+	LinkArchivedByTakeOver = "taken_over"
+)
+
+// ArchiveLinks ends every HRMOS link of a tenant's employees, keeping each
+// in hrmos_link_archive with why: after a company switch the old company's
+// user IDs name other people than the new company's. It returns how many
+// links it archived.
+func (q *Queries) ArchiveLinks(ctx context.Context, tenantID, reason string) (int64, error) {
+	tag, err := q.db.Exec(ctx, `
+		WITH linked AS (
+			SELECT id, hrmos_company_id, hrmos_user_id FROM employees
+			WHERE tenant_id = $1 AND hrmos_user_id IS NOT NULL
+			FOR UPDATE),
+		archived AS (
+			INSERT INTO hrmos_link_archive (tenant_id, employee_id, hrmos_company_id, hrmos_user_id, reason)
+			SELECT $1, id, hrmos_company_id, hrmos_user_id, $2 FROM linked)
+		UPDATE employees e SET hrmos_user_id = NULL, hrmos_company_id = NULL, updated_at = now()
+		FROM linked WHERE e.tenant_id = $1 AND e.id = linked.id`, tenantID, reason)
+	if err != nil {
+		return 0, fmt.Errorf("archive the HRMOS links of tenant %s: %w", tenantID, err)
+	}
+	return tag.RowsAffected(), nil
+}

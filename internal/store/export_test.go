@@ -8,6 +8,8 @@ var (
 	ItemQuery          = itemQuery
 	StagedRowsInRange  = stagedRowsInRange
 	LinkedRivalsQuery  = linkedRivalsQuery
+	RunCompanyQuery    = runCompanyQuery
+	TakeOverLinkSQL    = takeOverLinkSQL
 	PendingQuery       = pendingQuery
 	ExistingMonthQuery = existingMonthQuery
 )

@@ -177,7 +177,9 @@ func planQueries(runs runIDs, employees []int64) []planQuery {
 		{"staged report rows of a chunk", store.StagedRowsInRange, []any{attend, "big", first, last}},
 		{"a chunk's month already synced", store.ExistingMonthQuery(false), []any{"big", "2026-10", employees}},
 		{"one employee's month, locked", store.ExistingMonthQuery(true), []any{"big", "2026-10", employees[0]}},
-		{"linked HRMOS users among rivals", store.LinkedRivalsQuery, []any{"big", []int64{one, one + 1, one + 2}}},
+		{"linked HRMOS users among rivals", store.LinkedRivalsQuery, []any{"big", []int64{one, one + 1, one + 2}, attend}},
+		{"a run's HRMOS company", store.RunCompanyQuery, []any{roster, "big"}},
+		{"another company's link taken over", store.TakeOverLinkSQL, []any{"big", one, "another-company"}},
 	}
 }
 

@@ -24,7 +24,7 @@ type RosterRecord struct {
 // column tables so that a new synced or mediment-only field is read
 // without touching this file.
 var employeeColumns = func() []string {
-	cols := []string{"id", "hrmos_user_id"}
+	cols := []string{"id", "hrmos_user_id", "hrmos_company_id"}
 	for _, c := range rules.SyncedColumns {
 		cols = append(cols, c.Name+"::text")
 	}
@@ -35,7 +35,7 @@ var employeeColumns = func() []string {
 }()
 
 func employeeTargets(e *rules.Employee) []any {
-	targets := []any{&e.ID, &e.HRMOSUserID}
+	targets := []any{&e.ID, &e.HRMOSUserID, &e.HRMOSCompanyID}
 	for _, c := range rules.SyncedColumns {
 		targets = append(targets, c.Field(&e.Synced))
 	}
@@ -60,12 +60,12 @@ func prefixed(prefix string, cols []string) string {
 const stagedUserColumns = `s.hrmos_user_id, coalesce(s.number, ''), coalesce(s.last_name, ''), coalesce(s.first_name, ''),
 	coalesce(s.last_name_kana, ''), coalesce(s.first_name_kana, ''), coalesce(s.email, ''),
 	coalesce(s.start_date, ''), coalesce(s.end_date, ''), s.department_id, s.department_name, s.lodgment_id, s.lodgment_name,
-	s.has_gender, coalesce(s.gender, ''), s.invalid_fields, dn.shared IS NOT NULL, dm.shared IS NOT NULL`
+	s.has_gender, coalesce(s.gender, ''), s.invalid_fields, s.unstorable_fields, dn.shared IS NOT NULL, dm.shared IS NOT NULL`
 
 func stagedUserTargets(u *rules.HRMOSUser) []any {
 	return []any{&u.ID, &u.Number, &u.LastName, &u.FirstName, &u.LastNameKana, &u.FirstNameKana, &u.Email,
 		&u.StartDate, &u.EndDate, &u.DepartmentID, &u.DepartmentName, &u.LodgmentID, &u.LodgmentName,
-		&u.HasGender, &u.Gender, &u.InvalidFields, &u.NumberShared, &u.NameEmailShared}
+		&u.HasGender, &u.Gender, &u.InvalidFields, &u.Unstorable, &u.NumberShared, &u.NameEmailShared}
 }
 
 const stagedUsersInRange = `
@@ -146,7 +146,29 @@ func (q *Queries) RosterRecords(ctx context.Context, ref RunRef, r Range) ([]Ros
 	if err := addCandidates(rows, recs); err != nil {
 		return nil, fmt.Errorf("find the mediment employees of HRMOS users %d-%d: %w", r.First, r.Last, err)
 	}
+	company, err := readRunCompany(q.db.QueryRow(ctx, runCompanyQuery, ref.RunID, ref.TenantID))
+	if err != nil {
+		return nil, err
+	}
+	for i := range recs {
+		recs[i].Candidates.Company = company
+	}
 	return recs, nil
+}
+
+// runCompanyQuery reads the HRMOS company a run reads ($1 run, $2 tenant),
+// fixed when the run started: its links are the only ones that count.
+const runCompanyQuery = `SELECT coalesce(hrmos_company_id, '') FROM sync_runs WHERE id = $1 AND tenant_id = $2`
+
+func readRunCompany(row pgx.Row) (string, error) {
+	var company string
+	if err := row.Scan(&company); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "", ErrStagingGone
+		}
+		return "", fmt.Errorf("read the HRMOS company of a run: %w", err)
+	}
+	return company, nil
 }
 
 func collectStagedUsers(rows pgx.Rows) ([]RosterRecord, error) {

@@ -37,7 +37,7 @@ func TestEverySyncedFieldRoundTrips(t *testing.T) {
 		id, err = q.WriteRecord(ctx, run, store.RecordWrite{
 			Item:    store.Item{HRMOSUserID: 9, Outcome: string(codes.Created), ReasonCode: codes.ReasonNewEmployee},
 			Changes: []rules.Change{{Column: "email", New: f.Email}},
-		}.WithWrite(store.CreateEmployeeWrite("a", 9, f)))
+		}.WithWrite(store.CreateEmployeeWrite("a", 9, "acme", f)))
 		return err
 	})
 	if err != nil {

@@ -43,6 +43,9 @@ type Run struct {
 	ApprovalReason        string     `json:"approvalReason,omitempty"`
 	ApprovedAt            *time.Time `json:"approvedAt,omitempty"`
 	ApprovedBy            string     `json:"approvedBy,omitempty"`
+	// HRMOSCompanyID is the HRMOS company the run reads, fixed when it
+	// starts: it matches through that company's links only.
+	HRMOSCompanyID string `json:"hrmosCompanyId,omitempty"`
 }
 
 // Item is one employee's outcome in a run (sync_run_items).
@@ -72,9 +75,9 @@ func (q *Queries) StartRun(ctx context.Context, r Run) (abandoned int64, err err
 		month = &r.Month
 	}
 	rows, err := q.db.Query(ctx, `
-		UPDATE sync_runs SET status = 'failed', finished_at = now(), failure_reason = $4
-		WHERE tenant_id = $1 AND kind = $2 AND month IS NOT DISTINCT FROM $3 AND status = 'running' AND id <> $5
-		RETURNING id::text`,
+		UPDATE sync_runs r SET status = 'failed', finished_at = now(), failure_reason = $4, `+countsFromItems+`
+		WHERE r.tenant_id = $1 AND r.kind = $2 AND r.month IS NOT DISTINCT FROM $3 AND r.status = 'running' AND r.id <> $5
+		RETURNING r.id::text`,
 		r.TenantID, r.Kind, month, AbandonedReason, r.ID)
 	if err != nil {
 		return 0, fmt.Errorf("close abandoned runs of tenant %s: %w", r.TenantID, err)
@@ -89,10 +92,11 @@ func (q *Queries) StartRun(ctx context.Context, r Run) (abandoned int64, err err
 		}
 	}
 	_, err = q.db.Exec(ctx, `
-		INSERT INTO sync_runs (id, tenant_id, kind, month, trigger, dry_run, workflow_id, workflow_run_id, status, started_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9)
+		INSERT INTO sync_runs (id, tenant_id, kind, month, trigger, dry_run, workflow_id, workflow_run_id, status, started_at,
+			hrmos_company_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9, nullif($10, ''))
 		ON CONFLICT (id) DO NOTHING`,
-		r.ID, r.TenantID, r.Kind, month, r.Trigger, r.DryRun, r.WorkflowID, r.WorkflowRunID, r.StartedAt)
+		r.ID, r.TenantID, r.Kind, month, r.Trigger, r.DryRun, r.WorkflowID, r.WorkflowRunID, r.StartedAt, r.HRMOSCompanyID)
 	if err != nil {
 		return 0, fmt.Errorf("record the start of run %s: %w", r.ID, err)
 	}
@@ -121,14 +125,7 @@ func (q *Queries) FinishRun(ctx context.Context, ref RunRef, status, failureReas
 		notices = []string{}
 	}
 	tag, err := q.db.Exec(ctx, `
-		UPDATE sync_runs r SET status = $2, finished_at = now(), failure_reason = $3, notices = $4, fetched = $5,
-			created = c.created, updated = c.updated, unchanged = c.unchanged, skipped = c.skipped, errors = c.errors
-		FROM (SELECT count(*) FILTER (WHERE outcome = 'created')   AS created,
-		             count(*) FILTER (WHERE outcome = 'updated')   AS updated,
-		             count(*) FILTER (WHERE outcome = 'unchanged') AS unchanged,
-		             count(*) FILTER (WHERE outcome = 'skipped')   AS skipped,
-		             count(*) FILTER (WHERE outcome = 'error')     AS errors
-		      FROM sync_run_items WHERE tenant_id = $6 AND sync_run_id = $1) c
+		UPDATE sync_runs r SET status = $2, finished_at = now(), failure_reason = $3, notices = $4, fetched = $5, `+countsFromItems+`
 		WHERE r.tenant_id = $6 AND r.id = $1 AND r.status = 'running'`,
 		runID, status, reason, notices, fetched, ref.TenantID)
 	if err != nil {
@@ -162,15 +159,29 @@ func (q *Queries) RecordRejectedRun(ctx context.Context, r Run) (bool, error) {
 	return tag.RowsAffected() == 1, nil
 }
 
-// HasCompletedRun reports whether the tenant has a completed run of the kind
-// that wrote (not a dry run): a tenant's first sync is never held back by
-// the mass-change guard.
-func (q *Queries) HasCompletedRun(ctx context.Context, tenantID, kind string) (bool, error) {
+// countsFromItems sets a closed run's counts (alias r) from its items, so
+// they always agree with the per-employee list: FinishRun, and the two
+// paths that close a run whose workflow was lost (StartRun, AbandonRun).
+// HasRunThatWrote reads these counts rather than the items.
+const countsFromItems = `(created, updated, unchanged, skipped, errors) = (
+		SELECT count(*) FILTER (WHERE i.outcome = 'created'), count(*) FILTER (WHERE i.outcome = 'updated'),
+		       count(*) FILTER (WHERE i.outcome = 'unchanged'), count(*) FILTER (WHERE i.outcome = 'skipped'),
+		       count(*) FILTER (WHERE i.outcome = 'error')
+		FROM sync_run_items i WHERE i.tenant_id = r.tenant_id AND i.sync_run_id = r.id)`
+
+// HasRunThatWrote reports whether a run of the kind ever wrote to the
+// tenant: a run that was not a dry run, in any status (a failed or
+// abandoned run may have written before it ended), with created or updated
+// items. The mass-change guard treats a tenant without one as a first sync.
+// It reads the counts of the tenant's closed runs, never their items, so it
+// stays a handful of rows for a tenant with many big runs; a run still
+// running counts from when it is closed.
+func (q *Queries) HasRunThatWrote(ctx context.Context, tenantID, kind string) (bool, error) {
 	var ok bool
 	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sync_runs
-		WHERE tenant_id = $1 AND kind = $2 AND status = 'completed' AND NOT dry_run)`, tenantID, kind).Scan(&ok)
+		WHERE tenant_id = $1 AND kind = $2 AND NOT dry_run AND (created > 0 OR updated > 0))`, tenantID, kind).Scan(&ok)
 	if err != nil {
-		return false, fmt.Errorf("look for an earlier run of tenant %s: %w", tenantID, err)
+		return false, fmt.Errorf("look for an earlier run of tenant %s that wrote: %w", tenantID, err)
 	}
 	return ok, nil
 }
@@ -196,13 +207,13 @@ func (q *Queries) RecordApproval(ctx context.Context, ref RunRef, by string) err
 
 const runColumns = `id::text, tenant_id, kind, coalesce(month, ''), trigger, dry_run, workflow_id, workflow_run_id, status,
 	started_at, finished_at, fetched, created, updated, unchanged, skipped, errors, coalesce(failure_reason, ''), notices,
-	awaiting_approval_since, coalesce(approval_reason, ''), approved_at, coalesce(approved_by, '')`
+	awaiting_approval_since, coalesce(approval_reason, ''), approved_at, coalesce(approved_by, ''), coalesce(hrmos_company_id, '')`
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.TenantID, &r.Kind, &r.Month, &r.Trigger, &r.DryRun, &r.WorkflowID, &r.WorkflowRunID, &r.Status,
 		&r.StartedAt, &r.FinishedAt, &r.Fetched, &r.Created, &r.Updated, &r.Unchanged, &r.Skipped, &r.Errors, &r.FailureReason, &r.Notices,
-		&r.AwaitingApprovalSince, &r.ApprovalReason, &r.ApprovedAt, &r.ApprovedBy)
+		&r.AwaitingApprovalSince, &r.ApprovalReason, &r.ApprovedAt, &r.ApprovedBy, &r.HRMOSCompanyID)
 	return r, err
 }
 
@@ -406,10 +417,12 @@ func (q *Queries) StaleRunningRuns(ctx context.Context, startedBefore time.Time)
 
 // AbandonRun closes, as failed with the reason given, a run whose workflow
 // ended without recording its result, and deletes its staged personal data.
+// Its counts come from the items it recorded before it was lost, as
+// FinishRun's do.
 func (q *Queries) AbandonRun(ctx context.Context, ref RunRef, reason string) error {
 	if _, err := q.db.Exec(ctx, `
-		UPDATE sync_runs SET status = 'failed', finished_at = now(), failure_reason = $3
-		WHERE tenant_id = $1 AND id = $2 AND status = 'running'`, ref.TenantID, ref.RunID, reason); err != nil {
+		UPDATE sync_runs r SET status = 'failed', finished_at = now(), failure_reason = $3, `+countsFromItems+`
+		WHERE r.tenant_id = $1 AND r.id = $2 AND r.status = 'running'`, ref.TenantID, ref.RunID, reason); err != nil {
 		return fmt.Errorf("close abandoned run %s: %w", ref.RunID, err)
 	}
 	return q.deleteStaging(ctx, ref)
@@ -436,6 +449,55 @@ func (q *Queries) DeleteOrphanStaging(ctx context.Context) (int64, error) {
 			return n, fmt.Errorf("delete orphaned staging: %w", err)
 		}
 		n += tag.RowsAffected()
+	}
+	return n, nil
+}
+
+// ErrRunCompleted means a completed run was asked to go on under another
+// workflow run (a reset of a finished run's workflow).
+var ErrRunCompleted = errors.New("run already completed")
+
+// AdoptRun records that a run goes on under another workflow run of its
+// workflow: Temporal's reset starts a new run (a new run ID) that replays
+// the old one's history, including the run ID the sync recorded (the
+// workflow's original run ID, which a reset keeps). The row then names the
+// run that carries it on, and a run that had failed is reopened so it can
+// record its new end. A completed run is not reopened: ErrRunCompleted (a
+// reset does not sync again; a new sync does). It reports whether the row
+// changed; the usual call, from the run's own workflow run, changes nothing.
+func (q *Queries) AdoptRun(ctx context.Context, ref RunRef, workflowRunID string) (bool, error) {
+	// Read first: the usual call changes nothing and so writes nothing
+	// (and works where writing fails for another reason, so that reason
+	// is the one reported).
+	var status, was string
+	err := q.db.QueryRow(ctx, `SELECT status, workflow_run_id FROM sync_runs WHERE tenant_id = $1 AND id = $2`,
+		ref.TenantID, ref.RunID).Scan(&status, &was)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return false, ErrNotFound
+	case err != nil:
+		return false, fmt.Errorf("read run %s: %w", ref.RunID, err)
+	case was == workflowRunID:
+		return false, nil
+	case status == "completed":
+		return false, ErrRunCompleted
+	}
+	tag, err := q.db.Exec(ctx, `
+		UPDATE sync_runs SET workflow_run_id = $3, status = 'running', finished_at = NULL, failure_reason = NULL
+		WHERE tenant_id = $1 AND id = $2 AND workflow_run_id <> $3 AND status <> 'completed'`,
+		ref.TenantID, ref.RunID, workflowRunID)
+	if err != nil {
+		return false, fmt.Errorf("record that run %s goes on as workflow run %s: %w", ref.RunID, workflowRunID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// ItemCount is how many records of a run have an outcome.
+func (q *Queries) ItemCount(ctx context.Context, ref RunRef) (int, error) {
+	var n int
+	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM sync_run_items WHERE tenant_id = $1 AND sync_run_id = $2`,
+		ref.TenantID, ref.RunID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the outcomes of run %s: %w", ref.RunID, err)
 	}
 	return n, nil
 }

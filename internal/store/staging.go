@@ -50,6 +50,11 @@ type stagingColumn[T any] struct {
 	value func(*T) any
 }
 
+// listColumns are the text[] columns: each is passed as its entries joined
+// by commas (which none contains: HRMOS keys, "field:reason_code"), since
+// an array of arrays cannot be unnested row by row.
+var listColumns = map[string]bool{"invalid_fields": true, "unstorable_fields": true}
+
 var rosterStaging = []stagingColumn[rules.HRMOSUser]{
 	{"hrmos_user_id", "bigint", func(u *rules.HRMOSUser) any { return u.ID }},
 	{"number", "text", func(u *rules.HRMOSUser) any { return u.Number }},
@@ -67,6 +72,7 @@ var rosterStaging = []stagingColumn[rules.HRMOSUser]{
 	{"has_gender", "boolean", func(u *rules.HRMOSUser) any { return u.HasGender }},
 	{"gender", "text", func(u *rules.HRMOSUser) any { return u.Gender }},
 	{"invalid_fields", "text", func(u *rules.HRMOSUser) any { return strings.Join(u.InvalidFields, ",") }},
+	{"unstorable_fields", "text", func(u *rules.HRMOSUser) any { return strings.Join(u.Unstorable, ",") }},
 }
 
 var attendanceStaging = func() []stagingColumn[rules.AttendanceRow] {
@@ -74,6 +80,7 @@ var attendanceStaging = func() []stagingColumn[rules.AttendanceRow] {
 		{"hrmos_user_id", "bigint", func(r *rules.AttendanceRow) any { return r.HRMOSUserID }},
 		{"number", "text", func(r *rules.AttendanceRow) any { return r.Number }},
 		{"invalid_fields", "text", func(r *rules.AttendanceRow) any { return strings.Join(r.InvalidFields, ",") }},
+		{"unstorable_fields", "text", func(r *rules.AttendanceRow) any { return strings.Join(r.Unstorable, ",") }},
 	}
 	for _, c := range rules.AttendanceColumns {
 		if c.Raw == nil {
@@ -86,9 +93,13 @@ var attendanceStaging = func() []stagingColumn[rules.AttendanceRow] {
 }()
 
 // stage inserts one page of records in one statement (arrays unnested),
-// guarded by the run still running. Re-staging a record (a retried page)
-// overwrites it, so a retry never duplicates.
-func stage[T any](ctx context.Context, db DBTX, table string, cols []stagingColumn[T], ref RunRef, page int, recs []T) error {
+// guarded by the run still running. Re-staging a record (a retried page, or
+// a later pass of the fetch) overwrites it, so a retry never duplicates.
+// pass is the reading of HRMOS's list the page belongs to: it becomes the
+// record's fetch_pass, and the first_pass of a record not staged before
+// (an overwrite keeps first_pass), which is how ComparePasses tells two
+// readings apart.
+func stage[T any](ctx context.Context, db DBTX, table string, cols []stagingColumn[T], ref RunRef, pass, page int, recs []T) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -96,7 +107,7 @@ func stage[T any](ctx context.Context, db DBTX, table string, cols []stagingColu
 	unnest := make([]string, len(cols))
 	selects := make([]string, len(cols))
 	updates := make([]string, 0, len(cols))
-	args := []any{ref.RunID, ref.TenantID, page}
+	args := []any{ref.RunID, ref.TenantID, page, pass}
 	for i, c := range cols {
 		names[i] = c.name
 		values := make([]any, len(recs))
@@ -106,18 +117,19 @@ func stage[T any](ctx context.Context, db DBTX, table string, cols []stagingColu
 		args = append(args, values)
 		unnest[i] = fmt.Sprintf("$%d::%s[]", len(args), c.typ)
 		selects[i] = "r." + c.name
-		if c.name == "invalid_fields" {
-			selects[i] = "string_to_array(r.invalid_fields, ',')"
+		if listColumns[c.name] {
+			selects[i] = "string_to_array(r." + c.name + ", ',')"
 		}
 		if c.name != "hrmos_user_id" {
 			updates = append(updates, c.name+" = excluded."+c.name)
 		}
 	}
-	sql := `INSERT INTO ` + table + ` (sync_run_id, tenant_id, page, ` + strings.Join(names, ", ") + `)
-		SELECT $1, $2, $3, ` + strings.Join(selects, ", ") + `
+	sql := `INSERT INTO ` + table + ` (sync_run_id, tenant_id, page, fetch_pass, first_pass, ` + strings.Join(names, ", ") + `)
+		SELECT $1, $2, $3, $4::smallint, $4::smallint, ` + strings.Join(selects, ", ") + `
 		FROM unnest(` + strings.Join(unnest, ", ") + `) AS r(` + strings.Join(names, ", ") + `)
 		WHERE ` + runIsRunning + `
-		ON CONFLICT (sync_run_id, hrmos_user_id) DO UPDATE SET page = excluded.page, ` + strings.Join(updates, ", ")
+		ON CONFLICT (sync_run_id, hrmos_user_id) DO UPDATE SET page = excluded.page, fetch_pass = excluded.fetch_pass, ` +
+		strings.Join(updates, ", ")
 	tag, err := db.Exec(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("stage page %d of run %s: %w", page, ref.RunID, err)
@@ -128,14 +140,123 @@ func stage[T any](ctx context.Context, db DBTX, table string, cols []stagingColu
 	return nil
 }
 
-// StageUsers stores one page of HRMOS users for a run.
+// StageUsers stores one page of HRMOS users for a run, as its first pass.
 func (q *Queries) StageUsers(ctx context.Context, ref RunRef, page int, users []rules.HRMOSUser) error {
-	return stage(ctx, q.db, "roster_staging", rosterStaging, ref, page, users)
+	return q.StageUsersInPass(ctx, ref, 1, page, users)
 }
 
-// StageAttendance stores one page of HRMOS's monthly report for a run.
+// StageUsersInPass stores one page of HRMOS users read by a pass of the
+// fetch (1 = the first reading of the list).
+func (q *Queries) StageUsersInPass(ctx context.Context, ref RunRef, pass, page int, users []rules.HRMOSUser) error {
+	return stage(ctx, q.db, "roster_staging", rosterStaging, ref, pass, page, users)
+}
+
+// StageAttendance stores one page of HRMOS's monthly report for a run, as
+// its first pass.
 func (q *Queries) StageAttendance(ctx context.Context, ref RunRef, page int, rows []rules.AttendanceRow) error {
-	return stage(ctx, q.db, "attendance_staging", attendanceStaging, ref, page, rows)
+	return q.StageAttendanceInPass(ctx, ref, 1, page, rows)
+}
+
+// StageAttendanceInPass stores one page of HRMOS's monthly report read by a
+// pass of the fetch.
+func (q *Queries) StageAttendanceInPass(ctx context.Context, ref RunRef, pass, page int, rows []rules.AttendanceRow) error {
+	return stage(ctx, q.db, "attendance_staging", attendanceStaging, ref, pass, page, rows)
+}
+
+// A fetch may read HRMOS's list more than once (a pass each) when the list
+// may have changed while it was paged. Staging keeps every pass's records:
+// fetch_pass is the last pass that listed a record, first_pass the pass
+// that first staged it. Pass n agrees with pass n-1 when no record is left
+// with fetch_pass n-1 (n-1 listed it, n did not) and none has first_pass n
+// (n listed it, n-1 did not) — which holds only once BeginPass(n) has
+// dropped the records pass n-1 did not list: a record listed by pass 1,
+// missed by pass 2 and listed again by pass 3 must count as new in pass 3.
+
+// PassCheck compares a pass of a fetch with the pass before it.
+type PassCheck struct {
+	// Listed counts the records the pass staged (fetch_pass = pass).
+	Listed int
+	// Dropped counts records the pass before listed and this one did not;
+	// Added those this one listed and the pass before did not.
+	Dropped, Added int
+}
+
+// Agrees reports whether the two passes listed the same records.
+func (c PassCheck) Agrees() bool { return c.Dropped == 0 && c.Added == 0 }
+
+// ComparePasses counts, in one pass over the run's staged records, what
+// pass listed and how it differs from pass-1 (for pass 1, Dropped is 0 and
+// Added is every record).
+func (q *Queries) ComparePasses(ctx context.Context, kind string, ref RunRef, pass int) (PassCheck, error) {
+	table, err := stagingTable(kind)
+	if err != nil {
+		return PassCheck{}, err
+	}
+	var c PassCheck
+	err = q.db.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE fetch_pass = $3),
+		       count(*) FILTER (WHERE fetch_pass = $3 - 1),
+		       count(*) FILTER (WHERE first_pass = $3)
+		FROM `+table+` WHERE sync_run_id = $1 AND tenant_id = $2`, ref.RunID, ref.TenantID, pass).Scan(&c.Listed, &c.Dropped, &c.Added)
+	if err != nil {
+		return PassCheck{}, fmt.Errorf("compare pass %d of run %s with the one before: %w", pass, ref.RunID, err)
+	}
+	return c, nil
+}
+
+// StagedInPass returns which of ids the run's pass staged (fetch_pass =
+// pass), each looked up by the staging's primary key.
+func (q *Queries) StagedInPass(ctx context.Context, kind string, ref RunRef, pass int, ids []int64) ([]int64, error) {
+	table, err := stagingTable(kind)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := q.db.Query(ctx, `
+		SELECT hrmos_user_id FROM `+table+`
+		WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = ANY($3::bigint[]) AND fetch_pass = $4`,
+		ref.RunID, ref.TenantID, ids, pass)
+	if err != nil {
+		return nil, fmt.Errorf("look up records staged by pass %d of run %s: %w", pass, ref.RunID, err)
+	}
+	staged, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("look up records staged by pass %d of run %s: %w", pass, ref.RunID, err)
+	}
+	return staged, nil
+}
+
+// BeginPass prepares the staging for pass of a fetch: the records the pass
+// before did not list (fetch_pass < pass-1) are dropped, so that the new
+// pass is compared with the one before it only. Repeating it (a retried
+// attempt resuming the pass) drops nothing more.
+func (q *Queries) BeginPass(ctx context.Context, kind string, ref RunRef, pass int) error {
+	return q.dropStagedBefore(ctx, kind, ref, pass-1)
+}
+
+// AcceptPass keeps what pass listed and deletes every other staged record
+// (fetch_pass < pass): a record an earlier pass saw and this one did not,
+// such as a user deleted in HRMOS while the list was read, is not synced.
+func (q *Queries) AcceptPass(ctx context.Context, kind string, ref RunRef, pass int) error {
+	return q.dropStagedBefore(ctx, kind, ref, pass)
+}
+
+func (q *Queries) dropStagedBefore(ctx context.Context, kind string, ref RunRef, pass int) error {
+	table, err := stagingTable(kind)
+	if err != nil {
+		return err
+	}
+	if pass <= 1 {
+		return nil
+	}
+	_, err = q.db.Exec(ctx, `DELETE FROM `+table+` WHERE sync_run_id = $1 AND tenant_id = $2 AND fetch_pass < $3`,
+		ref.RunID, ref.TenantID, pass)
+	if err != nil {
+		return fmt.Errorf("drop the records of run %s no pass since %d listed: %w", ref.RunID, pass, err)
+	}
+	return nil
 }
 
 // ClearStaging deletes what a run staged so far, for a fetch that starts

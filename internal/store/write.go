@@ -38,14 +38,47 @@ type RecordWrite struct {
 	// created employee's diff is then not written twice).
 	Planned []rules.Change
 	write   func(a *args) string
+	// takeOver, when set, is the link to take over before the write: an
+	// employee linked to this HRMOS user ID under another company.
+	takeOver *staleLink
 }
 
+// staleLink names an HRMOS user ID of a tenant that an employee holds
+// through another company's link than company.
+type staleLink struct {
+	tenantID    string
+	hrmosUserID int64
+	company     string
+}
+
+// WithLinkTakeOver makes the write first archive and clear the link that
+// ties another company's HRMOS user of the same ID to an employee (the
+// ID is unique per tenant, and that link names another person).
+func (w RecordWrite) WithLinkTakeOver(tenantID string, hrmosUserID int64, company string) RecordWrite {
+	w.takeOver = &staleLink{tenantID: tenantID, hrmosUserID: hrmosUserID, company: company}
+	return w
+}
+
+// takeOverLinkSQL archives ($1 tenant, $2 HRMOS user ID, $3 company) the
+// links of other companies to that user ID and clears them, in one
+// statement; the row lock the write's read took keeps it to this record.
+const takeOverLinkSQL = `
+	WITH stale AS (
+		SELECT id, hrmos_company_id, hrmos_user_id FROM employees
+		WHERE tenant_id = $1 AND hrmos_user_id = $2 AND hrmos_company_id IS NOT NULL AND hrmos_company_id <> $3
+		FOR UPDATE),
+	archived AS (
+		INSERT INTO hrmos_link_archive (tenant_id, employee_id, hrmos_company_id, hrmos_user_id, reason)
+		SELECT $1, id, hrmos_company_id, hrmos_user_id, 'taken_over' FROM stale)
+	UPDATE employees e SET hrmos_user_id = NULL, hrmos_company_id = NULL, updated_at = now()
+	FROM stale WHERE e.tenant_id = $1 AND e.id = stale.id`
+
 // CreateEmployeeWrite inserts a new employee with HRMOS's values and the
-// defaults of SPEC §2 rule 6, linked to its HRMOS user.
-func CreateEmployeeWrite(tenantID string, hrmosUserID int64, f rules.SyncedFields) func(a *args) string {
+// defaults of SPEC §2 rule 6, linked to its HRMOS user of company.
+func CreateEmployeeWrite(tenantID string, hrmosUserID int64, company string, f rules.SyncedFields) func(a *args) string {
 	return func(a *args) string {
-		names := []string{"tenant_id", "hrmos_user_id"}
-		values := []string{a.add(tenantID), a.add(hrmosUserID)}
+		names := []string{"tenant_id", "hrmos_user_id", "hrmos_company_id"}
+		values := []string{a.add(tenantID), a.add(hrmosUserID), "nullif(" + a.add(company) + ", '')"}
 		for _, c := range f.Columns() {
 			names = append(names, c.Name)
 			values = append(values, a.add(c.Value))
@@ -59,11 +92,11 @@ func CreateEmployeeWrite(tenantID string, hrmosUserID int64, f rules.SyncedField
 }
 
 // UpdateEmployeeWrite overwrites the synced columns of a matched employee
-// and links it to its HRMOS user. Defaults and mediment-only columns are
-// never touched (rules 6 and 7).
-func UpdateEmployeeWrite(tenantID string, employeeID, hrmosUserID int64, f rules.SyncedFields) func(a *args) string {
+// and links it to its HRMOS user of company. Defaults and mediment-only
+// columns are never touched (rules 6 and 7).
+func UpdateEmployeeWrite(tenantID string, employeeID, hrmosUserID int64, company string, f rules.SyncedFields) func(a *args) string {
 	return func(a *args) string {
-		sets := []string{"hrmos_user_id = " + a.add(hrmosUserID), "updated_at = now()"}
+		sets := []string{"hrmos_user_id = " + a.add(hrmosUserID), "hrmos_company_id = nullif(" + a.add(company) + ", '')", "updated_at = now()"}
 		for _, c := range f.Columns() {
 			sets = append(sets, c.Name+" = "+a.add(c.Value))
 		}
@@ -104,6 +137,11 @@ func (w RecordWrite) WithWrite(write func(a *args) string) RecordWrite {
 // the run's plan for the record is replaced by what is written now.
 func (q *Queries) WriteRecord(ctx context.Context, ref RunRef, w RecordWrite) (*int64, error) {
 	it := w.Item
+	if t := w.takeOver; t != nil {
+		if _, err := q.db.Exec(ctx, takeOverLinkSQL, t.tenantID, t.hrmosUserID, t.company); err != nil {
+			return nil, fmt.Errorf("take over the stale link of HRMOS user %d in run %s: %w", it.HRMOSUserID, ref.RunID, err)
+		}
+	}
 	a := &args{}
 	run, tenant, user := a.add(ref.RunID)+"::uuid", a.add(ref.TenantID), a.add(it.HRMOSUserID)
 	var with []string
@@ -202,6 +240,7 @@ func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUse
 		b.Queue(q, ref.RunID, ref.TenantID, hrmosUserID)
 	}
 	b.Queue(plannedChangesQuery, ref.RunID, ref.TenantID, hrmosUserID)
+	b.Queue(runCompanyQuery, ref.RunID, ref.TenantID)
 	res := q.db.SendBatch(ctx, b)
 	defer res.Close()
 	recorded, err := readItem(res)
@@ -229,6 +268,9 @@ func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUse
 		}
 	}
 	if recs[0].Planned, err = readPlanned(res); err != nil {
+		return RosterRecord{}, nil, err
+	}
+	if recs[0].Candidates.Company, err = readRunCompany(res.QueryRow()); err != nil {
 		return RosterRecord{}, nil, err
 	}
 	return recs[0], nil, nil

@@ -62,7 +62,7 @@ const (
 	ConnectionKeyRejected  = "key_rejected"
 )
 
-// KeyLifetime is how long an HRMOS API key lives (hrmos-api.md §2.4), and
+// KeyLifetime is how long an HRMOS API key lives (docs/hrmos-api.md §2.4), and
 // KeyExpiryWarning how long before its end runs and `starter connections`
 // warn about it.
 const (

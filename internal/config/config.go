@@ -31,7 +31,7 @@ type Config struct {
 	// HRMOSRequestTimeout bounds one HTTP request to HRMOS.
 	HRMOSRequestTimeout time.Duration `env:"HRMOS_REQUEST_TIMEOUT, default=30s"`
 	// HRMOSRequestsPerMinute is our own ceiling per tenant; HRMOS does not
-	// publish its limit (hrmos-api.md §3), so we stay well below the sibling
+	// publish its limit (docs/hrmos-api.md §3), so we stay well below the sibling
 	// product's documented 600/min.
 	HRMOSRequestsPerMinute int `env:"HRMOS_REQUESTS_PER_MINUTE, default=300"`
 	// HRMOSRetryBaseDelay is the first back-off after a 5xx or 429 inside one

@@ -20,7 +20,7 @@ const (
 	// page fetch never starts with a token about to die.
 	refreshMargin = 5 * time.Minute
 	// fallbackLifetime is assumed when HRMOS's expired_at is missing or
-	// unreadable. HRMOS tokens live 24 h (hrmos-api.md §2.1); assuming one
+	// unreadable. HRMOS tokens live 24 h (docs/hrmos-api.md §2.1); assuming one
 	// hour costs a few extra token requests at worst, and a 401 triggers a
 	// re-authentication anyway.
 	fallbackLifetime = time.Hour
@@ -98,7 +98,7 @@ func (c *Client) Authenticate(ctx context.Context) (Token, error) {
 		return err
 	}
 	// The key goes verbatim after "Basic ": HRMOS shows it already encoded,
-	// and re-encoding it is rejected (hrmos-api.md §2.1, §11.2).
+	// and re-encoding it is rejected (docs/hrmos-api.md §2.1, §11.2).
 	resp, err := c.send(ctx, rq, "Basic "+c.apiKey.Reveal(), decode)
 	if err != nil {
 		return Token{}, err
@@ -221,7 +221,7 @@ func (c *Client) dropToken(stale Secret) {
 
 // get performs an authorised data call. A 401 means the token died early:
 // expired, destroyed, or revoked because someone issued a newer one (which
-// HRMOS may do: hrmos-api.md §2.1 leaves it open, and several workers of a
+// HRMOS may do: docs/hrmos-api.md §2.1 leaves it open, and several workers of a
 // company issue tokens). So a 401 drops the token and repeats the call with
 // a new one, at once the first time and after a growing back-off from then
 // on, until MaxTokenRefusals 401s in this call make it KindTokenRefused,

@@ -1,6 +1,6 @@
 // Package hrmos is a client for the parts of the HRMOS勤怠 REST API that the
 // sync engine reads: token exchange, users, master data and the monthly
-// report (see shared/hrmos-api.md). It only decodes JSON, tolerantly (a bad
+// report (see docs/hrmos-api.md). It only decodes JSON, tolerantly (a bad
 // value marks one field of one record, never the page); the values' formats
 // are read by internal/rules.
 //
@@ -36,7 +36,7 @@ import (
 const (
 	// DefaultBaseURL is HRMOS勤怠's API root; the client appends /{company}/v1/...
 	DefaultBaseURL = "https://ieyasu.co/api"
-	// MaxPageSize is the largest `limit` HRMOS accepts (hrmos-api.md §4).
+	// MaxPageSize is the largest `limit` HRMOS accepts (docs/hrmos-api.md §4).
 	MaxPageSize = 100
 
 	defaultRequestTimeout = 30 * time.Second

@@ -39,7 +39,7 @@ func (c *Client) Users(ctx context.Context, startPage int, fn func(page Page[Use
 }
 
 // UsersChangedSince calls fn for every page of GET /users whose records
-// HRMOS last updated at or after since (the `from` filter, hrmos-api.md §4),
+// HRMOS last updated at or after since (the `from` filter, docs/hrmos-api.md §4),
 // from the first page to the last, with the paging contract of Users. It is
 // the cheap second listing a caller checks a full listing against: a record
 // created while the full listing was paged shows up here (with its
@@ -81,7 +81,7 @@ func (c *Client) MonthlyReportChangedSince(ctx context.Context, month string, si
 	return eachPage(ctx, c, rq, 1, fn)
 }
 
-// japan is the offset of every timestamp HRMOS sends (hrmos-api.md §11.9).
+// japan is the offset of every timestamp HRMOS sends (docs/hrmos-api.md §11.9).
 var japan = time.FixedZone("JST", 9*60*60)
 
 // fromFilter is the `from` parameter for since, written as HRMOS's example

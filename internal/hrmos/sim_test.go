@@ -13,7 +13,7 @@ import (
 )
 
 // The client is tested against the project's one HRMOS fake, the simulator
-// (internal/hrmossim), which follows hrmos-api.md rather than this client.
+// (internal/hrmossim), which follows docs/hrmos-api.md rather than this client.
 // simEnv wraps it with request counting and a hook for the byte-level
 // oddities the simulator never produces (garbage bodies, missing headers).
 

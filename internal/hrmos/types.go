@@ -24,7 +24,7 @@ type User struct {
 	StartDate, EndDate                                              string // as sent, "" when null/missing
 	DepartmentID, LodgmentID, EmploymentID                          *int64
 	CutoffDate                                                      *int
-	// Gender is not in HRMOS's user schema (hrmos-api.md §5). HasGender is
+	// Gender is not in HRMOS's user schema (docs/hrmos-api.md §5). HasGender is
 	// true only when a "gender" key carries a non-empty value, so that the
 	// sync never clears mediment's value for lack of data.
 	Gender    string

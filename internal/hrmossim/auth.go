@@ -43,7 +43,7 @@ func newToken() string {
 }
 
 // keyExpiry is when a key issued at issuedAt stops working: three
-// calendar months on (hrmos-api.md §2.4).
+// calendar months on (docs/hrmos-api.md §2.4).
 func keyExpiry(issuedAt time.Time) time.Time { return issuedAt.AddDate(0, 3, 0) }
 
 // tokenLifetime is the lifetime of a token issued or postponed now.

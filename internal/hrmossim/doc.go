@@ -1,5 +1,5 @@
 // Package hrmossim is a faithful, self-contained simulator of the parts of
-// the HRMOS勤怠 REST API the sync engine uses (see /work/shared/hrmos-api.md),
+// the HRMOS勤怠 REST API the sync engine uses (see docs/hrmos-api.md),
 // for tests, benchmarks and demos. It imports nothing else from this
 // repository: it follows the API's description, not any client.
 //
@@ -46,7 +46,7 @@
 //
 // # Where the evidence is thin
 //
-// hrmos-api.md tags some behaviour [G] (a guess) or leaves it open. This is
+// docs/hrmos-api.md tags some behaviour [G] (a guess) or leaves it open. This is
 // every such point and what the simulator does; each is isolated so it can
 // be changed in one place.
 //
@@ -65,7 +65,7 @@
 //   - Token re-issue: every GET /authentication/token issues a new token;
 //     by default earlier tokens stay valid until their own expiry. Whether
 //     HRMOS instead revokes a company's older tokens when it issues one is
-//     unknown (hrmos-api.md §2.1, §11.6), and it decides whether several
+//     unknown (docs/hrmos-api.md §2.1, §11.6), and it decides whether several
 //     workers of one company can work at once: Faults.RevokeOnReissue
 //     switches to that behaviour (every token of the company dies when a new
 //     one is issued). Default off, as before the switch existed.
@@ -169,7 +169,7 @@
 //     employment) or, on a monthly report, a row for a new user ID with the
 //     last row's figures, both created and updated at the clock's now.
 //   - What the engine relies on to see that fault, and how thin each is:
-//     the order is ascending ID and stable (hrmos-api.md §4 and §11.5 leave
+//     the order is ascending ID and stable (docs/hrmos-api.md §4 and §11.5 leave
 //     the order unspecified, so a real list could also move a record across
 //     pages when it is merely updated); `from` filters on updated_at,
 //     inclusive ([S] for the filter, the inclusiveness is a guess); a record

@@ -86,7 +86,7 @@ var AttendanceColumns = []AttendanceColumn{
 		func(r *AttendanceRow) *string { return &r.AbsenceDays }, func(f *AttendanceFields) **int { return &f.AbsenceDays }},
 	{"late_days", Tenths, "tardy_days", "tardy_days",
 		func(r *AttendanceRow) *string { return &r.TardyDays }, func(f *AttendanceFields) **int { return &f.LateDays }},
-	// HRMOS misspells the key (hrmos-api.md §7).
+	// HRMOS misspells the key (docs/hrmos-api.md §7).
 	{"early_leave_days", Tenths, "learve_early_days", "leave_early_days",
 		func(r *AttendanceRow) *string { return &r.LeaveEarlyDays }, func(f *AttendanceFields) **int { return &f.EarlyLeaveDays }},
 	{"actual_work_minutes", Minutes, "actual_working_hours", "actual_working_hours",

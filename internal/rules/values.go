@@ -1,4 +1,4 @@
-// HRMOS sends dates, durations and day counts as text (hrmos-api.md §7);
+// HRMOS sends dates, durations and day counts as text (docs/hrmos-api.md §7);
 // reading them is a rule of SPEC §3, not a job of the client, which only
 // decodes JSON.
 package rules

@@ -12,7 +12,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/jst"
 )
 
-// Fuzz targets for the value readers (hrmos-api.md §7) and the SPEC §2/§3
+// Fuzz targets for the value readers (docs/hrmos-api.md §7) and the SPEC §2/§3
 // mappings built on them. Seed corpora are testdata/fuzz/<target>/: the
 // spec's examples and the odd formats HRMOS or a typing human produce
 // ("176:30", "-1:30", "", ".5", "20.0", "0.25", full-width digits, other

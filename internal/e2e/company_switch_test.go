@@ -80,6 +80,25 @@ func (e *env) employeesByNumber(tenant string) map[string]employeeRow {
 	return out
 }
 
+// switchLeavingStaleLinks switches the synced tenant to company B as a
+// careless writer would (mediment's web app writing hrmos_connections
+// itself): the connection names B, and every link still names A's users.
+// It returns the employees by 社員番号 as they were before.
+func (e *env) switchLeavingStaleLinks(b *hrmossim.Company) map[string]employeeRow {
+	e.t.Helper()
+	before := e.employeesByNumber(switchTenant)
+	if _, err := e.connectWith(connect.Request{TenantID: switchTenant, CompanyID: companyB, APIKey: hrmos.Secret(b.APIKey), SwitchCompany: true}); err != nil {
+		e.t.Fatal(err)
+	}
+	for number, row := range before {
+		if _, err := e.store.Pool().Exec(context.Background(), `UPDATE employees SET hrmos_user_id = $3, hrmos_company_id = $4
+			WHERE tenant_id = $1 AND id = $2`, switchTenant, row.ID, *row.HRMOSUserID, companyA); err != nil {
+			e.t.Fatalf("restore the stale link of %s: %v", number, err)
+		}
+	}
+	return before
+}
+
 // SPEC §1: HRMOS numbers users per company, so a link made under one
 // company never matches a user of another. A switch is refused unless asked
 // for, then archives the old links; the new company's roster matches by
@@ -163,18 +182,7 @@ func TestAnotherCompanysLinkNeverMatches(t *testing.T) {
 	a, b := e.switchCompanies(month)
 	e.mustConnect(switchTenant, companyA, a.APIKey)
 	e.mustRoster(workflows.RosterSyncInput{TenantID: switchTenant})
-	before := e.employeesByNumber(switchTenant)
-	// The switch as a careless writer would make it: the connection now
-	// names B, and every link still names A's users.
-	if _, err := e.connectWith(connect.Request{TenantID: switchTenant, CompanyID: companyB, APIKey: hrmos.Secret(b.APIKey), SwitchCompany: true}); err != nil {
-		t.Fatal(err)
-	}
-	for number, row := range before {
-		if _, err := e.store.Pool().Exec(context.Background(), `UPDATE employees SET hrmos_user_id = $3, hrmos_company_id = $4
-			WHERE tenant_id = $1 AND id = $2`, switchTenant, row.ID, *row.HRMOSUserID, companyA); err != nil {
-			t.Fatalf("restore the stale link of %s: %v", number, err)
-		}
-	}
+	before := e.switchLeavingStaleLinks(b)
 
 	dry := e.mustRoster(workflows.RosterSyncInput{TenantID: switchTenant, DryRun: true})
 	for id, it := range e.items(dry) {
@@ -221,16 +229,7 @@ func TestAttendanceAfterASwitchIgnoresTheOldLinks(t *testing.T) {
 	a, b := e.switchCompanies(month)
 	e.mustConnect(switchTenant, companyA, a.APIKey)
 	e.mustRoster(workflows.RosterSyncInput{TenantID: switchTenant})
-	before := e.employeesByNumber(switchTenant)
-	if _, err := e.connectWith(connect.Request{TenantID: switchTenant, CompanyID: companyB, APIKey: hrmos.Secret(b.APIKey), SwitchCompany: true}); err != nil {
-		t.Fatal(err)
-	}
-	for _, row := range before {
-		if _, err := e.store.Pool().Exec(context.Background(), `UPDATE employees SET hrmos_user_id = $3, hrmos_company_id = $4
-			WHERE tenant_id = $1 AND id = $2`, switchTenant, row.ID, *row.HRMOSUserID, companyA); err != nil {
-			t.Fatal(err)
-		}
-	}
+	before := e.switchLeavingStaleLinks(b)
 	run := e.mustAttendance(workflows.AttendanceSyncInput{TenantID: switchTenant, Month: month})
 	items := e.items(run)
 	// Users 1 and 2 of B are nobody in mediment yet; user 3 is found by its 社員番号.

@@ -61,7 +61,10 @@ func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, m
 	env := newActivityEnv(acts)
 	if err := call(env.ExecuteLocalActivity(acts.StartRun, activities.RunInput{
 		RunID: runID, TenantID: tenant, Kind: kind, Month: month, Trigger: codes.TriggerCLI, DryRun: dryRun,
-		WorkflowID: "direct-" + kind + "-" + tenant + "-" + month, WorkflowRunID: runID, StartedAt: time.Now(),
+		// The SDK's test environment gives every activity one workflow run
+		// ID, which the run's steps record as the run's (a reset's new run
+		// would be another): the workflow ID makes the pair unique.
+		WorkflowID: "direct-" + kind + "-" + tenant + "-" + month + "-" + runID, WorkflowRunID: "default-test-run-id", StartedAt: time.Now(),
 	}))(nil); err != nil {
 		return runID, fmt.Errorf("start run: %w", err)
 	}

@@ -129,7 +129,7 @@ func (q *Queries) AttendanceRecordForWrite(ctx context.Context, ref RunRef, mont
 	recs, err := collectStagedRows(rows)
 	var planned []rules.Change
 	if err == nil {
-		planned, err = readPlanned(res)
+		_, planned, err = readPlanned(res)
 	}
 	if cerr := res.Close(); err == nil {
 		err = cerr

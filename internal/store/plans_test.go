@@ -140,6 +140,11 @@ func loadBigTenant(t *testing.T, pool *pgxpool.Pool) []planQuery {
 			SELECT '`+oldRun+`', 'big', i, 'created', 'new_employee' FROM generate_series(1, %d) i`, n),
 		fmt.Sprintf(`INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, outcome, reason_code)
 			SELECT '`+roster+`', 'big', i, 'unchanged', 'matched_by_employee_number' FROM generate_series(1, %d, 2) i`, n),
+		// The finished run's diffs, and the running run's plan's for every
+		// other record: a record's write reads its own by primary key.
+		fmt.Sprintf(`INSERT INTO sync_run_changes (sync_run_id, tenant_id, hrmos_user_id, changes)
+			SELECT r, 'big', i, '[{"column":"email","old":null,"new":"e@example.jp"}]'
+			FROM generate_series(1, %d) i, unnest(ARRAY['`+oldRun+`'::uuid, '`+roster+`'::uuid]) r WHERE r = '`+oldRun+`' OR i %% 2 = 0`, n),
 		fmt.Sprintf(`INSERT INTO monthly_attendance (tenant_id, employee_id, month, actual_work_minutes, sync_run_id)
 			SELECT 'big', id, m, 9600, '` + oldRun + `' FROM employees, unnest(ARRAY['2026-09', '2026-10']) m WHERE tenant_id = 'big'`),
 		fmt.Sprintf(`INSERT INTO roster_staging (sync_run_id, tenant_id, hrmos_user_id, page, number, last_name, first_name, email)
@@ -179,6 +184,7 @@ func planQueries(runs runIDs, employees []int64) []planQuery {
 		{"one employee's month, locked", store.ExistingMonthQuery(true), []any{"big", "2026-10", employees[0]}},
 		{"linked HRMOS users among rivals", store.LinkedRivalsQuery, []any{"big", []int64{one, one + 1, one + 2}, attend}},
 		{"a run's HRMOS company", store.RunCompanyQuery, []any{roster, "big"}},
+		{"a run's HRMOS company and one record's planned diff", store.PlannedChangesQuery, []any{roster, "big", one}},
 		{"another company's link taken over", store.TakeOverLinkSQL, []any{"big", one, "another-company"}},
 	}
 }

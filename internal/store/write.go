@@ -240,7 +240,6 @@ func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUse
 		b.Queue(q, ref.RunID, ref.TenantID, hrmosUserID)
 	}
 	b.Queue(plannedChangesQuery, ref.RunID, ref.TenantID, hrmosUserID)
-	b.Queue(runCompanyQuery, ref.RunID, ref.TenantID)
 	res := q.db.SendBatch(ctx, b)
 	defer res.Close()
 	recorded, err := readItem(res)
@@ -267,40 +266,40 @@ func (q *Queries) RosterRecordForWrite(ctx context.Context, ref RunRef, hrmosUse
 			return RosterRecord{}, nil, fmt.Errorf("find the mediment employees of HRMOS user %d: %w", hrmosUserID, err)
 		}
 	}
-	if recs[0].Planned, err = readPlanned(res); err != nil {
-		return RosterRecord{}, nil, err
-	}
-	if recs[0].Candidates.Company, err = readRunCompany(res.QueryRow()); err != nil {
+	if recs[0].Candidates.Company, recs[0].Planned, err = readPlanned(res); err != nil {
 		return RosterRecord{}, nil, err
 	}
 	return recs[0], nil, nil
 }
 
-// plannedChangesQuery reads the diff a run's plan recorded for one record.
-const plannedChangesQuery = `SELECT changes FROM sync_run_changes
-	WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3`
+// plannedChangesQuery reads, by primary keys, the HRMOS company of a run
+// (fixed when it started: its links are the only ones that count) and the
+// diff its plan recorded for one record (NULL when none): one statement
+// for the two, as a record's write is paid per statement.
+const plannedChangesQuery = `SELECT coalesce(r.hrmos_company_id, ''),
+		(SELECT c.changes FROM sync_run_changes c WHERE c.sync_run_id = $1 AND c.tenant_id = $2 AND c.hrmos_user_id = $3)
+	FROM sync_runs r WHERE r.id = $1 AND r.tenant_id = $2`
 
-func readPlanned(res pgx.BatchResults) ([]rules.Change, error) {
-	rows, err := res.Query()
-	if err != nil {
-		return nil, fmt.Errorf("read the planned changes of a record: %w", err)
-	}
-	found, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-	if err != nil || len(found) == 0 {
-		if err != nil {
-			return nil, fmt.Errorf("read the planned changes of a record: %w", err)
+func readPlanned(res pgx.BatchResults) (company string, planned []rules.Change, err error) {
+	var changes []byte
+	if err := res.QueryRow().Scan(&company, &changes); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "", nil, ErrStagingGone // the run's row is gone
 		}
-		return nil, nil
+		return "", nil, fmt.Errorf("read the planned changes of a record: %w", err)
+	}
+	if changes == nil {
+		return company, nil, nil
 	}
 	var decoded []changeJSON
-	if err := json.Unmarshal(found[0], &decoded); err != nil {
-		return nil, fmt.Errorf("read the planned changes of a record: %w", err)
+	if err := json.Unmarshal(changes, &decoded); err != nil {
+		return "", nil, fmt.Errorf("read the planned changes of a record: %w", err)
 	}
-	planned := make([]rules.Change, len(decoded))
+	planned = make([]rules.Change, len(decoded))
 	for i, c := range decoded {
 		planned[i] = rules.Change{Column: c.Column, Old: c.Old, New: c.New}
 	}
-	return planned, nil
+	return company, planned, nil
 }
 
 func readItem(res pgx.BatchResults) (*Item, error) {

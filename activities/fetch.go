@@ -503,17 +503,22 @@ func (a *Activities) fetchError(ctx context.Context, tenantID string, err error)
 	return safe(err)
 }
 
-// stagedUser is an HRMOS user as the run stages it, department and office
-// names resolved. A value the database cannot take (a NUL, a string too
-// long to index) is staged empty and named in Unstorable: it becomes that
-// user's error in the plan instead of failing the staging of its page.
+// stagedUser is an HRMOS user as the run stages it: each field of
+// rules.UserFields as the client decoded it under its key, and, by hand,
+// the department and office names resolved from HRMOS's masters and the
+// gender HRMOS may not send. A value the database cannot take (a NUL, a
+// string too long to index) is staged empty and named in Unstorable: it
+// becomes that user's error in the plan instead of failing the staging of
+// its page.
 func stagedUser(u hrmos.User, deptNames, officeNames map[int64]string) rules.HRMOSUser {
 	s := rules.HRMOSUser{
-		ID: u.ID, Number: u.Number, LastName: u.LastName, FirstName: u.FirstName,
-		LastNameKana: u.LastNameKana, FirstNameKana: u.FirstNameKana, Email: u.Email,
-		StartDate: u.StartDate, EndDate: u.EndDate,
-		DepartmentID: u.DepartmentID, LodgmentID: u.LodgmentID,
+		ID: u.ID, DepartmentID: u.DepartmentID, LodgmentID: u.LodgmentID,
 		HasGender: u.HasGender, Gender: u.Gender, InvalidFields: u.Invalid,
+	}
+	for _, f := range rules.UserFields {
+		if f.Raw != nil {
+			*f.Raw(&s), _ = u.Text(f.Key) // init checked that it decodes every key
+		}
 	}
 	if u.DepartmentID != nil {
 		if name, ok := deptNames[*u.DepartmentID]; ok {
@@ -529,17 +534,34 @@ func stagedUser(u hrmos.User, deptNames, officeNames map[int64]string) rules.HRM
 	return s
 }
 
-// attendanceRow is a report row as the run stages it, unstorable values
-// emptied and named as stagedUser does.
+// attendanceRow is a report row as the run stages it: its 社員番号 (the
+// matching key, no monthly_attendance column) and each field of
+// rules.AttendanceColumns with an HRMOS source as the client decoded it,
+// unstorable values emptied and named as stagedUser does.
 func attendanceRow(r hrmos.MonthlyReportRow) rules.AttendanceRow {
-	row := rules.AttendanceRow{
-		HRMOSUserID: r.UserID, Number: r.Number,
-		WorkingDays: r.WorkingDays, AbsenceDays: r.AbsenceDays, TardyDays: r.TardyDays, LeaveEarlyDays: r.LeaveEarlyDays,
-		PaidHolidays: r.PaidHolidays, ActualWorkingHours: r.ActualWorkingHours, TotalLateHours: r.TotalLateHours,
-		TotalLeaveEarlyHours: r.TotalLeaveEarlyHours, HoursInPrescribedWorkingHours: r.HoursInPrescribedWorkingHours,
-		ExcessOfStatutoryWorkingHours: r.ExcessOfStatutoryWorkingHours, LateNightOvertimeWorkingHours: r.LateNightOvertimeWorkingHours,
-		InvalidFields: r.Invalid,
+	row := rules.AttendanceRow{HRMOSUserID: r.UserID, Number: r.Number, InvalidFields: r.Invalid}
+	for _, c := range rules.AttendanceColumns {
+		if c.Raw != nil {
+			*c.Raw(&row), _ = r.Text(c.Source)
+		}
 	}
 	rules.SanitizeAttendanceRow(&row)
 	return row
+}
+
+// The rules' tables name the HRMOS keys the fetch stages, and the client
+// decodes them: a key it did not decode would stage every record's value
+// empty. So a table line without its decode stops every program and test
+// that links the activities, when it starts, instead of syncing nothing.
+func init() {
+	for _, f := range rules.UserFields {
+		if _, ok := (hrmos.User{}).Text(f.Key); f.Raw != nil && !ok {
+			panic(fmt.Sprintf("rules.UserFields stages HRMOS key %q, which hrmos.User does not decode: decode it in internal/hrmos/types.go", f.Key))
+		}
+	}
+	for _, c := range rules.AttendanceColumns {
+		if _, ok := (hrmos.MonthlyReportRow{}).Text(c.Source); c.Raw != nil && !ok {
+			panic(fmt.Sprintf("rules.AttendanceColumns stages HRMOS key %q, which hrmos.MonthlyReportRow does not decode: decode it in internal/hrmos/types.go", c.Source))
+		}
+	}
 }

@@ -45,14 +45,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	u.ID = o.id("id")
-	u.Number = o.str("number")
-	u.LastName = o.str("last_name")
-	u.FirstName = o.str("first_name")
-	u.LastNameKana = o.str("last_name_kana")
-	u.FirstNameKana = o.str("first_name_kana")
-	u.Email = o.str("email")
-	u.StartDate = o.str("start_date")
-	u.EndDate = o.str("end_date")
+	o.texts(u.texts())
 	u.DepartmentID = o.optInt64("department_id")
 	u.LodgmentID = o.optInt64("lodgment_id")
 	u.EmploymentID = o.optInt64("employment_id")
@@ -65,6 +58,24 @@ func (u *User) UnmarshalJSON(data []byte) error {
 	u.UpdatedAt = o.str("updated_at")
 	u.Invalid = o.invalid
 	return nil
+}
+
+// texts are the user's text fields by JSON key, in the order they are
+// decoded (the order of Invalid): UnmarshalJSON decodes them and Text finds
+// them through this one list, so that a field the sync stages by its key
+// (rules.UserFields) needs only its struct field and its line here.
+func (u *User) texts() []textField {
+	return []textField{
+		{key: "number", value: &u.Number}, {key: "last_name", value: &u.LastName}, {key: "first_name", value: &u.FirstName},
+		{key: "last_name_kana", value: &u.LastNameKana}, {key: "first_name_kana", value: &u.FirstNameKana},
+		{key: "email", value: &u.Email}, {key: "start_date", value: &u.StartDate}, {key: "end_date", value: &u.EndDate},
+	}
+}
+
+// Text is the user's text field of a JSON key as decoded; ok is false for
+// a key the client does not decode as text.
+func (u User) Text(key string) (value string, ok bool) {
+	return lookupText(u.texts(), key)
 }
 
 // Department is one entry of GET /departments (部門).
@@ -151,30 +162,61 @@ func (r *MonthlyReportRow) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	r.UserID = o.id("user_id")
-	r.Number = o.str("number")
-	r.Month = o.str("month")
-	r.WorkingDays = o.str("working_days")
-	r.AbsenceDays = o.str("absence_days")
-	r.TardyDays = o.str("tardy_days")
-	r.LeaveEarlyDays = o.str("learve_early_days")
-	if !o.has("learve_early_days") && o.has("leave_early_days") {
-		// Should HRMOS ever fix the spelling, the value keeps flowing.
-		r.LeaveEarlyDays = o.str("leave_early_days")
-	}
-	r.PaidHolidays = o.str("paid_holidays")
-	r.ActualWorkingHours = o.str("actual_working_hours")
-	r.TotalLateHours = o.str("total_late_hours")
-	r.TotalLeaveEarlyHours = o.str("total_leave_early_hours")
-	r.HoursInPrescribedWorkingHours = o.str("hours_in_prescribed_working_hours")
-	r.ExcessOfStatutoryWorkingHours = o.str("excess_of_statutory_working_hours")
-	r.LateNightOvertimeWorkingHours = o.str("late_night_overtime_working_hours")
-	r.PrescribedWorkingHours = o.str("prescribed_working_hours")
-	r.TotalWorkingHours = o.str("total_working_hours")
+	o.texts(r.texts())
 	r.PaidHolidayWithTimePaid = o.optFloat("paid_holiday_with_time_paid")
 	r.CreatedAt = o.str("created_at")
 	r.UpdatedAt = o.str("updated_at")
 	r.Invalid = o.invalid
 	return nil
+}
+
+// texts are the row's text fields by JSON key, as User's are.
+func (r *MonthlyReportRow) texts() []textField {
+	return []textField{
+		{key: "number", value: &r.Number}, {key: "month", value: &r.Month},
+		{key: "working_days", value: &r.WorkingDays}, {key: "absence_days", value: &r.AbsenceDays}, {key: "tardy_days", value: &r.TardyDays},
+		// Should HRMOS ever fix the spelling, the value keeps flowing.
+		{key: "learve_early_days", value: &r.LeaveEarlyDays, alias: "leave_early_days"},
+		{key: "paid_holidays", value: &r.PaidHolidays}, {key: "actual_working_hours", value: &r.ActualWorkingHours},
+		{key: "total_late_hours", value: &r.TotalLateHours}, {key: "total_leave_early_hours", value: &r.TotalLeaveEarlyHours},
+		{key: "hours_in_prescribed_working_hours", value: &r.HoursInPrescribedWorkingHours},
+		{key: "excess_of_statutory_working_hours", value: &r.ExcessOfStatutoryWorkingHours},
+		{key: "late_night_overtime_working_hours", value: &r.LateNightOvertimeWorkingHours},
+		{key: "prescribed_working_hours", value: &r.PrescribedWorkingHours}, {key: "total_working_hours", value: &r.TotalWorkingHours},
+	}
+}
+
+// Text is the row's text field of a JSON key as decoded; ok is false for a
+// key the client does not decode as text.
+func (r MonthlyReportRow) Text(key string) (value string, ok bool) {
+	return lookupText(r.texts(), key)
+}
+
+// textField is one text field of a record: its JSON key, and where its
+// value lives. alias is a key read instead when key is absent.
+type textField struct {
+	key   string
+	value *string
+	alias string
+}
+
+// texts decodes the text fields of a record, in order.
+func (o *object) texts(fields []textField) {
+	for _, f := range fields {
+		*f.value = o.str(f.key)
+		if f.alias != "" && !o.has(f.key) && o.has(f.alias) {
+			*f.value = o.str(f.alias)
+		}
+	}
+}
+
+func lookupText(fields []textField, key string) (string, bool) {
+	for _, f := range fields {
+		if f.key == key {
+			return *f.value, true
+		}
+	}
+	return "", false
 }
 
 // ParseTimestamp reads one of HRMOS's date-times: RFC 3339 with an offset,

@@ -62,12 +62,24 @@ const (
 	Tenths
 )
 
+// SQLType is the type of a monthly_attendance column of the unit.
+func (u Unit) SQLType() string {
+	if u == Tenths {
+		return "numeric(6,1)"
+	}
+	return "integer"
+}
+
 // AttendanceColumn is one row of the SPEC §3 table: the monthly_attendance
 // column, the HRMOS report key it comes from ("" when HRMOS has no source
-// or the value is computed), the staging column holding HRMOS's text, and
-// where the raw and the mapped value live. One entry per field, so the
-// mapping, the staging and the store's reads and writes cannot pair a value
-// with the wrong column.
+// or the value is computed), the attendance_staging text column holding
+// HRMOS's text as sent, and where the raw and the mapped value live. One
+// entry per field, so the fetch (which asks the client for the field by
+// Source: hrmos.MonthlyReportRow.Text), the staging, the staged read, the
+// mapping, the diff and the store's reads and writes all follow it and
+// cannot pair a value with the wrong column: a new attendance field is its
+// decode in internal/hrmos/types.go, a line here (with the struct fields
+// its accessors name) and its migration.
 type AttendanceColumn struct {
 	Name   string
 	Unit   Unit
@@ -175,9 +187,9 @@ func attendanceProblem(r AttendanceRow, code, field, format string, args ...any)
 type AttendanceMatch struct {
 	// ByLink is the employee the roster sync linked to the row's HRMOS user.
 	ByLink *int64
-	// ByNumber are the employees with the row's normalized 社員番号.
+	// ByNumber are the employees with the row's 社員番号 key (NormNumber).
 	ByNumber []NumberMatch
-	// Rivals are the other rows of the run with the same normalized 社員番号
+	// Rivals are the other rows of the run with the same 社員番号 key
 	// whose HRMOS users no employee is linked to: they fall back to the
 	// same employee by number.
 	Rivals []int64

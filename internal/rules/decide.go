@@ -8,11 +8,13 @@ import (
 )
 
 // Candidates are the mediment employees of the same tenant that an HRMOS
-// employee's keys find (matching keys normalized by the database).
+// employee's keys find. The database finds them by the matching keys it
+// computes (NormNumber, NormName and NormEmail say in Go what they are).
 type Candidates struct {
-	// ByNumber have the same normalized 社員番号.
+	// ByNumber have the same 社員番号 key (NormNumber).
 	ByNumber []Employee
-	// ByNameEmail have the same normalized 氏名 and メールアドレス.
+	// ByNameEmail have the same 氏名 and メールアドレス keys (NormName,
+	// NormEmail).
 	ByNameEmail []Employee
 	// ByLink is the employee linked to this HRMOS user ID, of whichever
 	// company: Match uses it only when the link is of Company.

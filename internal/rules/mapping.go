@@ -9,39 +9,6 @@ import (
 	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
-// HRMOSUser is one HRMOS employee as the run staged it: HRMOS's raw text
-// plus the department and office names resolved from HRMOS's masters.
-type HRMOSUser struct {
-	ID            int64
-	Number        string
-	LastName      string
-	FirstName     string
-	LastNameKana  string
-	FirstNameKana string
-	Email         string
-	StartDate     string
-	EndDate       string
-	// DepartmentID is HRMOS's 部門 ID; DepartmentName is nil when the ID is
-	// not among HRMOS's departments.
-	DepartmentID   *int64
-	DepartmentName *string
-	LodgmentID     *int64
-	LodgmentName   *string
-	HasGender      bool
-	Gender         string
-	// InvalidFields are HRMOS JSON keys whose value had an unusable type.
-	InvalidFields []string
-	// Unstorable names the fields the database cannot take, staged empty
-	// (SanitizeUser): "field:reason_code", field being HRMOS's JSON key.
-	Unstorable []string
-	// NumberShared: another HRMOS user of the run has the same normalized
-	// 社員番号. NameEmailShared: another has the same normalized 氏名 and
-	// メールアドレス (HRMOS keeps a retiree's old account beside the new one
-	// of a rehire, each with its own 社員番号). Counted by the store per run.
-	NumberShared    bool
-	NameEmailShared bool
-}
-
 // Problem is why one HRMOS employee cannot be synced. Its text names the
 // field and the HRMOS user, never the value: values are personal data and
 // end up in run history.
@@ -62,7 +29,9 @@ func problem(u HRMOSUser, code, field, format string, args ...any) *Problem {
 }
 
 // MapUser turns an HRMOS employee into mediment's synced columns (SPEC §2
-// table), or says why it cannot (rule 8: bad data is per-employee).
+// table), or says why it cannot (rule 8: bad data is per-employee). Each
+// field of UserFields is read by its Kind; the 部門, 拠点 and 性別, which
+// need more than their own text, are mapped after them by hand.
 func MapUser(u HRMOSUser) (SyncedFields, *Problem) {
 	// First: a field staged empty because the database cannot take it must
 	// not read as "no value" (a missing identity, a user without 退職日).
@@ -73,36 +42,38 @@ func MapUser(u HRMOSUser) (SyncedFields, *Problem) {
 		return SyncedFields{}, problem(u, codes.ReasonInvalidField, u.InvalidFields[0],
 			"field %s has a value of the wrong type; correct it in HRMOS", u.InvalidFields[0])
 	}
-	f := SyncedFields{
-		EmployeeNumber: text(u.Number),
-		LastName:       text(u.LastName),
-		FirstName:      text(u.FirstName),
-		LastNameKana:   text(u.LastNameKana),
-		FirstNameKana:  text(u.FirstNameKana),
-		Email:          text(u.Email),
+	var f SyncedFields
+	// The first value that cannot be read, in table order; a missing
+	// identity is reported before it.
+	var unreadable *Problem
+	for _, field := range UserFields {
+		if field.Raw == nil {
+			continue
+		}
+		v, p := field.Kind.read(u, field.Key, *field.Raw(&u))
+		if p != nil && unreadable == nil {
+			unreadable = p
+		}
+		*field.Value(&f) = v
 	}
 	hasName := f.LastName != nil || f.FirstName != nil
 	if f.EmployeeNumber == nil && (f.Email == nil || !hasName) {
 		return SyncedFields{}, problem(u, codes.ReasonMissingIdentity, "number",
 			"has no 社員番号 (number) and no 氏名+メールアドレス (last_name/first_name and email), so it cannot be matched; set a 社員番号 in HRMOS")
 	}
-	var p *Problem
-	if f.HireDate, p = date(u, "start_date", u.StartDate); p != nil {
-		return SyncedFields{}, p
-	}
-	if f.RetirementDate, p = date(u, "end_date", u.EndDate); p != nil {
-		return SyncedFields{}, p
+	if unreadable != nil {
+		return SyncedFields{}, unreadable
 	}
 	if u.DepartmentID != nil {
 		if u.DepartmentName == nil {
-			return SyncedFields{}, problem(u, codes.ReasonUnknownDepartment, "department_id",
+			return SyncedFields{}, problem(u, codes.ReasonUnknownDepartment, departmentField,
 				"department_id %d is not among HRMOS's departments (部門); fix the employee's 部門 in HRMOS", *u.DepartmentID)
 		}
 		f.Department1 = text(*u.DepartmentName)
 	}
 	if u.LodgmentID != nil {
 		if u.LodgmentName == nil {
-			return SyncedFields{}, problem(u, codes.ReasonUnknownOffice, "lodgment_id",
+			return SyncedFields{}, problem(u, codes.ReasonUnknownOffice, lodgmentField,
 				"lodgment_id %d is not among HRMOS's offices (拠点); fix the employee's 拠点 in HRMOS", *u.LodgmentID)
 		}
 		f.Office = text(*u.LodgmentName)
@@ -112,6 +83,14 @@ func MapUser(u HRMOSUser) (SyncedFields, *Problem) {
 		f.Gender = text(u.Gender)
 	}
 	return f, nil
+}
+
+// read maps HRMOS's text of one field (key) of a user by its kind.
+func (k Kind) read(u HRMOSUser, key, raw string) (*string, *Problem) {
+	if k == Date {
+		return date(u, key, raw)
+	}
+	return text(raw), nil
 }
 
 // text trims HRMOS's value; empty becomes NULL because HRMOS sends "", null

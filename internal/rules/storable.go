@@ -63,14 +63,16 @@ type textField struct {
 	value *string
 }
 
-// userTexts are every string field of an HRMOS user the sync stages. The
-// 部門 and 拠点 names come from HRMOS's masters; an admin finds them
-// through the user's department_id and lodgment_id.
+// userTexts are every string field of an HRMOS user the sync stages: the
+// fields of UserFields staged as sent, then the 部門 and 拠点 names, which
+// come from HRMOS's masters (an admin finds them through the user's
+// department_id and lodgment_id), then 性別.
 func userTexts(u *HRMOSUser) []textField {
-	fields := []textField{
-		{"number", &u.Number}, {"last_name", &u.LastName}, {"first_name", &u.FirstName},
-		{"last_name_kana", &u.LastNameKana}, {"first_name_kana", &u.FirstNameKana}, {"email", &u.Email},
-		{"start_date", &u.StartDate}, {"end_date", &u.EndDate},
+	var fields []textField
+	for _, f := range UserFields {
+		if f.Raw != nil {
+			fields = append(fields, textField{f.Key, f.Raw(u)})
+		}
 	}
 	// A fresh copy, so that blanking it never writes through a pointer the
 	// record shares with its caller.

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -30,19 +28,24 @@ func (r AttendanceRecord) Employee() *int64 {
 }
 
 // stagedRowsInRange reads a range of staged report rows with, per row, the
-// employee linked to its HRMOS user, the employees its normalized 社員番号
-// finds (and whom they are linked to) and the other rows of the run with the
-// same 社員番号: each an index probe behind a fence (LIMIT / aggregate), so
-// the query stays linear in the range whatever the statistics.
+// employee linked to its HRMOS user, the employees its 社員番号 key finds
+// (and whom they are linked to) and the other rows of the run with the
+// same key: each an index probe behind a fence (LIMIT / aggregate), so the
+// query stays linear in the range whatever the statistics.
 var stagedRowsInRange = func() string {
-	raw := []string{"s.hrmos_user_id", "coalesce(s.number, '')", "s.invalid_fields", "s.unstorable_fields"}
+	cols := []namedExpr{
+		{"hrmos_user_id", "s.hrmos_user_id"}, {"number", "coalesce(s.number, '')"},
+		{"invalid_fields", "s.invalid_fields"}, {"unstorable_fields", "s.unstorable_fields"},
+		{"link", "link.id"}, {"number_ids", "coalesce(num.ids, '{}')"}, {"number_links", "coalesce(num.links, '{}')"},
+		{"rivals", "coalesce(riv.ids, '{}')"},
+	}
 	for _, c := range rules.AttendanceColumns {
 		if c.Raw != nil {
-			raw = append(raw, "coalesce(s."+c.Staged+", '')")
+			cols = append(cols, namedExpr{c.Staged, "coalesce(s." + c.Staged + ", '')"})
 		}
 	}
 	return `
-	SELECT ` + strings.Join(raw, ", ") + `, link.id, coalesce(num.ids, '{}'), coalesce(num.links, '{}'), coalesce(riv.ids, '{}')
+	SELECT ` + selectList(cols) + `
 	FROM attendance_staging s
 	LEFT JOIN LATERAL (SELECT hrmos_company_id AS company FROM sync_runs WHERE id = $1 AND tenant_id = $2) rc ON true
 	LEFT JOIN LATERAL (SELECT e.id FROM employees e
@@ -56,33 +59,39 @@ var stagedRowsInRange = func() string {
 	ORDER BY s.hrmos_user_id`
 }()
 
-func stagedRowTargets(r *rules.AttendanceRow) []any {
-	t := []any{&r.HRMOSUserID, &r.Number, &r.InvalidFields, &r.Unstorable}
+// stagedRowTargets are where a staged row's own columns go, by name.
+func stagedRowTargets(r *rules.AttendanceRow) targets {
+	t := targets{
+		"hrmos_user_id": &r.HRMOSUserID, "number": &r.Number,
+		"invalid_fields": &r.InvalidFields, "unstorable_fields": &r.Unstorable,
+	}
 	for _, c := range rules.AttendanceColumns {
 		if c.Raw != nil {
-			t = append(t, c.Raw(r))
+			t[c.Staged] = c.Raw(r)
 		}
 	}
 	return t
 }
 
-// attendanceSelect reads the mapped columns as rules.AttendanceFields holds
-// them (day counts as tenths).
-var attendanceSelect = func() string {
-	cols := make([]string, len(rules.AttendanceColumns))
+// attendanceColumns read, by name, the mapped columns of monthly_attendance
+// (alias: "m." or "") as rules.AttendanceFields holds them: day counts as
+// tenths.
+func attendanceColumns(alias string) string {
+	cols := make([]namedExpr, len(rules.AttendanceColumns))
 	for i, c := range rules.AttendanceColumns {
-		cols[i] = c.Name
+		cols[i] = namedExpr{c.Name, alias + c.Name}
 		if c.Unit == rules.Tenths {
-			cols[i] = fmt.Sprintf("(%s * 10)::int", c.Name)
+			cols[i].expr = fmt.Sprintf("(%s%s * 10)::int", alias, c.Name)
 		}
 	}
-	return strings.Join(cols, ", ")
-}()
+	return selectList(cols)
+}
 
-func attendanceTargets(f *rules.AttendanceFields) []any {
-	t := make([]any, len(rules.AttendanceColumns))
-	for i, c := range rules.AttendanceColumns {
-		t[i] = c.Field(f)
+// attendanceTargets are where attendanceColumns go.
+func attendanceTargets(f *rules.AttendanceFields) targets {
+	t := make(targets, len(rules.AttendanceColumns))
+	for _, c := range rules.AttendanceColumns {
+		t[c.Name] = c.Field(f)
 	}
 	return t
 }
@@ -152,7 +161,9 @@ func collectStagedRows(rows pgx.Rows) ([]AttendanceRecord, error) {
 	var row rules.AttendanceRow
 	var link *int64
 	var numIDs, numLinks, rivals []int64
-	_, err := pgx.ForEachRow(rows, append(stagedRowTargets(&row), &link, &numIDs, &numLinks, &rivals), func() error {
+	into := stagedRowTargets(&row)
+	into["link"], into["number_ids"], into["number_links"], into["rivals"] = &link, &numIDs, &numLinks, &rivals
+	err := forEachByName(rows, into, func() error {
 		rec := AttendanceRecord{Row: row, Match: rules.AttendanceMatch{ByLink: link, Rivals: rivals}}
 		for i, id := range numIDs {
 			m := rules.NumberMatch{EmployeeID: id}
@@ -195,7 +206,9 @@ func (q *Queries) completeAttendance(ctx context.Context, ref RunRef, month stri
 	existing := map[int64]*rules.AttendanceFields{}
 	var employeeID int64
 	var f rules.AttendanceFields
-	if _, err := pgx.ForEachRow(rows, append([]any{&employeeID}, attendanceTargets(&f)...), func() error {
+	into := attendanceTargets(&f)
+	into["employee_id"] = &employeeID
+	if err := forEachByName(rows, into, func() error {
 		found := f
 		existing[employeeID] = &found
 		f = rules.AttendanceFields{}
@@ -247,29 +260,21 @@ func (q *Queries) dropLinkedRivals(ctx context.Context, ref RunRef, recs []Atten
 	return nil
 }
 
-func prefixedList(prefix, list string) string {
-	parts := strings.Split(list, ", ")
-	for i, p := range parts {
-		if strings.HasPrefix(p, "(") {
-			parts[i] = "(" + prefix + p[1:]
-		} else {
-			parts[i] = prefix + p
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
 // Attendance reads what a sync wrote for an employee and month; nil when
 // nothing.
 func (q *Queries) Attendance(ctx context.Context, tenantID string, employeeID int64, month string) (*rules.AttendanceFields, error) {
 	var f rules.AttendanceFields
-	err := q.db.QueryRow(ctx, `SELECT `+attendanceSelect+` FROM monthly_attendance
-		WHERE tenant_id = $1 AND employee_id = $2 AND month = $3`, tenantID, employeeID, month).Scan(attendanceTargets(&f)...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
+	found := false
+	rows, err := q.db.Query(ctx, `SELECT `+attendanceColumns("")+` FROM monthly_attendance
+		WHERE tenant_id = $1 AND employee_id = $2 AND month = $3`, tenantID, employeeID, month)
+	if err == nil {
+		err = forEachByName(rows, attendanceTargets(&f), func() error { found = true; return nil })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the %s attendance of employee %d: %w", month, employeeID, err)
+	}
+	if !found {
+		return nil, nil
 	}
 	return &f, nil
 }
@@ -306,10 +311,10 @@ func (q *Queries) AttendanceMonthFigures(ctx context.Context, tenantID, month st
 // one employee's month ($3 one ID) for its write, a primary-key read.
 func existingMonthQuery(lock bool) string {
 	if lock {
-		return `SELECT m.employee_id, ` + prefixedList("m.", attendanceSelect) + ` FROM monthly_attendance m
+		return `SELECT m.employee_id, ` + attendanceColumns("m.") + ` FROM monthly_attendance m
 			WHERE m.tenant_id = $1 AND m.employee_id = $3 AND m.month = $2 FOR UPDATE`
 	}
-	return `SELECT m.employee_id, ` + prefixedList("m.", attendanceSelect) + `
+	return `SELECT m.employee_id, ` + attendanceColumns("m.") + `
 		FROM unnest($3::bigint[]) AS k(employee_id)
 		CROSS JOIN LATERAL (SELECT * FROM monthly_attendance a
 			WHERE a.tenant_id = $1 AND a.employee_id = k.employee_id AND a.month = $2 OFFSET 0) m`

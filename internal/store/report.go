@@ -21,22 +21,22 @@ import (
 // ReasonCount is how many of a run's recorded outcomes have one outcome and
 // reason code.
 type ReasonCount struct {
-	Outcome    string `json:"outcome"`
-	ReasonCode string `json:"reasonCode"`
-	Count      int    `json:"count"`
+	Outcome    string `json:"outcome" db:"outcome"`
+	ReasonCode string `json:"reasonCode" db:"reason_code"`
+	Count      int    `json:"count" db:"count"`
 }
 
 // ReasonCounts counts a run's recorded outcomes by outcome and reason code,
 // outcomes in the order of codes.Outcomes, then by reason code.
 func (q *Queries) ReasonCounts(ctx context.Context, ref RunRef) ([]ReasonCount, error) {
 	rows, err := q.db.Query(ctx, `
-		SELECT outcome, reason_code, count(*)::int FROM sync_run_items
+		SELECT outcome, reason_code, count(*)::int AS count FROM sync_run_items
 		WHERE sync_run_id = $1 AND tenant_id = $2
 		GROUP BY outcome, reason_code`, ref.RunID, ref.TenantID)
 	if err != nil {
 		return nil, fmt.Errorf("count the outcomes of run %s: %w", ref.RunID, err)
 	}
-	counts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ReasonCount])
+	counts, err := pgx.CollectRows(rows, pgx.RowToStructByName[ReasonCount])
 	if err != nil {
 		return nil, fmt.Errorf("count the outcomes of run %s: %w", ref.RunID, err)
 	}
@@ -71,7 +71,7 @@ func (q *Queries) ItemsWithOutcome(ctx context.Context, ref RunRef, f ItemFilter
 		limit = &f.Limit
 	}
 	rows, err := q.db.Query(ctx, `
-		SELECT `+itemColumns+`, count(*) OVER ()::int
+		SELECT `+itemColumns+`, count(*) OVER ()::int AS total
 		FROM sync_run_items
 		WHERE sync_run_id = $1 AND tenant_id = $2 AND outcome = $3 AND ($4 = '' OR reason_code = $4)
 		ORDER BY hrmos_user_id
@@ -81,9 +81,9 @@ func (q *Queries) ItemsWithOutcome(ctx context.Context, ref RunRef, f ItemFilter
 	}
 	type counted struct {
 		Item
-		Total int
+		Total int `db:"total"`
 	}
-	found, err := pgx.CollectRows(rows, pgx.RowToStructByPos[counted])
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[counted])
 	if err != nil {
 		return nil, 0, fmt.Errorf("list the %s items of run %s: %w", f.Outcome, ref.RunID, err)
 	}
@@ -100,9 +100,9 @@ func (q *Queries) ItemsWithOutcome(ctx context.Context, ref RunRef, f ItemFilter
 // failed before writing it. Outcome is what the plan decided (created or
 // updated); the write decides again on the data it then finds.
 type Unwritten struct {
-	HRMOSUserID int64  `json:"hrmosUserId"`
-	EmployeeID  *int64 `json:"employeeId,omitempty"`
-	Outcome     string `json:"outcome"`
+	HRMOSUserID int64  `json:"hrmosUserId" db:"hrmos_user_id"`
+	EmployeeID  *int64 `json:"employeeId,omitempty" db:"employee_id"`
+	Outcome     string `json:"outcome" db:"outcome"`
 }
 
 // UnwrittenRecords lists the records of a run with a planned change and no
@@ -115,7 +115,7 @@ func (q *Queries) UnwrittenRecords(ctx context.Context, ref RunRef, kind, month 
 			CASE WHEN c.employee_id IS NULL THEN 'created'
 			     WHEN $3 = 'attendance' AND NOT EXISTS (SELECT 1 FROM monthly_attendance m
 			          WHERE m.tenant_id = $2 AND m.employee_id = c.employee_id AND m.month = $4) THEN 'created'
-			     ELSE 'updated' END
+			     ELSE 'updated' END AS outcome
 		FROM (SELECT hrmos_user_id, employee_id FROM sync_run_changes
 		      WHERE sync_run_id = $1 AND tenant_id = $2) c
 		WHERE NOT EXISTS (SELECT 1 FROM sync_run_items i WHERE i.sync_run_id = $1 AND i.hrmos_user_id = c.hrmos_user_id)
@@ -123,7 +123,7 @@ func (q *Queries) UnwrittenRecords(ctx context.Context, ref RunRef, kind, month 
 	if err != nil {
 		return nil, fmt.Errorf("list the unwritten changes of run %s: %w", ref.RunID, err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Unwritten])
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Unwritten])
 	if err != nil {
 		return nil, fmt.Errorf("list the unwritten changes of run %s: %w", ref.RunID, err)
 	}
@@ -165,7 +165,7 @@ func (q *Queries) ChangesOf(ctx context.Context, ref RunRef, hrmosUserIDs []int6
 	if err != nil {
 		return nil, fmt.Errorf("list the changes of run %s: %w", ref.RunID, err)
 	}
-	changes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Change])
+	changes, err := pgx.CollectRows(rows, pgx.RowToStructByName[Change])
 	if err != nil {
 		return nil, fmt.Errorf("list the changes of run %s: %w", ref.RunID, err)
 	}
@@ -228,7 +228,7 @@ func (q *Queries) reportItems(ctx context.Context, ref RunRef, what, where strin
 	if err != nil {
 		return nil, fmt.Errorf("list the items of run %s %s: %w", ref.RunID, what, err)
 	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Item])
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[Item])
 	if err != nil {
 		return nil, fmt.Errorf("list the items of run %s %s: %w", ref.RunID, what, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -20,55 +19,79 @@ type RosterRecord struct {
 	Planned []rules.Change
 }
 
-// employeeColumns are read into a rules.Employee, built from the rules'
-// column tables so that a new synced or mediment-only field is read
-// without touching this file.
-var employeeColumns = func() []string {
-	cols := []string{"id", "hrmos_user_id", "hrmos_company_id"}
+// employeeColumns are what a rules.Employee is read from, by name, built
+// from the rules' column tables so that a new synced or mediment-only
+// field is read without touching this file. Every synced column is read as
+// text (a date as "YYYY-MM-DD"), the form SyncedFields holds.
+func employeeColumns(alias string) string {
+	cols := []namedExpr{
+		{"id", alias + "id"}, {"hrmos_user_id", alias + "hrmos_user_id"}, {"hrmos_company_id", alias + "hrmos_company_id"},
+	}
 	for _, c := range rules.SyncedColumns {
-		cols = append(cols, c.Name+"::text")
+		cols = append(cols, namedExpr{c.Name, alias + c.Name + "::text"})
 	}
 	for _, f := range rules.MedimentOnly {
-		cols = append(cols, f.Column)
+		cols = append(cols, namedExpr{f.Column, alias + f.Column})
 	}
-	return cols
+	return selectList(cols)
+}
+
+// employeeTargets are where employeeColumns go.
+func employeeTargets(e *rules.Employee) targets {
+	t := targets{"id": &e.ID, "hrmos_user_id": &e.HRMOSUserID, "hrmos_company_id": &e.HRMOSCompanyID}
+	for _, c := range rules.SyncedColumns {
+		t[c.Name] = c.Field(&e.Synced)
+	}
+	for _, f := range rules.MedimentOnly {
+		t[f.Column] = f.Field(&e.MedimentOnly)
+	}
+	return t
+}
+
+// stagedUserColumns are what a rules.HRMOSUser is read from, by name: the
+// staged text of each field of rules.UserFields, what the fetch staged by
+// hand, and whether another user of the run shares its keys. NumberShared
+// and NameEmailShared are each one index probe of the run's staging by
+// (run, key) (dn and dm in stagedUsersInRange): a fence (LIMIT) keeps the
+// planner from turning them into a join over the whole run.
+var stagedUserColumns = func() string {
+	cols := []namedExpr{
+		{"hrmos_user_id", "s.hrmos_user_id"},
+		{"department_id", "s.department_id"}, {"department_name", "s.department_name"},
+		{"lodgment_id", "s.lodgment_id"}, {"lodgment_name", "s.lodgment_name"},
+		{"has_gender", "s.has_gender"}, {"gender", "coalesce(s.gender, '')"},
+		{"invalid_fields", "s.invalid_fields"}, {"unstorable_fields", "s.unstorable_fields"},
+		{"number_shared", "dn.shared IS NOT NULL"}, {"name_email_shared", "dm.shared IS NOT NULL"},
+	}
+	for _, f := range rules.UserFields {
+		if f.Raw != nil {
+			cols = append(cols, namedExpr{f.Staged, "coalesce(s." + f.Staged + ", '')"})
+		}
+	}
+	return selectList(cols)
 }()
 
-func employeeTargets(e *rules.Employee) []any {
-	targets := []any{&e.ID, &e.HRMOSUserID, &e.HRMOSCompanyID}
-	for _, c := range rules.SyncedColumns {
-		targets = append(targets, c.Field(&e.Synced))
+// stagedUserTargets are where stagedUserColumns go.
+func stagedUserTargets(u *rules.HRMOSUser) targets {
+	t := targets{
+		"hrmos_user_id": &u.ID,
+		"department_id": &u.DepartmentID, "department_name": &u.DepartmentName,
+		"lodgment_id": &u.LodgmentID, "lodgment_name": &u.LodgmentName,
+		"has_gender": &u.HasGender, "gender": &u.Gender,
+		"invalid_fields": &u.InvalidFields, "unstorable_fields": &u.Unstorable,
+		"number_shared": &u.NumberShared, "name_email_shared": &u.NameEmailShared,
 	}
-	for _, f := range rules.MedimentOnly {
-		targets = append(targets, f.Field(&e.MedimentOnly))
+	for _, f := range rules.UserFields {
+		if f.Raw != nil {
+			t[f.Staged] = f.Raw(u)
+		}
 	}
-	return targets
+	return t
 }
 
-func prefixed(prefix string, cols []string) string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = prefix + c
-	}
-	return strings.Join(out, ", ")
-}
-
-// stagedUserColumns are read into a rules.HRMOSUser, in stagedUserTargets'
-// order. NumberShared and NameEmailShared are each one index probe of the
-// run's staging by (run, key): a fence (LIMIT) keeps the planner from
-// turning them into a join over the whole run.
-const stagedUserColumns = `s.hrmos_user_id, coalesce(s.number, ''), coalesce(s.last_name, ''), coalesce(s.first_name, ''),
-	coalesce(s.last_name_kana, ''), coalesce(s.first_name_kana, ''), coalesce(s.email, ''),
-	coalesce(s.start_date, ''), coalesce(s.end_date, ''), s.department_id, s.department_name, s.lodgment_id, s.lodgment_name,
-	s.has_gender, coalesce(s.gender, ''), s.invalid_fields, s.unstorable_fields, dn.shared IS NOT NULL, dm.shared IS NOT NULL`
-
-func stagedUserTargets(u *rules.HRMOSUser) []any {
-	return []any{&u.ID, &u.Number, &u.LastName, &u.FirstName, &u.LastNameKana, &u.FirstNameKana, &u.Email,
-		&u.StartDate, &u.EndDate, &u.DepartmentID, &u.DepartmentName, &u.LodgmentID, &u.LodgmentName,
-		&u.HasGender, &u.Gender, &u.InvalidFields, &u.Unstorable, &u.NumberShared, &u.NameEmailShared}
-}
-
-const stagedUsersInRange = `
+// stagedUsersInRange reads the staged users of a run ($1, tenant $2) whose
+// HRMOS user IDs are $3 to $4.
+var stagedUsersInRange = `
 	SELECT ` + stagedUserColumns + `
 	FROM roster_staging s
 	LEFT JOIN LATERAL (SELECT true AS shared FROM roster_staging d
@@ -87,9 +110,9 @@ const stagedUsersInRange = `
 // no join to turn into a walk of the tenant's employees. held tells, for a
 // name+email candidate, that its 社員番号 is another staged user's.
 var candidatesInRange = func() string {
-	cols := prefixed("e.", employeeColumns)
+	cols := employeeColumns("e.")
 	return `
-	SELECT s.hrmos_user_id, k.* FROM roster_staging s
+	SELECT s.hrmos_user_id AS staged_user_id, k.* FROM roster_staging s
 	CROSS JOIN LATERAL (
 		(SELECT 'number' AS via, false AS held, ` + cols + ` FROM employees e
 		 WHERE e.tenant_id = s.tenant_id AND e.match_number = s.norm_number OFFSET 0)
@@ -110,17 +133,18 @@ var candidatesInRange = func() string {
 // what it finds until the transaction ends, by the one index of its key
 // (the staged user's normalized key comes from a one-row subquery).
 var lockedCandidates = func() []string {
-	cols := strings.Join(employeeColumns, ", ")
+	cols := employeeColumns("")
 	staged := func(col string) string {
 		return `(SELECT ` + col + ` FROM roster_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`
 	}
 	return []string{
-		`SELECT $3::bigint, 'number', false, ` + cols + ` FROM employees
+		`SELECT $3::bigint AS staged_user_id, 'number' AS via, false AS held, ` + cols + ` FROM employees
 		 WHERE tenant_id = $2 AND match_number = ` + staged("norm_number") + ` FOR UPDATE`,
-		`SELECT $3::bigint, 'name_email', EXISTS (SELECT 1 FROM roster_staging o
-			WHERE o.sync_run_id = $1 AND o.norm_number = employees.match_number AND o.hrmos_user_id <> $3), ` + cols + `
+		`SELECT $3::bigint AS staged_user_id, 'name_email' AS via, EXISTS (SELECT 1 FROM roster_staging o
+			WHERE o.sync_run_id = $1 AND o.norm_number = employees.match_number AND o.hrmos_user_id <> $3) AS held, ` + cols + `
 		 FROM employees WHERE tenant_id = $2 AND match_name = ` + staged("norm_name") + ` AND match_email = ` + staged("norm_email") + ` FOR UPDATE`,
-		`SELECT $3::bigint, 'link', false, ` + cols + ` FROM employees WHERE tenant_id = $2 AND hrmos_user_id = ` + staged("hrmos_user_id") + ` FOR UPDATE`,
+		`SELECT $3::bigint AS staged_user_id, 'link' AS via, false AS held, ` + cols + ` FROM employees
+		 WHERE tenant_id = $2 AND hrmos_user_id = ` + staged("hrmos_user_id") + ` FOR UPDATE`,
 	}
 }()
 
@@ -174,7 +198,7 @@ func readRunCompany(row pgx.Row) (string, error) {
 func collectStagedUsers(rows pgx.Rows) ([]RosterRecord, error) {
 	var recs []RosterRecord
 	var u rules.HRMOSUser
-	_, err := pgx.ForEachRow(rows, stagedUserTargets(&u), func() error {
+	err := forEachByName(rows, stagedUserTargets(&u), func() error {
 		recs = append(recs, RosterRecord{User: u})
 		u = rules.HRMOSUser{}
 		return nil
@@ -192,7 +216,9 @@ func addCandidates(rows pgx.Rows, recs []RosterRecord) error {
 	var via string
 	var held bool
 	var e rules.Employee
-	_, err := pgx.ForEachRow(rows, append([]any{&hrmosUserID, &via, &held}, employeeTargets(&e)...), func() error {
+	into := employeeTargets(&e)
+	into["staged_user_id"], into["via"], into["held"] = &hrmosUserID, &via, &held
+	return forEachByName(rows, into, func() error {
 		i, ok := index[hrmosUserID]
 		if !ok {
 			return nil
@@ -214,19 +240,21 @@ func addCandidates(rows pgx.Rows, recs []RosterRecord) error {
 		e = rules.Employee{}
 		return nil
 	})
-	return err
 }
 
 // Employee reads one employee of a tenant; ErrNotFound when there is none.
 func (q *Queries) Employee(ctx context.Context, tenantID string, id int64) (rules.Employee, error) {
 	var e rules.Employee
-	err := q.db.QueryRow(ctx, `SELECT `+strings.Join(employeeColumns, ", ")+` FROM employees WHERE tenant_id = $1 AND id = $2`,
-		tenantID, id).Scan(employeeTargets(&e)...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return rules.Employee{}, ErrNotFound
+	found := false
+	rows, err := q.db.Query(ctx, `SELECT `+employeeColumns("")+` FROM employees WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err == nil {
+		err = forEachByName(rows, employeeTargets(&e), func() error { found = true; return nil })
 	}
 	if err != nil {
 		return rules.Employee{}, fmt.Errorf("read employee %d: %w", id, err)
+	}
+	if !found {
+		return rules.Employee{}, ErrNotFound
 	}
 	e.Synced.GenderProvided = true
 	return e, nil

@@ -13,51 +13,53 @@ import (
 
 // Counts are a run's per-employee tallies.
 type Counts struct {
-	Fetched   int `json:"fetched"`
-	Created   int `json:"created"`
-	Updated   int `json:"updated"`
-	Unchanged int `json:"unchanged"`
-	Skipped   int `json:"skipped"`
-	Errors    int `json:"errors"`
+	Fetched   int `json:"fetched" db:"fetched"`
+	Created   int `json:"created" db:"created"`
+	Updated   int `json:"updated" db:"updated"`
+	Unchanged int `json:"unchanged" db:"unchanged"`
+	Skipped   int `json:"skipped" db:"skipped"`
+	Errors    int `json:"errors" db:"errors"`
 }
 
-// Run is one row of the execution history (実行履歴).
+// Run is one row of the execution history (実行履歴). Its db tags name the
+// columns of runColumns it is read from.
 type Run struct {
-	ID            string     `json:"id"`
-	TenantID      string     `json:"tenantId"`
-	Kind          string     `json:"kind"`
-	Month         string     `json:"month,omitempty"`
-	Trigger       string     `json:"trigger"`
-	DryRun        bool       `json:"dryRun"`
-	WorkflowID    string     `json:"workflowId"`
-	WorkflowRunID string     `json:"workflowRunId"`
-	Status        string     `json:"status"`
-	StartedAt     time.Time  `json:"startedAt"`
-	FinishedAt    *time.Time `json:"finishedAt,omitempty"`
+	ID            string     `json:"id" db:"id"`
+	TenantID      string     `json:"tenantId" db:"tenant_id"`
+	Kind          string     `json:"kind" db:"kind"`
+	Month         string     `json:"month,omitempty" db:"month"`
+	Trigger       string     `json:"trigger" db:"trigger"`
+	DryRun        bool       `json:"dryRun" db:"dry_run"`
+	WorkflowID    string     `json:"workflowId" db:"workflow_id"`
+	WorkflowRunID string     `json:"workflowRunId" db:"workflow_run_id"`
+	Status        string     `json:"status" db:"status"`
+	StartedAt     time.Time  `json:"startedAt" db:"started_at"`
+	FinishedAt    *time.Time `json:"finishedAt,omitempty" db:"finished_at"`
 	Counts
-	FailureReason string   `json:"failureReason,omitempty"`
-	Notices       []string `json:"notices"`
+	FailureReason string   `json:"failureReason,omitempty" db:"failure_reason"`
+	Notices       []string `json:"notices" db:"notices"`
 	// The mass-change guard: when the run began waiting for approval, why,
 	// and when and by whom it was approved.
-	AwaitingApprovalSince *time.Time `json:"awaitingApprovalSince,omitempty"`
-	ApprovalReason        string     `json:"approvalReason,omitempty"`
-	ApprovedAt            *time.Time `json:"approvedAt,omitempty"`
-	ApprovedBy            string     `json:"approvedBy,omitempty"`
+	AwaitingApprovalSince *time.Time `json:"awaitingApprovalSince,omitempty" db:"awaiting_approval_since"`
+	ApprovalReason        string     `json:"approvalReason,omitempty" db:"approval_reason"`
+	ApprovedAt            *time.Time `json:"approvedAt,omitempty" db:"approved_at"`
+	ApprovedBy            string     `json:"approvedBy,omitempty" db:"approved_by"`
 	// HRMOSCompanyID is the HRMOS company the run reads, fixed when it
 	// starts: it matches through that company's links only.
-	HRMOSCompanyID string `json:"hrmosCompanyId,omitempty"`
+	HRMOSCompanyID string `json:"hrmosCompanyId,omitempty" db:"hrmos_company_id"`
 }
 
-// Item is one employee's outcome in a run (sync_run_items).
+// Item is one employee's outcome in a run (sync_run_items), read by the
+// column names of itemColumns.
 type Item struct {
-	HRMOSUserID    int64    `json:"hrmosUserId"`
-	EmployeeID     *int64   `json:"employeeId,omitempty"`
-	Outcome        string   `json:"outcome"`
-	ReasonCode     string   `json:"reasonCode"`
-	Reason         string   `json:"reason,omitempty"`
-	Field          string   `json:"field,omitempty"`
-	ChangedFields  []string `json:"changedFields"`
-	NeedsAttention []string `json:"needsAttention"`
+	HRMOSUserID    int64    `json:"hrmosUserId" db:"hrmos_user_id"`
+	EmployeeID     *int64   `json:"employeeId,omitempty" db:"employee_id"`
+	Outcome        string   `json:"outcome" db:"outcome"`
+	ReasonCode     string   `json:"reasonCode" db:"reason_code"`
+	Reason         string   `json:"reason,omitempty" db:"reason"`
+	Field          string   `json:"field,omitempty" db:"field"`
+	ChangedFields  []string `json:"changedFields" db:"changed_fields"`
+	NeedsAttention []string `json:"needsAttention" db:"needs_attention"`
 }
 
 // AbandonedReason is written on runs that died without finishing: only one
@@ -205,22 +207,21 @@ func (q *Queries) RecordApproval(ctx context.Context, ref RunRef, by string) err
 	return nil
 }
 
-const runColumns = `id::text, tenant_id, kind, coalesce(month, ''), trigger, dry_run, workflow_id, workflow_run_id, status,
-	started_at, finished_at, fetched, created, updated, unchanged, skipped, errors, coalesce(failure_reason, ''), notices,
-	awaiting_approval_since, coalesce(approval_reason, ''), approved_at, coalesce(approved_by, ''), coalesce(hrmos_company_id, '')`
-
-func scanRun(row pgx.Row) (Run, error) {
-	var r Run
-	err := row.Scan(&r.ID, &r.TenantID, &r.Kind, &r.Month, &r.Trigger, &r.DryRun, &r.WorkflowID, &r.WorkflowRunID, &r.Status,
-		&r.StartedAt, &r.FinishedAt, &r.Fetched, &r.Created, &r.Updated, &r.Unchanged, &r.Skipped, &r.Errors, &r.FailureReason, &r.Notices,
-		&r.AwaitingApprovalSince, &r.ApprovalReason, &r.ApprovedAt, &r.ApprovedBy, &r.HRMOSCompanyID)
-	return r, err
-}
+// runColumns are read into a Run by name (its db tags); NULLs the Run
+// holds as "" are read as "".
+const runColumns = `id::text AS id, tenant_id, kind, coalesce(month, '') AS month, trigger, dry_run, workflow_id, workflow_run_id,
+	status, started_at, finished_at, fetched, created, updated, unchanged, skipped, errors,
+	coalesce(failure_reason, '') AS failure_reason, notices, awaiting_approval_since, coalesce(approval_reason, '') AS approval_reason,
+	approved_at, coalesce(approved_by, '') AS approved_by, coalesce(hrmos_company_id, '') AS hrmos_company_id`
 
 // Run reads one run of a tenant; ErrNotFound when the tenant has no such run.
 func (q *Queries) Run(ctx context.Context, ref RunRef) (Run, error) {
 	runID := ref.RunID
-	r, err := scanRun(q.db.QueryRow(ctx, `SELECT `+runColumns+` FROM sync_runs WHERE tenant_id = $1 AND id = $2`, ref.TenantID, runID))
+	rows, err := q.db.Query(ctx, `SELECT `+runColumns+` FROM sync_runs WHERE tenant_id = $1 AND id = $2`, ref.TenantID, runID)
+	if err != nil {
+		return Run{}, fmt.Errorf("read run %s: %w", runID, err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Run])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Run{}, ErrNotFound
 	}
@@ -236,15 +237,16 @@ func (q *Queries) Runs(ctx context.Context, tenantID string, limit int) ([]Run, 
 	if err != nil {
 		return nil, fmt.Errorf("list the runs of tenant %s: %w", tenantID, err)
 	}
-	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Run, error) { return scanRun(row) })
+	runs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Run])
 	if err != nil {
 		return nil, fmt.Errorf("list the runs of tenant %s: %w", tenantID, err)
 	}
 	return runs, nil
 }
 
-// itemColumns are read into an Item, in its field order.
-const itemColumns = `hrmos_user_id, employee_id, outcome, reason_code, coalesce(reason, ''), coalesce(field, ''), changed_fields, needs_attention`
+// itemColumns are read into an Item by name (its db tags).
+const itemColumns = `hrmos_user_id, employee_id, outcome, reason_code, coalesce(reason, '') AS reason, coalesce(field, '') AS field,
+	changed_fields, needs_attention`
 
 // Items lists a run's per-employee outcomes, by HRMOS user ID.
 func (q *Queries) Items(ctx context.Context, ref RunRef) ([]Item, error) {
@@ -255,7 +257,7 @@ func (q *Queries) Items(ctx context.Context, ref RunRef) ([]Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list the items of run %s: %w", runID, err)
 	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Item])
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[Item])
 	if err != nil {
 		return nil, fmt.Errorf("list the items of run %s: %w", runID, err)
 	}
@@ -271,7 +273,7 @@ func (q *Queries) Item(ctx context.Context, ref RunRef, hrmosUserID int64) (Item
 	if err != nil {
 		return Item{}, fmt.Errorf("read item %d of run %s: %w", hrmosUserID, runID, err)
 	}
-	it, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Item])
+	it, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Item])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Item{}, ErrNotFound
 	}
@@ -314,11 +316,11 @@ func (q *Queries) RecordItems(ctx context.Context, ref RunRef, items []Item) err
 // Change is one column a run changed, or would change, for one employee:
 // personal values, kept in the database only (sync_run_changes).
 type Change struct {
-	HRMOSUserID int64   `json:"hrmosUserId"`
-	EmployeeID  *int64  `json:"employeeId,omitempty"`
-	Column      string  `json:"column"`
-	Old         *string `json:"old"`
-	New         *string `json:"new"`
+	HRMOSUserID int64   `json:"hrmosUserId" db:"hrmos_user_id"`
+	EmployeeID  *int64  `json:"employeeId,omitempty" db:"employee_id"`
+	Column      string  `json:"column" db:"column"`
+	Old         *string `json:"old" db:"old"`
+	New         *string `json:"new" db:"new"`
 }
 
 // RecordChanges stores what a run changes, one row per record. replace
@@ -381,8 +383,8 @@ func encodeChanges(changes []Change) (string, error) {
 }
 
 // changeColumns expands sync_run_changes rows (alias c) into one row per
-// column, in the order they were recorded.
-const changeColumns = `c.hrmos_user_id, c.employee_id, x.e->>'column', x.e->>'old', x.e->>'new'
+// column, in the order they were recorded, named as Change's db tags.
+const changeColumns = `c.hrmos_user_id, c.employee_id, x.e->>'column' AS "column", x.e->>'old' AS old, x.e->>'new' AS new
 	FROM sync_run_changes c CROSS JOIN LATERAL jsonb_array_elements(c.changes) WITH ORDINALITY AS x(e, n)`
 
 // Changes lists what a run changed (or would change), by HRMOS user and
@@ -393,7 +395,7 @@ func (q *Queries) Changes(ctx context.Context, ref RunRef) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list the changes of run %s: %w", ref.RunID, err)
 	}
-	changes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Change])
+	changes, err := pgx.CollectRows(rows, pgx.RowToStructByName[Change])
 	if err != nil {
 		return nil, fmt.Errorf("list the changes of run %s: %w", ref.RunID, err)
 	}
@@ -408,7 +410,7 @@ func (q *Queries) StaleRunningRuns(ctx context.Context, startedBefore time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("list running runs: %w", err)
 	}
-	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Run, error) { return scanRun(row) })
+	runs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Run])
 	if err != nil {
 		return nil, fmt.Errorf("list running runs: %w", err)
 	}

@@ -55,25 +55,30 @@ type stagingColumn[T any] struct {
 // an array of arrays cannot be unnested row by row.
 var listColumns = map[string]bool{"invalid_fields": true, "unstorable_fields": true}
 
-var rosterStaging = []stagingColumn[rules.HRMOSUser]{
-	{"hrmos_user_id", "bigint", func(u *rules.HRMOSUser) any { return u.ID }},
-	{"number", "text", func(u *rules.HRMOSUser) any { return u.Number }},
-	{"last_name", "text", func(u *rules.HRMOSUser) any { return u.LastName }},
-	{"first_name", "text", func(u *rules.HRMOSUser) any { return u.FirstName }},
-	{"last_name_kana", "text", func(u *rules.HRMOSUser) any { return u.LastNameKana }},
-	{"first_name_kana", "text", func(u *rules.HRMOSUser) any { return u.FirstNameKana }},
-	{"email", "text", func(u *rules.HRMOSUser) any { return u.Email }},
-	{"start_date", "text", func(u *rules.HRMOSUser) any { return u.StartDate }},
-	{"end_date", "text", func(u *rules.HRMOSUser) any { return u.EndDate }},
-	{"department_id", "bigint", func(u *rules.HRMOSUser) any { return u.DepartmentID }},
-	{"department_name", "text", func(u *rules.HRMOSUser) any { return u.DepartmentName }},
-	{"lodgment_id", "bigint", func(u *rules.HRMOSUser) any { return u.LodgmentID }},
-	{"lodgment_name", "text", func(u *rules.HRMOSUser) any { return u.LodgmentName }},
-	{"has_gender", "boolean", func(u *rules.HRMOSUser) any { return u.HasGender }},
-	{"gender", "text", func(u *rules.HRMOSUser) any { return u.Gender }},
-	{"invalid_fields", "text", func(u *rules.HRMOSUser) any { return strings.Join(u.InvalidFields, ",") }},
-	{"unstorable_fields", "text", func(u *rules.HRMOSUser) any { return strings.Join(u.Unstorable, ",") }},
-}
+// rosterStaging are roster_staging's columns: HRMOS's text of each field
+// of rules.UserFields, and what the fetch stages by hand (rules.UserFields
+// says why for each).
+var rosterStaging = func() []stagingColumn[rules.HRMOSUser] {
+	cols := []stagingColumn[rules.HRMOSUser]{
+		{"hrmos_user_id", "bigint", func(u *rules.HRMOSUser) any { return u.ID }},
+		{"department_id", "bigint", func(u *rules.HRMOSUser) any { return u.DepartmentID }},
+		{"department_name", "text", func(u *rules.HRMOSUser) any { return u.DepartmentName }},
+		{"lodgment_id", "bigint", func(u *rules.HRMOSUser) any { return u.LodgmentID }},
+		{"lodgment_name", "text", func(u *rules.HRMOSUser) any { return u.LodgmentName }},
+		{"has_gender", "boolean", func(u *rules.HRMOSUser) any { return u.HasGender }},
+		{"gender", "text", func(u *rules.HRMOSUser) any { return u.Gender }},
+		{"invalid_fields", "text", func(u *rules.HRMOSUser) any { return strings.Join(u.InvalidFields, ",") }},
+		{"unstorable_fields", "text", func(u *rules.HRMOSUser) any { return strings.Join(u.Unstorable, ",") }},
+	}
+	for _, f := range rules.UserFields {
+		if f.Raw == nil {
+			continue
+		}
+		raw := f.Raw
+		cols = append(cols, stagingColumn[rules.HRMOSUser]{f.Staged, "text", func(u *rules.HRMOSUser) any { return *raw(u) }})
+	}
+	return cols
+}()
 
 var attendanceStaging = func() []stagingColumn[rules.AttendanceRow] {
 	cols := []stagingColumn[rules.AttendanceRow]{

@@ -27,7 +27,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 }
 
 // The matching keys of SPEC §2 rule 2, as the database computes them for
-// every writer of employees.
+// every writer of employees, and as the rules say them in Go.
 func TestNormalizedMatchingKeys(t *testing.T) {
 	st, _ := testdb.New(t)
 	ctx := context.Background()
@@ -47,13 +47,20 @@ func TestNormalizedMatchingKeys(t *testing.T) {
 	for _, tt := range tests {
 		var got *string
 		var err error
+		var inGo string
 		switch tt.fn {
 		case "number":
 			err = st.Pool().QueryRow(ctx, `SELECT sync_norm_number($1)`, tt.a).Scan(&got)
+			inGo = rules.NormNumber(tt.a)
 		case "name":
 			err = st.Pool().QueryRow(ctx, `SELECT sync_norm_name($1, $2)`, tt.a, tt.b).Scan(&got)
+			inGo = rules.NormName(tt.a, tt.b)
 		case "email":
 			err = st.Pool().QueryRow(ctx, `SELECT sync_norm_email($1)`, tt.a).Scan(&got)
+			inGo = rules.NormEmail(tt.a)
+		}
+		if inGo != tt.want {
+			t.Errorf("the rules' %s key of (%q, %q) = %q, want %q", tt.fn, tt.a, tt.b, inGo, tt.want)
 		}
 		if err != nil {
 			t.Fatal(err)

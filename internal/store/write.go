@@ -81,7 +81,7 @@ func CreateEmployeeWrite(tenantID string, hrmosUserID int64, company string, f r
 		values := []string{a.add(tenantID), a.add(hrmosUserID), "nullif(" + a.add(company) + ", '')"}
 		for _, c := range f.Columns() {
 			names = append(names, c.Name)
-			values = append(values, a.add(c.Value))
+			values = append(values, a.add(c.Value)+"::"+c.Type)
 		}
 		for _, d := range rules.Defaults {
 			names = append(names, d.Column)
@@ -98,7 +98,7 @@ func UpdateEmployeeWrite(tenantID string, employeeID, hrmosUserID int64, company
 	return func(a *args) string {
 		sets := []string{"hrmos_user_id = " + a.add(hrmosUserID), "hrmos_company_id = nullif(" + a.add(company) + ", '')", "updated_at = now()"}
 		for _, c := range f.Columns() {
-			sets = append(sets, c.Name+" = "+a.add(c.Value))
+			sets = append(sets, c.Name+" = "+a.add(c.Value)+"::"+c.Type)
 		}
 		return `UPDATE employees SET ` + strings.Join(sets, ", ") +
 			` WHERE tenant_id = ` + a.add(tenantID) + ` AND id = ` + a.add(employeeID) + ` RETURNING id`
@@ -307,7 +307,7 @@ func readItem(res pgx.BatchResults) (*Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read a recorded outcome: %w", err)
 	}
-	it, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Item])
+	it, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Item])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/api/serviceerror"
 
-	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/review"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -32,21 +32,18 @@ func approveCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, e *env) error {
 			ref := store.RunRef{TenantID: tenant, RunID: runID}
-			if !validUUID(runID) {
-				return errNoRun(ref)
+			if !review.ValidRunID(runID) {
+				return review.NoRunError(ref)
 			}
 			st, err := e.store()
 			if err != nil {
 				return err
 			}
-			r, err := st.Run(cmd.Context(), ref)
-			if errors.Is(err, store.ErrNotFound) {
-				return errNoRun(ref)
-			}
+			r, err := review.FindRun(cmd.Context(), st, ref)
 			if err != nil {
 				return err
 			}
-			if err := approvable(r); err != nil {
+			if err := review.Approvable(r); err != nil {
 				return err
 			}
 			if by = strings.TrimSpace(by); by == "" {
@@ -78,21 +75,6 @@ func approveCmd() *cobra.Command {
 	_ = cmd.MarkFlagRequired("tenant")
 	_ = cmd.MarkFlagRequired("run")
 	return cmd
-}
-
-// approvable refuses, in one sentence, a run that is not waiting for
-// approval.
-func approvable(r store.Run) error {
-	what := fmt.Sprintf("run %s of tenant %s", r.ID, r.TenantID)
-	switch {
-	case r.Status != codes.RunRunning:
-		return fmt.Errorf("%s is not awaiting approval: it has already finished (%s); nothing to approve", what, r.Status)
-	case r.AwaitingApprovalSince == nil:
-		return fmt.Errorf("%s is not awaiting approval: it is running and the mass-change guard has not held it; nothing to approve", what)
-	case r.ApprovedAt != nil:
-		return fmt.Errorf("%s was already approved by %s at %s; it is writing its changes", what, r.ApprovedBy, r.ApprovedAt.Local().Format("2006-01-02 15:04:05"))
-	}
-	return nil
 }
 
 // defaultApprover names who runs the starter: $USER, else "starter".

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"golang.org/x/term"
 
+	"github.com/mediment/hrmos-sync/internal/review"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -109,14 +110,14 @@ func (v *barView) show(p workflows.Progress) {
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionSpinnerType(14),
 			progressbar.OptionUseANSICodes(true),
-			progressbar.OptionSetDescription(describe(p)))
+			progressbar.OptionSetDescription(review.PhaseLabel(p)))
 		v.total = total
 	}
 	if total != v.total {
 		v.bar.ChangeMax(total)
 		v.total = total
 	}
-	v.bar.Describe(describe(p))
+	v.bar.Describe(review.PhaseLabel(p))
 	_ = v.bar.Set(p.Done)
 }
 
@@ -139,22 +140,6 @@ func (v *barView) finish(completed bool) {
 	fmt.Fprintln(v.w)
 }
 
-// describe is the bar's label: the phase and what it has done so far.
-func describe(p workflows.Progress) string {
-	switch p.Phase {
-	case workflows.PhaseFetching:
-		if p.Fetched == 0 {
-			return p.Phase
-		}
-		return fmt.Sprintf("%s: %d listed", p.Phase, p.Fetched)
-	case workflows.PhasePlanning:
-		return fmt.Sprintf("%s: %d of %d decided", p.Phase, p.Planned, p.Total)
-	case workflows.PhaseSyncing:
-		return fmt.Sprintf("%s: chunk %d of %d", p.Phase, p.ChunksDone, p.ChunksTotal)
-	}
-	return p.Phase
-}
-
 // lineView prints plain lines, for logs and pipes.
 type lineView struct {
 	w         io.Writer
@@ -169,12 +154,7 @@ func (v *lineView) show(p workflows.Progress) {
 		return
 	}
 	v.phase, v.done, v.lastPrint = p.Phase, p.Done, time.Now()
-	line := fmt.Sprintf("%s  %s", time.Now().Format("15:04:05"), describe(p))
-	if p.Total > 0 {
-		line += fmt.Sprintf("; done %d of %d (decided so far: created %d, updated %d, unchanged %d, skipped %d, errors %d)",
-			p.Done, p.Total, p.Created, p.Updated, p.Unchanged, p.Skipped, p.Errors)
-	}
-	fmt.Fprintln(v.w, line)
+	fmt.Fprintln(v.w, review.FollowLine(v.lastPrint, p))
 }
 
 func (v *lineView) say(format string, args ...any) { fmt.Fprintf(v.w, format+"\n", args...) }

@@ -3,19 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
-	"github.com/mediment/hrmos-sync/internal/codes"
-	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/review"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -49,34 +43,23 @@ func runsCmd() *cobra.Command {
 	return cmd
 }
 
-// runView is a row of `runs --json`: the history row, and for a running
-// run what its workflow answered to the progress query.
-type runView struct {
-	store.Run
-	AwaitingApproval bool                `json:"awaitingApproval"`
-	Progress         *workflows.Progress `json:"progress,omitempty"`
-	// ProgressError says why a running run's progress is unknown.
-	ProgressError string `json:"progressError,omitempty"`
-}
-
 func listRuns(cmd *cobra.Command, e *env, tenant string, limit int, asJSON bool) error {
 	st, err := e.store()
 	if err != nil {
 		return err
 	}
 	ctx := cmd.Context()
-	out := cmd.OutOrStdout()
 	runs, err := st.Runs(ctx, tenant, limit)
 	if err != nil {
 		return err
 	}
-	views := make([]runView, len(runs))
+	views := make([]review.RunView, len(runs))
 	var tc client.Client
 	var dialErr error
 	dialed := false
 	for i, r := range runs {
-		views[i] = runView{Run: r, AwaitingApproval: awaitingApproval(r)}
-		if r.Status != codes.RunRunning {
+		views[i] = review.NewRunView(r)
+		if !views[i].AsksProgress() {
 			continue
 		}
 		if !dialed {
@@ -84,50 +67,20 @@ func listRuns(cmd *cobra.Command, e *env, tenant string, limit int, asJSON bool)
 			dialed = true
 		}
 		if dialErr != nil {
-			views[i].ProgressError = "Temporal unreachable"
+			views[i].ProgressError = review.TemporalUnreachable
 			continue
 		}
 		p, err := queryProgress(ctx, tc, r.WorkflowID, r.WorkflowRunID)
 		if err != nil {
-			views[i].ProgressError = progressFailure(err)
+			views[i].ProgressError = review.ProgressUnknown(err)
 			continue
 		}
 		views[i].Progress = &p
 	}
 	if asJSON {
-		return writeJSON(out, views)
+		return writeJSON(cmd.OutOrStdout(), views)
 	}
-	if len(runs) == 0 {
-		fmt.Fprintf(out, "Tenant %s has no runs yet.\n", tenant)
-		return nil
-	}
-	tw := tabwriter.NewWriter(out, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "STARTED\tKIND\tTRIGGER\tSTATUS\tPROGRESS\tFETCHED\tCREATED\tUPDATED\tUNCHANGED\tSKIPPED\tERRORS\tRUN\tREASON")
-	held := false
-	for _, v := range views {
-		r := v.Run
-		status := r.Status
-		if v.AwaitingApproval {
-			status, held = "running, AWAITING APPROVAL", true
-		}
-		progress := "-"
-		switch {
-		case v.Progress != nil:
-			progress = progressLine(*v.Progress)
-		case v.ProgressError != "":
-			progress = v.ProgressError
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n",
-			r.StartedAt.Local().Format("2006-01-02 15:04:05"), kindLabel(r), r.Trigger, status, progress,
-			r.Fetched, r.Created, r.Updated, r.Unchanged, r.Skipped, r.Errors, r.ID, oneLine(r.FailureReason))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if held {
-		fmt.Fprintf(out, "\nA run awaiting approval writes nothing until approved: review it with `starter runs show --tenant %s --run <run>`, then `starter approve --tenant %s --run <run>`.\n", tenant, tenant)
-	}
-	return nil
+	return review.WriteRuns(cmd.OutOrStdout(), tenant, views)
 }
 
 // queryProgress asks a run's workflow for its progress, briefly: a worker
@@ -144,55 +97,6 @@ func queryProgress(ctx context.Context, c client.Client, workflowID, runID strin
 		return workflows.Progress{}, err
 	}
 	return p, nil
-}
-
-// progressFailure says in a few words why a progress query got no answer.
-func progressFailure(err error) string {
-	var notFound *serviceerror.NotFound
-	var unavailable *serviceerror.Unavailable
-	var deadline *serviceerror.DeadlineExceeded
-	switch {
-	case errors.As(err, &notFound):
-		return "workflow not found in Temporal"
-	case errors.As(err, &unavailable):
-		return "Temporal unreachable"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &deadline):
-		return "no answer (is a worker running?)"
-	}
-	return "no progress: " + oneLine(err.Error())
-}
-
-// progressLine is a run's progress in one short line.
-func progressLine(p workflows.Progress) string {
-	switch {
-	case p.AwaitingApproval:
-		return fmt.Sprintf("%s (%d of %d done)", workflows.PhaseApproval, p.Done, p.Total)
-	case p.Total > 0:
-		return fmt.Sprintf("%s: %d of %d done", p.Phase, p.Done, p.Total)
-	case p.Fetched > 0:
-		return fmt.Sprintf("%s: %d listed", p.Phase, p.Fetched)
-	}
-	return p.Phase
-}
-
-func kindLabel(r store.Run) string {
-	kind := kindAndMonth(r)
-	if r.DryRun {
-		kind += " (dry run)"
-	}
-	return kind
-}
-
-// kindAndMonth names what a run syncs: "roster", "attendance 2026-10".
-func kindAndMonth(r store.Run) string {
-	if r.Month != "" {
-		return r.Kind + " " + r.Month
-	}
-	return r.Kind
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/review"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -123,7 +123,7 @@ func startSync(e *env, req syncRequest) error {
 		}
 		return err
 	}
-	printSummary(out, summary)
+	review.WriteSummary(out, summary)
 	if summary.Status != codes.RunCompleted {
 		return &exitError{code: 1, msg: fmt.Sprintf("The %s of tenant %s failed: %s", what, req.tenant, summary.FailureReason)}
 	}
@@ -145,20 +145,6 @@ func workflowFailure(err error) string {
 		return appErr.Message()
 	}
 	return err.Error()
-}
-
-func printSummary(w io.Writer, r store.Run) {
-	fmt.Fprintln(w, runTitle(r))
-	fmt.Fprintf(w, "  run %s, workflow %s\n", r.ID, r.WorkflowID)
-	fmt.Fprintf(w, "  fetched %d, created %d, updated %d, unchanged %d, skipped %d, errors %d\n",
-		r.Fetched, r.Created, r.Updated, r.Unchanged, r.Skipped, r.Errors)
-	if r.FailureReason != "" {
-		fmt.Fprintf(w, "  failure: %s\n", r.FailureReason)
-	}
-	for _, n := range r.Notices {
-		fmt.Fprintf(w, "  note: %s\n", n)
-	}
-	fmt.Fprintf(w, "  each employee's outcome and changes, and what needs action: starter runs show --tenant %s --run %s\n", r.TenantID, r.ID)
 }
 
 func stoppedFollowing(what, tenant, workflowID, runID string) string {

@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
+	"os"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/server/temporaltest"
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/app"
@@ -20,22 +18,23 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testdb"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 )
 
-// The commands that talk to Temporal, against a real server in process
-// (temporaltest) as ops run them.
+// The commands that talk to Temporal, against the Temporal CLI's dev
+// server (internal/testenv) as ops run them.
 
-// temporalServer starts a Temporal server and points the starter at it.
-func temporalServer(t *testing.T) *temporaltest.TestServer {
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// temporalServer gives the test a namespace of its own on the test binary's
+// Temporal dev server and points the starter at it.
+func temporalServer(t *testing.T) *testenv.Temporal {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: runs a Temporal server (skipped with -short)")
-	}
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	t.Setenv("TEMPORAL_ADDRESS", ts.GetFrontendHostPort())
-	t.Setenv("TEMPORAL_NAMESPACE", ts.GetDefaultNamespace())
+	tc := testenv.NewTemporal(t)
+	t.Setenv("TEMPORAL_ADDRESS", tc.Address)
+	t.Setenv("TEMPORAL_NAMESPACE", tc.Namespace)
 	t.Setenv("TEMPORAL_TASK_QUEUE", "hrmos-sync-starter-test")
-	return ts
+	return tc
 }
 
 func TestSetupIsIdempotent(t *testing.T) {
@@ -78,7 +77,7 @@ func TestInterruptingTheWaitLeavesTheRunGoing(t *testing.T) {
 		t.Fatalf("setup: %v\n%s", err, out)
 	}
 	out, done, interrupt := runInterruptible(t, "roster", "--tenant", "acme", "--wait")
-	eventually(t, "roster --wait has started the run", func() bool { return strings.Contains(out.String(), "Started the roster sync of tenant acme") })
+	testenv.Eventually(t, 3*time.Minute, "roster --wait has started the run", func() bool { return strings.Contains(out.String(), "Started the roster sync of tenant acme") })
 	interrupt()
 	var err error
 	select {
@@ -94,7 +93,7 @@ func TestInterruptingTheWaitLeavesTheRunGoing(t *testing.T) {
 	if strings.Contains(ee.msg, "failed") || strings.Contains(out.String(), "failed") {
 		t.Errorf("an interrupted wait reads as a failure:\n%s\n%s", ee.msg, out)
 	}
-	desc, err := ts.GetDefaultClient().DescribeWorkflowExecution(context.Background(), "hrmos-roster-acme", "")
+	desc, err := ts.Client.DescribeWorkflowExecution(context.Background(), "hrmos-roster-acme", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,14 +111,12 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 	ctx := context.Background()
 	_, dbURL := testdb.New(t)
 	t.Setenv("DATABASE_URL", dbURL)
-	sim := hrmossim.New(hrmossim.Options{})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
+	sim, simURL := testenv.NewSimulator(t)
 	company := hrmossim.MustGenerate(hrmossim.GenerateSpec{CompanyID: "acme-co", Users: 20, Seed: 3, Now: time.Now()})
 	if err := sim.AddCompany(company); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("HRMOS_BASE_URL", srv.URL+"/api")
+	t.Setenv("HRMOS_BASE_URL", simURL)
 	t.Setenv("HRMOS_RETRY_BASE_DELAY", "10ms")
 	t.Setenv("HRMOS_API_KEY", company.APIKey)
 
@@ -137,17 +134,9 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Pool().Close)
-	c := ts.GetDefaultClient()
-	acts, err := app.NewActivities(cfg, st, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	acts.Guard = activities.GuardSettings{MinEmployees: 1, MaxChangeShare: 0.01, AttendanceMaxChangeShare: 0.5, ApprovalTimeout: time.Hour}
-	w := app.NewWorker(c, cfg, acts)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
+	testenv.StartWorker(t, ts, cfg, func(acts *activities.Activities) {
+		acts.Guard = activities.GuardSettings{MinEmployees: 1, MaxChangeShare: 0.01, AttendanceMaxChangeShare: 0.5, ApprovalTimeout: time.Hour}
+	})
 
 	if out, err := run(t, "", "connect", "--tenant", "acme", "--company", "acme-co"); err != nil {
 		t.Fatalf("connect: %v\n%s", err, out)
@@ -164,8 +153,21 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 	// Started with --wait, the run is followed by its progress query until
 	// it ends; the test approves once the starter has said it is held.
 	waitOut, waited := runInBackground(t, "roster", "--tenant", "acme", "--wait")
-	held := waitForRun(t, st, func(r store.Run) bool { return awaitingApproval(r) })
-	eventually(t, "roster --wait says the run is held", func() bool { return strings.Contains(waitOut.String(), "The mass-change guard holds this run") })
+	var held store.Run
+	testenv.Eventually(t, 3*time.Minute, "a run of tenant acme awaits approval", func() bool {
+		runs, err := st.Runs(context.Background(), "acme", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(runs, awaitingApproval)
+		if i >= 0 {
+			held = runs[i]
+		}
+		return i >= 0
+	})
+	testenv.Eventually(t, 3*time.Minute, "roster --wait says the run is held", func() bool {
+		return strings.Contains(waitOut.String(), "The mass-change guard holds this run")
+	})
 
 	out, err := run(t, "", "runs", "--tenant", "acme")
 	if err != nil {
@@ -223,27 +225,9 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a buffer a command writes while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // runInBackground executes the starter as run does, in a goroutine; its
 // output can be read while it runs.
-func runInBackground(t *testing.T, args ...string) (*lockedBuffer, <-chan error) {
+func runInBackground(t *testing.T, args ...string) (*testenv.Buffer, <-chan error) {
 	t.Helper()
 	out, done, _ := runInterruptible(t, args...)
 	return out, done
@@ -251,10 +235,10 @@ func runInBackground(t *testing.T, args ...string) (*lockedBuffer, <-chan error)
 
 // runInterruptible is runInBackground with the Ctrl-C of the command: its
 // context's cancel, as main's signal.NotifyContext does.
-func runInterruptible(t *testing.T, args ...string) (*lockedBuffer, <-chan error, context.CancelFunc) {
+func runInterruptible(t *testing.T, args ...string) (*testenv.Buffer, <-chan error, context.CancelFunc) {
 	t.Helper()
 	root := newRoot()
-	out := &lockedBuffer{}
+	out := &testenv.Buffer{}
 	root.SetArgs(args)
 	root.SetIn(strings.NewReader(""))
 	root.SetOut(out)
@@ -264,36 +248,4 @@ func runInterruptible(t *testing.T, args ...string) (*lockedBuffer, <-chan error
 	go func() { done <- root.ExecuteContext(ctx) }()
 	t.Cleanup(cancel)
 	return out, done, cancel
-}
-
-// eventually polls until ok, or fails the test after a generous while.
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// waitForRun polls the tenant's history until a run matches.
-func waitForRun(t *testing.T, st *store.Store, ok func(store.Run) bool) store.Run {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for time.Now().Before(deadline) {
-		runs, err := st.Runs(context.Background(), "acme", 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range runs {
-			if ok(r) {
-				return r
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatal("no run of tenant acme came to the state awaited")
-	return store.Run{}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testdb"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -76,7 +77,7 @@ func TestRosterSurvivesCutDatabaseConnections(t *testing.T) {
 	// Once employees are being written, hold their table so that the
 	// writers in flight wait mid-transaction, and cut them there: twice,
 	// the second time the retries of the first.
-	e.waitUntil("employee written", func() bool {
+	testenv.Eventually(e.t, time.Minute, "employee written", func() bool {
 		return count(`SELECT count(*) FROM sync_run_items WHERE sync_run_id = $1 AND outcome = 'created'`, wf.GetRunID()) > 0
 	})
 	lock, err := admin.Begin(ctx)
@@ -88,9 +89,9 @@ func TestRosterSurvivesCutDatabaseConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	written := count(`SELECT count(*) FROM sync_run_items WHERE sync_run_id = $1 AND outcome = 'created'`, wf.GetRunID())
-	e.waitUntil("writer waiting", writerWaiting([]int32{}))
+	testenv.Eventually(e.t, time.Minute, "writer waiting", writerWaiting([]int32{}))
 	first := cutSessions()
-	e.waitUntil("retried writer waiting", writerWaiting(first))
+	testenv.Eventually(e.t, time.Minute, "retried writer waiting", writerWaiting(first))
 	cutSessions()
 	if err := lock.Commit(ctx); err != nil {
 		t.Fatal(err)

@@ -1,30 +1,23 @@
-// Package e2e runs the engine end to end: a real Temporal server
-// (temporaltest, in process), the real PostgreSQL and the HRMOS simulator
-// over HTTP, wired exactly as the worker binary wires them (internal/app).
-// These tests are skipped by `go test -short`.
+// Package e2e runs the engine end to end: a real Temporal server (the
+// Temporal CLI's dev server, shared by the package's tests, each test in a
+// namespace of its own), the real PostgreSQL and the HRMOS simulator over
+// HTTP, wired exactly as the worker binary wires them (internal/app), all
+// set up by internal/testenv. These tests are skipped by `go test -short`.
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
-	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/server/temporaltest"
 
-	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/connect"
@@ -33,40 +26,25 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
-	"github.com/mediment/hrmos-sync/internal/testdb"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
-// env is one isolated world: its own database, Temporal server, simulator
-// and worker.
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// env is one isolated world: its own database, Temporal namespace,
+// simulator and worker.
 type env struct {
 	t        testing.TB
 	store    *store.Store
 	temporal client.Client
 	sim      *hrmossim.Server
 	cfg      config.Config
-	logs     *syncBuffer
+	logs     *testenv.Buffer
 	dbName   string
 	worker   worker.Worker
 	// namespace is the Temporal namespace the worker polls.
 	namespace string
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newEnv(t *testing.T) *env {
@@ -79,66 +57,10 @@ func newEnv(t *testing.T) *env {
 // the test defaults before the worker is built from them.
 func newEnvWith(t *testing.T, configure func(*config.Config)) *env {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: runs a Temporal server (skipped with -short)")
-	}
-	return setupEnv(t, temporaltest.NewServer(temporaltest.WithT(t)), configure)
-}
-
-func setupEnv(t testing.TB, ts *temporaltest.TestServer, configure func(*config.Config)) *env {
-	st, dbURL := testdb.New(t)
-	sim := hrmossim.New(hrmossim.Options{})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
-
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	// As app.DialTemporal's clients: with the propagator that marks the
-	// starter's starts (the worker built on this client reads it).
-	c := ts.NewClientWithOptions(client.Options{Logger: sdklog.NewStructuredLogger(logger), ContextPropagators: workflows.ContextPropagators()})
-
-	cfg, err := config.Load(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TaskQueue = "hrmos-sync-test"
-	cfg.HRMOSBaseURL = srv.URL + "/api"
-	cfg.HRMOSRetryBaseDelay = 10 * time.Millisecond
-	cfg.HRMOSRequestTimeout = 5 * time.Second
-	cfg.HRMOSRequestsPerMinute = 0
-	cfg.DatabaseMaxConns = 20
-	if configure != nil {
-		configure(&cfg)
-	}
-	ctx := context.Background()
-	if _, err := app.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()); err != nil {
-		t.Fatal(err)
-	}
-
-	// The worker runs as the least-privilege role of migration 003.
-	workerPool, err := store.Open(ctx, testdb.WorkerURL(t, dbURL), cfg.DatabaseMaxConns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(workerPool.Close)
-	acts, err := app.NewActivities(cfg, store.New(workerPool), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := app.NewWorker(c, cfg, acts)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	t.Cleanup(func() {
-		if t.Failed() {
-			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
-			t.Logf("the worker's last log lines:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
-		}
-	})
-	u, _ := url.Parse(dbURL)
-	return &env{t: t, store: st, temporal: c, sim: sim, cfg: cfg, logs: logs, dbName: strings.TrimPrefix(u.Path, "/"), worker: w,
-		namespace: ts.GetDefaultNamespace()}
+	te := testenv.New(t, testenv.Options{Configure: configure})
+	u, _ := url.Parse(te.DatabaseURL)
+	return &env{t: t, store: te.Store, temporal: te.Client, sim: te.Sim, cfg: te.Config, logs: te.Logs,
+		dbName: strings.TrimPrefix(u.Path, "/"), worker: te.Worker, namespace: te.Namespace}
 }
 
 // stopWorker stops the worker now (the cleanup's Stop then does nothing).
@@ -241,37 +163,15 @@ func (e *env) items(run store.Run) map[int64]store.Item {
 }
 
 // startFromUI starts a workflow as the Temporal UI's Start Workflow form
-// does: a random Workflow ID, the task queue, the type and typed JSON.
+// does: a random Workflow ID (a UUID), the task queue, the type and typed JSON.
 func (e *env) startFromUI(workflowType, input string) client.WorkflowRun {
 	e.t.Helper()
-	run, err := e.temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: uiWorkflowID(), TaskQueue: e.cfg.TaskQueue},
+	run, err := e.temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: testenv.UUID(), TaskQueue: e.cfg.TaskQueue},
 		workflowType, json.RawMessage(input))
 	if err != nil {
 		e.t.Fatalf("start %s %s: %v", workflowType, input, err)
 	}
 	return run
-}
-
-// uiWorkflowID is a random UUID, as the Temporal UI's Start Workflow form
-// fills in the Workflow ID.
-func uiWorkflowID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
-// waitUntil polls ok every 50 ms until it holds, failing the test after a
-// minute.
-func (e *env) waitUntil(what string, ok func() bool) {
-	e.t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !ok() {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%s: not within a minute", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // synced returns, per HRMOS user (in ID order), every column a sync writes

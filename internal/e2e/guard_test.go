@@ -15,6 +15,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -42,7 +43,7 @@ func (e *env) startHeldRoster(tenant string) (client.WorkflowRun, store.Run, int
 		e.t.Fatal(err)
 	}
 	var held store.Run
-	e.waitUntil("the run waits for approval", func() bool {
+	testenv.Eventually(e.t, time.Minute, "the run waits for approval", func() bool {
 		held, err = e.store.Run(ctx, store.RunRef{TenantID: tenant, RunID: wf.GetRunID()})
 		if err == nil && held.AwaitingApprovalSince == nil && held.Status != codes.RunRunning {
 			e.t.Fatalf("the run ended without waiting for approval: %+v", held)

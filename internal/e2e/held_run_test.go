@@ -11,6 +11,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -28,7 +29,7 @@ func TestApprovingTheLauncherApprovesTheHeldRun(t *testing.T) {
 
 	launcher := e.startFromUI(workflows.RosterSyncName, `{"tenantId":"fwd"}`)
 	var held store.Run
-	e.waitUntil("the launcher's run waits for approval", func() bool {
+	testenv.Eventually(e.t, time.Minute, "the launcher's run waits for approval", func() bool {
 		runs, err := e.store.Runs(ctx, "fwd", 1)
 		if err != nil || len(runs) == 0 {
 			return false
@@ -115,7 +116,7 @@ func TestACancelledRunsCountsAreItsItems(t *testing.T) {
 		}
 		return n
 	}
-	e.waitUntil("the run writes", func() bool { return written() > 0 })
+	testenv.Eventually(e.t, time.Minute, "the run writes", func() bool { return written() > 0 })
 	if err := e.temporal.CancelWorkflow(ctx, wf.GetID(), wf.GetRunID()); err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.waitForRuns("pii", 4)
+	e.finishedRuns("pii", 4)
 	// A roster started from the UI with the form's random Workflow ID.
 	launched, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "5f0e2b8a-ui-random-id", TaskQueue: e.cfg.TaskQueue},
 		workflows.RosterSyncName, json.RawMessage(`{"tenantId":"pii","dryRun":true}`))

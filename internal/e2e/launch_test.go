@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -13,6 +14,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -56,7 +58,7 @@ func TestAnyWorkflowIDRunsTheCanonicalSync(t *testing.T) {
 	}
 	held := e.startFromUI(workflows.RosterSyncName, `{"tenantId":"anyid"}`)
 	var heldRunID string
-	e.waitUntil("the held roster run is running", func() bool {
+	testenv.Eventually(e.t, time.Minute, "the held roster run is running", func() bool {
 		desc, err := e.temporal.DescribeWorkflowExecution(ctx, rosterID, "")
 		if err != nil || desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			return false

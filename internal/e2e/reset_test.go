@@ -16,6 +16,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -142,7 +143,7 @@ func (e *env) itemsCount(tenant, runID string) int {
 func (e *env) approveLatest(tenant, workflowID string) {
 	e.t.Helper()
 	ctx := context.Background()
-	e.waitUntil("the reset run waits for approval", func() bool {
+	testenv.Eventually(e.t, time.Minute, "the reset run waits for approval", func() bool {
 		var held bool
 		_ = e.store.Pool().QueryRow(ctx, `SELECT awaiting_approval_since IS NOT NULL AND status = 'running' AND workflow_run_id = $2
 			FROM sync_runs WHERE tenant_id = $1 ORDER BY started_at DESC LIMIT 1`, tenant, e.latestRun(workflowID)).Scan(&held)
@@ -278,7 +279,7 @@ func TestAResetRunRecordsItselfAndCompletes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.waitUntil("a chunk writes", func() bool {
+		testenv.Eventually(e.t, time.Minute, "a chunk writes", func() bool {
 			var n int
 			_ = e.store.Pool().QueryRow(ctx, `SELECT count(*) FROM employees WHERE tenant_id = 'busy'`).Scan(&n)
 			return n > 0

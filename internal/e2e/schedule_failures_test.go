@@ -15,6 +15,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/schedules"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -30,19 +31,16 @@ func (e *env) triggerSchedule(tenant string) (workflows.ScheduledSyncResult, err
 		e.t.Fatal(err)
 	}
 	var started *client.ScheduleWorkflowExecution
-	for started == nil {
+	testenv.Eventually(e.t, 3*time.Minute, "schedule "+schedules.MonthlyID(tenant)+" starts its workflow", func() bool {
 		desc, err := h.Describe(ctx)
 		if err != nil {
 			e.t.Fatal(err)
 		}
 		if actions := desc.Info.RecentActions; len(actions) > 0 {
 			started = actions[len(actions)-1].StartWorkflowResult
-		} else if ctx.Err() != nil {
-			e.t.Fatalf("schedule %s started nothing", schedules.MonthlyID(tenant))
-		} else {
-			time.Sleep(50 * time.Millisecond)
 		}
-	}
+		return started != nil
+	})
 	var res workflows.ScheduledSyncResult
 	err := e.temporal.GetWorkflow(ctx, started.WorkflowID, started.FirstExecutionRunID).Get(ctx, &res)
 	var appErr *temporal.ApplicationError

@@ -45,7 +45,7 @@ func TestScheduleRunsRosterThenLastMonthsAttendance(t *testing.T) {
 	if err := sc.GetHandle(ctx, schedules.MonthlyID("sch")).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	runs := e.waitForRuns("sch", 2)
+	runs := e.finishedRuns("sch", 2)
 	if len(runs) != 2 {
 		t.Fatalf("the schedule started %d runs, want a roster and an attendance run: %+v", len(runs), runs)
 	}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -39,7 +41,7 @@ func TestFindAnyRunBySearchAttributes(t *testing.T) {
 
 	query := fmt.Sprintf(`HrmosKind = "attendance" AND HrmosMonth = "%s" AND HrmosStatus = "failed"`, month)
 	var found []string
-	e.waitUntil("the failed run is listed", func() bool { // visibility is eventually consistent
+	testenv.Eventually(e.t, time.Minute, "the failed run is listed", func() bool { // visibility is eventually consistent
 		resp, err := e.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
 		if err != nil {
 			t.Fatalf("list %s: %v", query, err)
@@ -75,7 +77,7 @@ func TestFindAnyRunBySearchAttributes(t *testing.T) {
 			}
 			return ids
 		}
-		e.waitUntil("the refused run is listed", func() bool {
+		testenv.Eventually(e.t, time.Minute, "the refused run is listed", func() bool {
 			return slices.Contains(list(`HrmosTenant = "find" AND HrmosKind = "attendance" AND HrmosStatus = "failed"`), run.GetID())
 		})
 		if got := list(`HrmosKind = "attendance" AND HrmosMonth = "2020-02" AND HrmosStatus = "failed"`); !slices.Contains(got, run.GetID()) {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
 	"github.com/mediment/hrmos-sync/internal/testdb"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -39,29 +41,20 @@ func (e *env) startSlowRoster(tenant string) (workflowID, runID string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for e.stagedRows() == 0 {
-		if time.Now().After(deadline) {
-			e.t.Fatal("nothing was staged in 30 s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.Eventually(e.t, 30*time.Second, "the first page is staged", func() bool { return e.stagedRows() > 0 })
 	return run.GetID(), run.GetRunID()
 }
 
-func (e *env) waitRunStatus(tenant, runID string) store.Run {
+// endedRun is the run's history row once the run has ended.
+func (e *env) endedRun(tenant, runID string) store.Run {
 	e.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		r, err := e.store.Run(context.Background(), store.RunRef{TenantID: tenant, RunID: runID})
-		if err == nil && r.Status != codes.RunRunning {
-			return r
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("run %s still running after 60 s: %+v, %v", runID, r, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	var r store.Run
+	testenv.Eventually(e.t, time.Minute, "run "+runID+" ends", func() bool {
+		var err error
+		r, err = e.store.Run(context.Background(), store.RunRef{TenantID: tenant, RunID: runID})
+		return err == nil && r.Status != codes.RunRunning
+	})
+	return r
 }
 
 // Staged personal data is deleted however a run ends.
@@ -82,7 +75,7 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 		t.Cleanup(func() { workflows.HRMOSRetryInterval = 5 * time.Second })
 		_, runID := e.startSlowRoster("fail")
 		e.sim.SetFaults(hrmossim.Faults{FailNextN: 1 << 30, FailStatus: 503})
-		r := e.waitRunStatus("fail", runID)
+		r := e.endedRun("fail", runID)
 		if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "HRMOS is unavailable") {
 			t.Fatalf("run = %+v", r)
 		}
@@ -96,7 +89,7 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 		if err := e.temporal.CancelWorkflow(context.Background(), wfID, runID); err != nil {
 			t.Fatal(err)
 		}
-		r := e.waitRunStatus("cancel", runID)
+		r := e.endedRun("cancel", runID)
 		if r.Status != codes.RunFailed || !strings.Contains(r.FailureReason, "cancelled") {
 			t.Fatalf("run = %+v", r)
 		}
@@ -248,27 +241,18 @@ func TestReconnectWithABadKeyKeepsTheWorkingOne(t *testing.T) {
 	e.mustRoster(workflows.RosterSyncInput{TenantID: "rotk"})
 }
 
-// waitForRuns waits until a tenant has n runs, none of them running.
-func (e *env) waitForRuns(tenant string, n int) []store.Run {
+// finishedRuns are a tenant's runs once it has n, none of them running.
+func (e *env) finishedRuns(tenant string, n int) []store.Run {
 	e.t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		runs, err := e.store.Runs(context.Background(), tenant, 50)
-		if err != nil {
+	var runs []store.Run
+	testenv.Eventually(e.t, 90*time.Second, fmt.Sprintf("tenant %s has %d finished runs", tenant, n), func() bool {
+		var err error
+		if runs, err = e.store.Runs(context.Background(), tenant, 50); err != nil {
 			e.t.Fatal(err)
 		}
-		done := len(runs) >= n
-		for _, r := range runs {
-			done = done && r.Status != codes.RunRunning
-		}
-		if done {
-			return runs
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("tenant %s has %d runs after 90 s, want %d finished: %+v", tenant, len(runs), n, runs)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+		return len(runs) >= n && !slices.ContainsFunc(runs, func(r store.Run) bool { return r.Status == codes.RunRunning })
+	})
+	return runs
 }
 
 // A run that fails while the database is down cannot record its failure;

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/server/temporaltest"
 
 	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/codes"
@@ -30,19 +29,13 @@ func startedAs(ctx context.Context, trigger string) context.Context {
 // writes the starter's header) "cli"; from the Temporal UI's form, which
 // cannot set that header, "ui", even when its input says "trigger":"cli".
 func TestTheTriggerIsHowTheRunWasStarted(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: runs a Temporal server (skipped with -short)")
-	}
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	e := setupEnv(t, ts, nil)
+	e := newEnv(t)
 	ctx := context.Background()
 	c := e.company(hrmossim.GenerateSpec{CompanyID: "trg", Users: 5, Seed: 5})
 	e.mustConnect("trg", "trg", c.APIKey)
 
 	// The starter's client, dialled as `starter roster` dials it.
-	cfg := e.cfg
-	cfg.TemporalAddress, cfg.TemporalNamespace = ts.GetFrontendHostPort(), ts.GetDefaultNamespace()
-	starter, err := app.DialTemporal(cfg, slog.New(slog.DiscardHandler))
+	starter, err := app.DialTemporal(e.cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -24,16 +25,29 @@ const temporalServerOfCLI = "1.29.1"
 // TemporalCLI finds the Temporal CLI at TemporalCLIVersion: $TEMPORAL_CLI,
 // <root>/.bin/temporal, ~/go/bin/temporal or the PATH; else it installs it
 // into <root>/.bin with go install, as scripts/demo.sh does (about two
-// minutes the first time). logf reports what it does.
+// minutes the first time). Test binaries that start together install it
+// once: the others wait on a lock file in <root>/.bin. logf reports what it
+// does.
 func TemporalCLI(ctx context.Context, root string, logf func(string, ...any)) (string, error) {
-	candidates := []string{os.Getenv("TEMPORAL_CLI"), filepath.Join(root, ".bin", "temporal")}
+	bin := filepath.Join(root, ".bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return "", err
+	}
+	lock, err := os.OpenFile(filepath.Join(bin, ".temporal-install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close() // closing releases the lock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("lock %s: %w", lock.Name(), err)
+	}
+	candidates := []string{os.Getenv("TEMPORAL_CLI"), filepath.Join(bin, "temporal")}
 	if home, err := os.UserHomeDir(); err == nil {
 		candidates = append(candidates, filepath.Join(home, "go", "bin", "temporal"))
 	}
 	if p, err := exec.LookPath("temporal"); err == nil {
 		candidates = append(candidates, p)
 	}
-	bin := filepath.Join(root, ".bin")
 	for i, c := range candidates {
 		if c == "" || !fileExists(c) {
 			continue
@@ -65,8 +79,9 @@ type TemporalDev struct {
 
 // StartTemporalDev starts the CLI's dev server on free ports of 127.0.0.1,
 // in memory (no database file), without its UI, and waits until its
-// frontend answers a health check.
-func StartTemporalDev(ctx context.Context, cli, logPath string) (*TemporalDev, error) {
+// frontend answers a health check. extraArgs are added to `temporal server
+// start-dev` (e.g. --dynamic-config-value).
+func StartTemporalDev(ctx context.Context, cli, logPath string, extraArgs ...string) (*TemporalDev, error) {
 	var ports [3]int
 	for i := range ports {
 		p, err := FreePort()
@@ -78,9 +93,9 @@ func StartTemporalDev(ctx context.Context, cli, logPath string) (*TemporalDev, e
 	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
 	proc, err := Start(Spec{
 		Name: "temporal dev server", Path: cli, Log: logPath,
-		Args: []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(ports[0]),
+		Args: append([]string{"server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(ports[0]),
 			"--http-port", strconv.Itoa(ports[1]), "--metrics-port", strconv.Itoa(ports[2]),
-			"--headless", "--log-level", "warn"},
+			"--headless", "--log-level", "warn"}, extraArgs...),
 	})
 	if err != nil {
 		return nil, err

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
+	"math"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,41 +41,51 @@ type Company struct {
 	formerSecrets []string
 }
 
-var monthPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
-
-// validMonth reports whether s is a "YYYY-MM" month.
-func validMonth(s string) bool { return monthPattern.MatchString(s) }
-
 // Clone returns a copy whose slices and map can be changed without touching c.
 // Users' approver and calendar slices, and rows' nested objects, are shared:
 // treat them as read-only.
 func (c *Company) Clone() *Company {
 	out := *c
-	out.Users = slices.Clone(c.Users)
-	out.Departments = slices.Clone(c.Departments)
-	out.Lodgments = slices.Clone(c.Lodgments)
-	out.Employments = slices.Clone(c.Employments)
+	out.Users, out.Departments, out.Lodgments = slices.Clone(c.Users), slices.Clone(c.Departments), slices.Clone(c.Lodgments)
+	out.Employments, out.formerSecrets = slices.Clone(c.Employments), slices.Clone(c.formerSecrets)
 	out.MonthlyRows = make(map[string][]MonthlyRow, len(c.MonthlyRows))
 	for m, rows := range c.MonthlyRows {
 		out.MonthlyRows[m] = slices.Clone(rows)
 	}
-	out.formerSecrets = slices.Clone(c.formerSecrets)
 	return &out
 }
 
 // Months returns the months that have monthly rows, sorted.
-func (c *Company) Months() []string {
-	return slices.Sorted(maps.Keys(c.MonthlyRows))
-}
+func (c *Company) Months() []string { return slices.Sorted(maps.Keys(c.MonthlyRows)) }
 
 // User returns the user with the given ID. Users must be sorted (they are in
 // any Company returned by Generate or Server.Company).
 func (c *Company) User(id int64) (User, bool) {
-	i, ok := slices.BinarySearchFunc(c.Users, id, func(u User, id int64) int { return cmp.Compare(u.ID, id) })
-	if !ok {
-		return User{}, false
+	if i, ok := find(c.Users, userID, id); ok {
+		return c.Users[i], true
 	}
-	return c.Users[i], true
+	return User{}, false
+}
+
+func userID(u User) int64          { return u.ID }
+func rowUserID(r MonthlyRow) int64 { return r.UserID }
+
+// find looks for the item with the given ID in a list in ID order: its
+// index, or where it belongs.
+func find[T any](list []T, id func(T) int64, want int64) (int, bool) {
+	return slices.BinarySearchFunc(list, want, func(x T, want int64) int { return cmp.Compare(id(x), want) })
+}
+
+// sortByID sorts a list into ID order, keeping the order of equal IDs, and
+// returns an ID that appears twice, if any.
+func sortByID[T any](list []T, id func(T) int64) (dup int64, ok bool) {
+	slices.SortStableFunc(list, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
+	for i := 1; i < len(list); i++ {
+		if id(list[i]) == id(list[i-1]) {
+			return id(list[i]), true
+		}
+	}
+	return 0, false
 }
 
 // PersonalStrings returns, sorted and without duplicates, every personal or
@@ -85,74 +97,49 @@ func (c *Company) User(id int64) (User, bool) {
 // they would match unrelated text; the full names still cover them.
 // The project's tests scan Temporal histories and logs for these.
 func (c *Company) PersonalStrings() []string {
-	var out []string
-	add := func(s string) {
-		if utf8.RuneCountInString(s) >= 2 {
-			out = append(out, s)
-		}
-	}
+	out := append(slices.Clone(c.formerSecrets), c.APIKey)
 	for i := range c.Users {
 		out = appendUserStrings(out, &c.Users[i])
 	}
-	for _, s := range c.formerSecrets {
-		add(s)
-	}
-	add(c.APIKey)
-	// appendUserStrings already dropped short strings.
+	out = slices.DeleteFunc(out, func(s string) bool { return utf8.RuneCountInString(s) < 2 })
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
 // appendUserStrings appends the personal strings of one user (see PersonalStrings).
 func appendUserStrings(out []string, u *User) []string {
-	add := func(s string) {
-		if utf8.RuneCountInString(s) >= 2 {
-			out = append(out, s)
-		}
-	}
 	value := func(v OptString) string {
 		if v.Presence != Present {
 			return ""
 		}
 		return v.Value
 	}
-	pair := func(a, b string) {
-		add(a)
-		add(b)
-		add(canonicalText(a))
-		add(canonicalText(b))
+	for _, pair := range [][2]string{{value(u.LastName), value(u.FirstName)}, {value(u.LastNameKana), value(u.FirstNameKana)}} {
+		a, b := pair[0], pair[1]
+		ca, cb := canonicalText(a), canonicalText(b)
+		out = append(out, a, b, ca, cb)
 		if a != "" && b != "" {
-			ca, cb := canonicalText(a), canonicalText(b)
-			add(ca + cb)
-			add(ca + " " + cb)
-			add(ca + ideographicSpace + cb)
-			add(a + b)
+			out = append(out, ca+cb, ca+" "+cb, ca+ideographicSpace+cb, a+b)
 		}
 	}
-	pair(value(u.LastName), value(u.FirstName))
-	pair(value(u.LastNameKana), value(u.FirstNameKana))
 	if e := value(u.Email); e != "" {
-		add(e)
-		add(strings.ToLower(strings.TrimSpace(e)))
+		out = append(out, e, strings.ToLower(strings.TrimSpace(e)))
 	}
 	return out
 }
 
 // normalize sorts the company's lists into serving order and checks what
-// serving relies on: unique IDs, valid months, unique users per month.
+// serving relies on: unique user IDs, valid months, unique users per month.
 func (c *Company) normalize() error {
 	if c.ID == "" {
 		return errors.New("company ID is empty")
 	}
-	slices.SortStableFunc(c.Users, func(a, b User) int { return cmp.Compare(a.ID, b.ID) })
-	for i := 1; i < len(c.Users); i++ {
-		if c.Users[i].ID == c.Users[i-1].ID {
-			return fmt.Errorf("company %q: user ID %d appears twice", c.ID, c.Users[i].ID)
-		}
+	if dup, ok := sortByID(c.Users, userID); ok {
+		return fmt.Errorf("company %q: user ID %d appears twice", c.ID, dup)
 	}
-	slices.SortStableFunc(c.Departments, func(a, b Department) int { return cmp.Compare(a.ID, b.ID) })
-	slices.SortStableFunc(c.Lodgments, func(a, b Lodgment) int { return cmp.Compare(a.ID, b.ID) })
-	slices.SortStableFunc(c.Employments, func(a, b Employment) int { return cmp.Compare(a.ID, b.ID) })
+	sortByID(c.Departments, func(d Department) int64 { return d.ID })
+	sortByID(c.Lodgments, func(l Lodgment) int64 { return l.ID })
+	sortByID(c.Employments, func(e Employment) int64 { return e.ID })
 	if c.MonthlyRows == nil {
 		c.MonthlyRows = make(map[string][]MonthlyRow)
 	}
@@ -160,16 +147,11 @@ func (c *Company) normalize() error {
 		if !validMonth(month) {
 			return fmt.Errorf("company %q: monthly rows stored under %q, want YYYY-MM", c.ID, month)
 		}
-		slices.SortStableFunc(rows, func(a, b MonthlyRow) int { return cmp.Compare(a.UserID, b.UserID) })
-		for i := range rows {
-			if rows[i].Month == "" {
-				rows[i].Month = month[:4] + month[5:]
-			}
+		if dup, ok := sortByID(rows, rowUserID); ok {
+			return fmt.Errorf("company %q: month %s has two rows for user %d", c.ID, month, dup)
 		}
-		for i := 1; i < len(rows); i++ {
-			if rows[i].UserID == rows[i-1].UserID {
-				return fmt.Errorf("company %q: month %s has two rows for user %d", c.ID, month, rows[i].UserID)
-			}
+		for i := range rows {
+			rows[i].Month = cmp.Or(rows[i].Month, month[:4]+month[5:])
 		}
 	}
 	return nil
@@ -177,7 +159,7 @@ func (c *Company) normalize() error {
 
 // putUser adds u or replaces the user with its ID, keeping ID order.
 func (c *Company) putUser(u User) {
-	i, found := slices.BinarySearchFunc(c.Users, u.ID, func(x User, id int64) int { return cmp.Compare(x.ID, id) })
+	i, found := find(c.Users, userID, u.ID)
 	if found {
 		c.formerSecrets = appendUserStrings(c.formerSecrets, &c.Users[i])
 		c.Users[i] = u
@@ -186,31 +168,23 @@ func (c *Company) putUser(u User) {
 	c.Users = slices.Insert(c.Users, i, u)
 }
 
-// removeUser deletes the user with the given ID; its monthly rows stay, as
-// HRMOS keeps attendance of deleted users (they become rows for unknown users).
-func (c *Company) removeUser(id int64) bool {
-	i, found := slices.BinarySearchFunc(c.Users, id, func(x User, id int64) int { return cmp.Compare(x.ID, id) })
-	if !found {
-		return false
+// removeUser deletes the user with the given ID; its monthly rows stay (doc.go).
+func (c *Company) removeUser(id int64) {
+	if i, found := find(c.Users, userID, id); found {
+		c.formerSecrets = appendUserStrings(c.formerSecrets, &c.Users[i])
+		c.Users = slices.Delete(c.Users, i, i+1)
 	}
-	c.formerSecrets = appendUserStrings(c.formerSecrets, &c.Users[i])
-	c.Users = slices.Delete(c.Users, i, i+1)
-	return true
 }
 
 // putMonthlyRow adds row to month or replaces the row of the same user.
 func (c *Company) putMonthlyRow(month string, row MonthlyRow) {
-	if row.Month == "" {
-		row.Month = month[:4] + month[5:]
-	}
+	row.Month = cmp.Or(row.Month, month[:4]+month[5:])
 	rows := c.MonthlyRows[month]
-	i, found := slices.BinarySearchFunc(rows, row.UserID, func(x MonthlyRow, id int64) int { return cmp.Compare(x.UserID, id) })
-	if found {
+	if i, found := find(rows, rowUserID, row.UserID); found {
 		rows[i] = row
 	} else {
-		rows = slices.Insert(rows, i, row)
+		c.MonthlyRows[month] = slices.Insert(rows, i, row)
 	}
-	c.MonthlyRows[month] = rows
 }
 
 // maxUserID is the highest user ID in use (0 for none).
@@ -234,46 +208,114 @@ func (c *Company) nextUserID() int64 {
 }
 
 // newHire is a user who joins today (now, in Japan), as HR registers one:
-// the first department, office and employment of the masters, the
-// month-end closing day, a name from the generator's lists and an e-mail
-// and employee number no generated user has.
+// the first department, office and employment of the masters, a name from the
+// generator's lists and an e-mail and employee number no generated user has.
 func (c *Company) newHire(id int64, now time.Time) User {
-	family := familyNames[int(id%int64(len(familyNames)))]
-	given := givenNames[int(id/7%int64(len(givenNames)))]
-	first := func(ids []int64) OptInt {
-		if len(ids) == 0 {
-			return OptInt{Presence: Null}
-		}
-		return Int(ids[0])
-	}
-	var depts, lodgs, emps []int64
-	for _, d := range c.Departments {
-		depts = append(depts, d.ID)
-	}
-	for _, l := range c.Lodgments {
-		lodgs = append(lodgs, l.ID)
-	}
-	for _, e := range c.Employments {
-		emps = append(emps, e.ID)
-	}
-	u := User{
-		ID: id, Number: Str(newHireNumber(id)),
-		LastName: Str(family.kanji), FirstName: Str(given.kanji),
-		LastNameKana: Str(family.kana), FirstNameKana: Str(given.kana),
-		StartDate: Str(civilOf(now).String()), EndDate: OptString{Presence: Null},
-		Comment: OptString{Presence: Null}, CutoffDate: Int(31), NfcTagPC: OptString{Presence: Null},
-		Email:      Str(fmt.Sprintf("%s.%s%d@example.co.jp", given.romaji, family.romaji, id)),
-		LodgmentID: first(lodgs), Agreement36ID: Int(1), DepartmentID: first(depts), EmploymentID: first(emps),
-		Segment: OptString{Presence: Null}, DefaultSegmentID: Int(1),
-		DefaultHoliday1ID: Int(1), DefaultHoliday2ID: Int(2), DefaultHoliday3ID: Int(3),
-		CreatedAt: now, UpdatedAt: now,
-	}
-	for _, cal := range u.calendarIDs() {
-		*cal = OptInt{Presence: Null}
-	}
+	family, given := familyNames[int(id%int64(len(familyNames)))], givenNames[int(id/7%int64(len(givenNames)))]
+	u := newUser(id, newHireNumber(id), family, given, civilOf(now), fmt.Sprintf("%s.%s%d@example.co.jp", given.romaji, family.romaji, id))
+	u.DepartmentID, u.LodgmentID, u.EmploymentID = firstID(c.Departments, func(d Department) int64 { return d.ID }),
+		firstID(c.Lodgments, func(l Lodgment) int64 { return l.ID }), firstID(c.Employments, func(e Employment) int64 { return e.ID })
+	u.CreatedAt, u.UpdatedAt = now, now
 	return u
+}
+
+func firstID[T any](list []T, id func(T) int64) OptInt {
+	if len(list) == 0 {
+		return OptInt{Presence: Null}
+	}
+	return Int(id(list[0]))
 }
 
 // newHireNumber is the 社員番号 of a user added while the simulator runs:
 // "H" and six digits, a shape the generator never uses.
 func newHireNumber(id int64) string { return fmt.Sprintf("H%06d", id) }
+
+// The faults that change a list between two pages (see Faults): the first
+// record goes, and with AddAndRemoveBetweenPages a new one joins first.
+
+func (c *Company) shiftUsers() {
+	if len(c.Users) > 0 {
+		c.removeUser(c.Users[0].ID)
+	}
+}
+
+func (c *Company) addAndRemoveUser(now time.Time) {
+	if len(c.Users) > 0 {
+		first := c.Users[0].ID
+		c.putUser(c.newHire(c.nextUserID(), now))
+		c.removeUser(first)
+	}
+}
+
+func (c *Company) shiftRows(month string) {
+	if rows := c.MonthlyRows[month]; len(rows) > 0 {
+		c.MonthlyRows[month] = rows[1:]
+	}
+}
+
+// addAndRemoveRow adds a row for a new user ID with the last row's figures.
+func (c *Company) addAndRemoveRow(month string, now time.Time) {
+	if rows := c.MonthlyRows[month]; len(rows) > 0 {
+		row := rows[len(rows)-1]
+		row.UserID = c.nextUserID()
+		row.Number = Str(newHireNumber(row.UserID))
+		row.CreatedAt, row.UpdatedAt = At(now), At(now)
+		c.putMonthlyRow(month, row)
+		c.shiftRows(month)
+	}
+}
+
+// mutateUsers changes one synced field of percent % of the active users
+// (rounded; retirees are left alone) and stamps them now: see Server.MutateUsers.
+func (c *Company) mutateUsers(percent float64, seed uint64, now time.Time) int {
+	today := civilOf(now).String()
+	var active []int
+	for i, u := range c.Users {
+		if u.EndDate.Presence != Present || u.EndDate.Value == "" || u.EndDate.Value >= today {
+			active = append(active, i)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, streamMutate))
+	n := int(math.Round(float64(len(active)) * percent / 100))
+	for _, k := range rng.Perm(len(active))[:n] {
+		u := c.Users[active[k]]
+		mutateUser(&u, c, rng)
+		u.UpdatedAt = now
+		c.putUser(u) // keeps the old values for PersonalStrings
+	}
+	return n
+}
+
+// mutateUser changes one synced field of u.
+func mutateUser(u *User, c *Company, rng *rand.Rand) {
+	switch rng.IntN(3) {
+	case 0:
+		if n := len(c.Departments); n > 1 {
+			i := rng.IntN(n)
+			if c.Departments[i].ID == u.DepartmentID.Value && u.DepartmentID.Presence == Present {
+				i = (i + 1 + rng.IntN(n-1)) % n // any other
+			}
+			u.DepartmentID = Int(c.Departments[i].ID)
+			return
+		}
+		fallthrough
+	case 1:
+		kana := familyNames[rng.IntN(len(familyNames))].kana
+		if kana == u.LastNameKana.Value {
+			kana += "ー"
+		}
+		u.LastNameKana = Str(kana)
+	default:
+		email := u.Email.Value
+		switch {
+		case u.Email.Presence != Present || email == "":
+			email = "user" + strconv.FormatInt(u.ID, 10) + "@example.co.jp"
+		case strings.HasSuffix(email, "@example.co.jp"):
+			email = strings.TrimSuffix(email, ".co.jp") + ".jp"
+		default:
+			local, _, _ := strings.Cut(email, "@")
+			email = local + "@example.co.jp"
+		}
+		u.Email = Str(email)
+	}
+}

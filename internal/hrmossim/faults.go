@@ -1,6 +1,8 @@
 package hrmossim
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,89 +20,63 @@ import (
 type Faults struct {
 	// OnlyPath restricts every fault to request paths containing it
 	// (e.g. "/users"); empty means every /api/ path.
-	OnlyPath string
+	OnlyPath string `json:"only_path,omitempty"`
 	// Latency delays every matching request (until the client gives up).
-	Latency time.Duration
+	Latency time.Duration `json:"-"`
 	// FailNextN requests get FailStatus (any 4xx or 5xx; default and
 	// anything else 500) with an Error JSON body. A 401 this way does not
 	// revoke the token (UnauthorizedNextN does).
-	FailNextN  int
-	FailStatus int
+	FailNextN  int `json:"fail_next_n,omitempty"`
+	FailStatus int `json:"fail_status,omitempty"`
 	// GatewayHTMLNextN requests get a 502 with a load balancer's HTML page.
-	GatewayHTMLNextN int
+	GatewayHTMLNextN int `json:"gateway_html_next_n,omitempty"`
 	// RateLimitNextN requests get a bare 429, as from the real rate limit.
-	RateLimitNextN int
+	RateLimitNextN int `json:"rate_limit_next_n,omitempty"`
 	// TruncateNextN responses stop after half of their body.
-	TruncateNextN int
+	TruncateNextN int `json:"truncate_next_n,omitempty"`
 	// UnauthorizedNextN requests carrying a valid token get 401, and the
 	// token is revoked: it was valid a moment earlier, now it is not.
-	UnauthorizedNextN int
+	UnauthorizedNextN int `json:"unauthorized_next_n,omitempty"`
 	// ShiftRowsBetweenPages list requests for page 2 or later (users and
-	// monthly rows) first delete the list's first record: every later one
-	// moves up a place, so a page-number client misses a record, and what
-	// it fetched falls short of page 1's X-Total-Count (it always equals
-	// the last page's: compare with the first).
-	ShiftRowsBetweenPages int
-	// AddAndRemoveBetweenPages list requests for page 2 or later (users and
-	// monthly rows) first add a record and delete one: a new hire (a new
-	// row of the month) with the next free user ID, created and updated at
-	// the clock's now, so it is listed last, and the deletion of the list's
-	// first record. X-Total-Count never moves, yet every record after the
-	// first moves up a place and a page-number client misses the one that
-	// moved back onto a page it already fetched: only the added record's
-	// created_at (found with `from`) gives the change away.
-	AddAndRemoveBetweenPages int
+	// monthly rows) first delete the list's first record, so a page-number
+	// client misses the record that moved back a page (see doc.go).
+	ShiftRowsBetweenPages int `json:"shift_rows_between_pages,omitempty"`
+	// AddAndRemoveBetweenPages list requests for page 2 or later first add
+	// a record (the next free user ID, created now, so listed last) and then
+	// delete the first: X-Total-Count never moves, only the added record's
+	// created_at (found with `from`) gives the change away (see doc.go).
+	AddAndRemoveBetweenPages int `json:"add_and_remove_between_pages,omitempty"`
 
 	// RevokeTokensAfter, when positive, revokes every token once it has
 	// served that many data requests (2: revoked after every second one).
-	RevokeTokensAfter int
+	RevokeTokensAfter int `json:"revoke_tokens_after,omitempty"`
 	// TokenTTL, when positive, is the lifetime of tokens issued or
 	// postponed from now on, in place of Options.TokenTTL.
-	TokenTTL time.Duration
+	TokenTTL time.Duration `json:"-"`
 	// RevokeOnReissue makes GET /authentication/token revoke the company's
 	// earlier tokens, the other plausible reading of the API (see doc.go).
-	RevokeOnReissue bool
+	RevokeOnReissue bool `json:"revoke_on_reissue,omitempty"`
 }
 
-type faultKind int
+// A faultKind is the NextN counter of Faults that a kind of fault consumes.
+type faultKind func(*Faults) *int
 
-const (
-	faultFail faultKind = iota
-	faultGatewayHTML
-	faultRateLimit
-	faultTruncate
-	faultUnauthorized
-	faultShiftRows
-	faultAddAndRemove
+var (
+	faultFail         faultKind = func(f *Faults) *int { return &f.FailNextN }
+	faultGatewayHTML  faultKind = func(f *Faults) *int { return &f.GatewayHTMLNextN }
+	faultRateLimit    faultKind = func(f *Faults) *int { return &f.RateLimitNextN }
+	faultTruncate     faultKind = func(f *Faults) *int { return &f.TruncateNextN }
+	faultUnauthorized faultKind = func(f *Faults) *int { return &f.UnauthorizedNextN }
+	faultShiftRows    faultKind = func(f *Faults) *int { return &f.ShiftRowsBetweenPages }
+	faultAddAndRemove faultKind = func(f *Faults) *int { return &f.AddAndRemoveBetweenPages }
 )
-
-// counter returns the NextN field of a kind.
-func (f *Faults) counter(k faultKind) *int {
-	switch k {
-	case faultFail:
-		return &f.FailNextN
-	case faultGatewayHTML:
-		return &f.GatewayHTMLNextN
-	case faultRateLimit:
-		return &f.RateLimitNextN
-	case faultTruncate:
-		return &f.TruncateNextN
-	case faultUnauthorized:
-		return &f.UnauthorizedNextN
-	case faultShiftRows:
-		return &f.ShiftRowsBetweenPages
-	case faultAddAndRemove:
-		return &f.AddAndRemoveBetweenPages
-	}
-	panic(fmt.Sprintf("unknown fault kind %d", k))
-}
 
 // SetFaults replaces the injected faults.
 func (s *Server) SetFaults(f Faults) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.faults = f
-	s.log.Info("faults set", "faults", f.String())
+	s.opts.Logger.Info("faults set", "faults", f.String())
 }
 
 // Faults returns the injected faults with what is left of each counter.
@@ -114,113 +90,87 @@ func (s *Server) Faults() Faults {
 func (s *Server) takeFault(k faultKind, path string) bool {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
-	if !s.faults.matches(path) {
-		return false
+	if c := k(&s.faults); s.faults.matches(path) && *c > 0 {
+		*c--
+		return true
 	}
-	c := s.faults.counter(k)
-	if *c <= 0 {
-		return false
-	}
-	*c--
-	return true
+	return false
 }
 
 func (f *Faults) matches(path string) bool {
 	return f.OnlyPath == "" || strings.Contains(path, f.OnlyPath)
 }
 
-// applyRequestFaults runs the faults that act before the endpoint; it
-// reports whether the request should go on to the endpoint.
-func (s *Server) applyRequestFaults(w http.ResponseWriter, r *http.Request) bool {
-	s.faultMu.Lock()
-	latency := time.Duration(0)
-	if s.faults.matches(r.URL.Path) {
-		latency = s.faults.Latency
+// delay applies the Latency fault; false when the client gave up first.
+func (s *Server) delay(r *http.Request) bool {
+	if f := s.Faults(); f.Latency > 0 && f.matches(r.URL.Path) {
+		t := time.NewTimer(f.Latency)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return false
+		}
 	}
-	s.faultMu.Unlock()
-	if latency > 0 && !sleepContext(r.Context(), latency) {
-		return false
-	}
+	return true
+}
+
+// injectFault answers with a pending failure instead of the endpoint; it
+// reports whether it did.
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case s.takeFault(faultFail, r.URL.Path):
 		status := s.Faults().FailStatus
 		if status < 400 || status > 599 {
 			status = http.StatusInternalServerError
 		}
-		text := http.StatusText(status)
-		if text == "" {
-			text = "Error " + strconv.Itoa(status)
-		}
-		writeError(w, status, text)
-		return false
+		writeError(w, status, cmp.Or(http.StatusText(status), "Error "+strconv.Itoa(status)))
 	case s.takeFault(faultGatewayHTML, r.URL.Path):
+		// What a load balancer in front of a Rails app sends when the app does not answer.
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
-		_, _ = w.Write([]byte(gatewayHTML))
-		return false
+		_, _ = w.Write([]byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+			"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"))
 	case s.takeFault(faultRateLimit, r.URL.Path):
 		w.WriteHeader(http.StatusTooManyRequests)
+	default:
 		return false
 	}
 	return true
 }
 
-// gatewayHTML is what a load balancer in front of a Rails app sends when the
-// app does not answer.
-const gatewayHTML = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
-	"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
-
-// faultsJSON is Faults on the wire: snake_case, durations as a Go duration
-// string ("1.5s") or a number of milliseconds.
-type faultsJSON struct {
-	OnlyPath                 string          `json:"only_path,omitempty"`
-	Latency                  json.RawMessage `json:"latency,omitempty"`
-	FailNextN                int             `json:"fail_next_n,omitempty"`
-	FailStatus               int             `json:"fail_status,omitempty"`
-	GatewayHTMLNextN         int             `json:"gateway_html_next_n,omitempty"`
-	RateLimitNextN           int             `json:"rate_limit_next_n,omitempty"`
-	TruncateNextN            int             `json:"truncate_next_n,omitempty"`
-	UnauthorizedNextN        int             `json:"unauthorized_next_n,omitempty"`
-	ShiftRowsBetweenPages    int             `json:"shift_rows_between_pages,omitempty"`
-	AddAndRemoveBetweenPages int             `json:"add_and_remove_between_pages,omitempty"`
-	RevokeTokensAfter        int             `json:"revoke_tokens_after,omitempty"`
-	TokenTTL                 json.RawMessage `json:"token_ttl,omitempty"`
-	RevokeOnReissue          bool            `json:"revoke_on_reissue,omitempty"`
-}
-
-// MarshalJSON renders the faults for GET /_sim/faults.
+// MarshalJSON renders the faults for GET /_sim/faults, durations as "1.5s".
 func (f Faults) MarshalJSON() ([]byte, error) {
-	w := faultsJSON{
-		OnlyPath: f.OnlyPath, FailNextN: f.FailNextN, FailStatus: f.FailStatus,
-		GatewayHTMLNextN: f.GatewayHTMLNextN, RateLimitNextN: f.RateLimitNextN,
-		TruncateNextN: f.TruncateNextN, UnauthorizedNextN: f.UnauthorizedNextN,
-		ShiftRowsBetweenPages: f.ShiftRowsBetweenPages, RevokeTokensAfter: f.RevokeTokensAfter,
-		RevokeOnReissue: f.RevokeOnReissue, AddAndRemoveBetweenPages: f.AddAndRemoveBetweenPages,
+	type plain Faults // the same fields without this method
+	text := func(d time.Duration) string {
+		if d <= 0 {
+			return ""
+		}
+		return d.String()
 	}
-	if f.Latency > 0 {
-		w.Latency = json.RawMessage(`"` + f.Latency.String() + `"`)
-	}
-	if f.TokenTTL > 0 {
-		w.TokenTTL = json.RawMessage(`"` + f.TokenTTL.String() + `"`)
-	}
-	return json.Marshal(w)
+	return json.Marshal(struct {
+		plain
+		Latency  string `json:"latency,omitempty"`
+		TokenTTL string `json:"token_ttl,omitempty"`
+	}{plain(f), text(f.Latency), text(f.TokenTTL)})
 }
 
-// UnmarshalJSON reads the body of POST /_sim/faults.
+// UnmarshalJSON reads the body of POST /_sim/faults: durations as a Go
+// duration string ("1.5s") or a number of milliseconds.
 func (f *Faults) UnmarshalJSON(data []byte) error {
+	type plain Faults // the same fields without this method
+	type faultsJSON struct {
+		plain
+		Latency  json.RawMessage `json:"latency"`
+		TokenTTL json.RawMessage `json:"token_ttl"`
+	}
 	var w faultsJSON
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
 		return fmt.Errorf("decode faults: %w", err)
 	}
-	*f = Faults{
-		OnlyPath: w.OnlyPath, FailNextN: w.FailNextN, FailStatus: w.FailStatus,
-		GatewayHTMLNextN: w.GatewayHTMLNextN, RateLimitNextN: w.RateLimitNextN,
-		TruncateNextN: w.TruncateNextN, UnauthorizedNextN: w.UnauthorizedNextN,
-		ShiftRowsBetweenPages: w.ShiftRowsBetweenPages, RevokeTokensAfter: w.RevokeTokensAfter,
-		RevokeOnReissue: w.RevokeOnReissue, AddAndRemoveBetweenPages: w.AddAndRemoveBetweenPages,
-	}
+	*f = Faults(w.plain)
 	var err error
 	if f.Latency, err = parseDuration("latency", w.Latency); err != nil {
 		return err
@@ -231,18 +181,18 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 
 // parseDuration reads a duration string ("1.5s") or a number of milliseconds.
 func parseDuration(name string, raw json.RawMessage) (time.Duration, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return 0, nil
-	}
 	var text string
-	if err := json.Unmarshal(raw, &text); err == nil {
+	var ms float64
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return 0, nil
+	case json.Unmarshal(raw, &text) == nil:
 		d, err := time.ParseDuration(text)
 		if err != nil {
 			return 0, fmt.Errorf("decode faults: %s: %w", name, err)
 		}
 		return d, nil
 	}
-	var ms float64
 	if err := json.Unmarshal(raw, &ms); err != nil {
 		return 0, fmt.Errorf("decode faults: %s must be a duration string or milliseconds: %w", name, err)
 	}
@@ -250,10 +200,4 @@ func parseDuration(name string, raw json.RawMessage) (time.Duration, error) {
 }
 
 // String renders the faults for logs.
-func (f Faults) String() string {
-	b, err := f.MarshalJSON()
-	if err != nil {
-		return fmt.Sprintf("%#v", f)
-	}
-	return string(b)
-}
+func (f Faults) String() string { return string(mustJSON(f)) }

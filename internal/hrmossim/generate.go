@@ -50,12 +50,10 @@ const (
 // userFacts are the generator's true values behind a user's rendered fields,
 // which messy data may have blanked or garbled.
 type userFacts struct {
-	start    civilDate
-	end      civilDate
-	hasEnd   bool
-	cutoff   int
-	partTime bool
-	flex     bool
+	start, end     civilDate
+	hasEnd         bool
+	cutoff         int // 締め日
+	partTime, flex bool
 }
 
 type generator struct {
@@ -88,32 +86,23 @@ func Generate(spec GenerateSpec) (*Company, error) {
 	if now.IsZero() {
 		now = defaultGenerateNow
 	}
-	g := &generator{
-		spec:   spec,
-		now:    now.Truncate(time.Second),
-		today:  civilOf(now),
-		rng:    rand.New(rand.NewPCG(spec.Seed, streamBase)),
-		mess:   &messer{opts: spec.Messy, rng: rand.New(rand.NewPCG(spec.Seed, streamMess))},
-		emails: make(map[string]struct{}, spec.Users),
-	}
+	g := &generator{spec: spec, now: now.Truncate(time.Second), today: civilOf(now), emails: make(map[string]struct{}, spec.Users),
+		rng: rand.New(rand.NewPCG(spec.Seed, streamBase)), mess: &messer{opts: spec.Messy, rng: rand.New(rand.NewPCG(spec.Seed, streamMess))}}
 	y, m, _ := g.today.ymd()
 	g.since = dateOf(y-8, m, 1)
-	g.c = &Company{
-		ID:          spec.CompanyID,
-		APIKey:      spec.APIKey,
-		KeyIssuedAt: g.now,
-		MonthlyRows: make(map[string][]MonthlyRow, len(spec.Months)),
-	}
+	g.c = &Company{ID: spec.CompanyID, APIKey: spec.APIKey, KeyIssuedAt: g.now, MonthlyRows: make(map[string][]MonthlyRow, len(spec.Months))}
 	if g.c.APIKey == "" {
-		g.c.APIKey = keyFromRand(rand.New(rand.NewPCG(spec.Seed, streamKey)))
+		keyRNG, raw := rand.New(rand.NewPCG(spec.Seed, streamKey)), make([]byte, 12)
+		for i := range raw {
+			raw[i] = byte(keyRNG.Uint64())
+		}
+		g.c.APIKey = keyFrom(raw)
 	}
 	g.masters()
 	g.users()
 	g.messUsersByCount()
 	g.approvers()
-	months := slices.Clone(spec.Months)
-	slices.Sort(months)
-	for _, month := range slices.Compact(months) {
+	for _, month := range slices.Compact(slices.Sorted(slices.Values(spec.Months))) {
 		g.c.MonthlyRows[month] = g.monthlyRows(month)
 	}
 	if err := g.c.normalize(); err != nil {
@@ -131,55 +120,32 @@ func MustGenerate(spec GenerateSpec) *Company {
 	return c
 }
 
-// keyFromRand makes a Secret Key shaped like HRMOS's: the published sample is
-// Base64 of a 24-hex-digit string.
-func keyFromRand(r interface{ Uint64() uint64 }) string {
-	raw := make([]byte, 12)
-	for i := range raw {
-		raw[i] = byte(r.Uint64())
-	}
+// keyFrom makes a Secret Key shaped like HRMOS's from 12 random bytes: the
+// published sample is Base64 of a 24-hex-digit string.
+func keyFrom(raw []byte) string {
 	return base64.StdEncoding.EncodeToString([]byte(hex.EncodeToString(raw)))
 }
 
-// masters generates departments, lodgments and employments.
+// masters generates departments, lodgments and employments, set up when the
+// tenant moved to HRMOS and edited now and then since.
 func (g *generator) masters() {
 	n := g.spec.Users
 	setup := g.since.at(10 * 3600)
-	nDept := min(max(3+n/40, 3), len(departmentNames))
-	for i := range nDept {
-		g.c.Departments = append(g.c.Departments, Department{
-			ID: int64(i + 1), Name: departmentNames[i], Sequence: i + 1,
-			UpdatedAt: setup.Add(time.Duration(g.rng.IntN(400*24)) * time.Hour),
-		})
+	edited := func(t time.Time, days int) time.Time { return t.Add(time.Duration(g.rng.IntN(days*24)) * time.Hour) }
+	for i := range min(max(3+n/40, 3), len(departmentNames)) {
+		g.c.Departments = append(g.c.Departments, Department{ID: int64(i + 1), Name: departmentNames[i], Sequence: i + 1, UpdatedAt: edited(setup, 400)})
 	}
-	nLodg := min(max(1+n/60, 1), len(lodgmentSeeds))
-	for i := range nLodg {
-		s := lodgmentSeeds[i]
+	for i, s := range lodgmentSeeds[:min(max(1+n/60, 1), len(lodgmentSeeds))] {
 		created := setup.Add(time.Duration(i*37) * 24 * time.Hour)
 		g.c.Lodgments = append(g.c.Lodgments, Lodgment{
-			ID: int64(i + 1), Name: s.name, Sequence: i + 1,
-			Segments:      []int{1, 2, 3},
-			IPAddresses:   []string{"192.0.2." + strconv.Itoa(10+i)},
-			Address:       s.address,
-			PrefecturalID: s.prefecturalID,
-			CreatedAt:     At(created),
-			UpdatedAt:     At(created.Add(time.Duration(g.rng.IntN(300*24)) * time.Hour)),
+			ID: int64(i + 1), Name: s.name, Sequence: i + 1, Segments: []int{1, 2, 3},
+			IPAddresses: []string{"192.0.2." + strconv.Itoa(10+i)}, Address: s.address, PrefecturalID: s.prefecturalID,
+			CreatedAt: At(created), UpdatedAt: At(edited(created, 300)),
 		})
 	}
 	for i, k := range employmentKinds {
-		g.c.Employments = append(g.c.Employments, Employment{
-			ID: int64(i + 1), Name: k.name, Sequence: i + 1,
-			UpdatedAt: setup.Add(time.Duration(g.rng.IntN(200*24)) * time.Hour),
-		})
+		g.c.Employments = append(g.c.Employments, Employment{ID: int64(i + 1), Name: k.name, Sequence: i + 1, UpdatedAt: edited(setup, 200)})
 	}
-}
-
-// randomBetween returns a uniformly random instant in [lo, hi], whole seconds.
-func randomBetween(rng *rand.Rand, lo, hi time.Time) time.Time {
-	if !hi.After(lo) {
-		return lo
-	}
-	return lo.Add(time.Duration(rng.Int64N(int64(hi.Sub(lo)/time.Second)+1)) * time.Second)
 }
 
 func (g *generator) employmentKind() int {
@@ -210,7 +176,7 @@ func (g *generator) users() {
 			id += gap
 		}
 		u, f := g.cleanUser(i, id)
-		g.messUser(&u, &f)
+		g.messUser(&u)
 		g.c.Users = append(g.c.Users, u)
 		g.facts = append(g.facts, f)
 	}
@@ -243,36 +209,12 @@ func (g *generator) cleanUser(i int, id int64) (User, userFacts) {
 		f.end = g.today + 1 + civilDate(g.rng.IntN(90))
 		f.hasEnd = true
 	}
-	switch roll := g.rng.IntN(100); {
-	case roll < 85:
-		f.cutoff = 31
-	case roll < 95:
-		f.cutoff = 25
-	default:
-		f.cutoff = 20
-	}
+	f.cutoff = [...]int{31, 25, 20}[weighted(g.rng.IntN(100), 85, 95)] // 85%, 10%, 5%
 	f.flex = !kind.partTime && g.rng.IntN(100) < 8
 
-	u := User{
-		ID:               id,
-		Number:           Str(string(kind.prefix) + fmt.Sprintf("%05d", i+1)),
-		LastName:         Str(family.kanji),
-		FirstName:        Str(given.kanji),
-		LastNameKana:     Str(family.kana),
-		FirstNameKana:    Str(given.kana),
-		StartDate:        Str(start.String()),
-		EndDate:          OptString{Presence: Null},
-		Comment:          OptString{Presence: Null},
-		CutoffDate:       Int(int64(f.cutoff)),
-		NfcTagPC:         OptString{Presence: Null},
-		Email:            Str(g.email(family, given)),
-		LodgmentID:       Int(g.lodgmentID()),
-		Agreement36ID:    Int(1),
-		DepartmentID:     Int(g.departmentID()),
-		EmploymentID:     Int(int64(kindIdx + 1)),
-		Segment:          OptString{Presence: Null},
-		DefaultSegmentID: Int(1),
-	}
+	email, lodgment, department := g.email(family, given), g.lodgmentID(), g.departmentID()
+	u := newUser(id, string(kind.prefix)+fmt.Sprintf("%05d", i+1), family, given, start, email)
+	u.CutoffDate, u.LodgmentID, u.DepartmentID, u.EmploymentID = Int(int64(f.cutoff)), Int(lodgment), Int(department), Int(int64(kindIdx+1))
 	if f.hasEnd {
 		u.EndDate = Str(f.end.String())
 	}
@@ -288,30 +230,38 @@ func (g *generator) cleanUser(i int, id int64) (User, userFacts) {
 	if g.rng.IntN(10) < 3 {
 		u.Segment = Str("1,2,5,6")
 	}
-	u.DefaultHoliday1ID, u.DefaultHoliday2ID, u.DefaultHoliday3ID = Int(1), Int(2), Int(3)
-	for _, id := range u.calendarIDs() {
-		*id = OptInt{Presence: Null}
-	}
 
 	// Registered up to three weeks before the first day, or in the bulk
-	// import when the tenant moved to HRMOS.
-	nowT := g.now
+	// import when the tenant moved to HRMOS; updated since, or around leaving.
 	createdDay := start - civilDate(g.rng.IntN(21))
 	if createdDay < g.since {
 		createdDay = g.since + civilDate(g.rng.IntN(30))
 	}
-	u.CreatedAt = createdDay.at(9*3600 + g.rng.IntN(9*3600))
-	if u.CreatedAt.After(nowT) {
-		u.CreatedAt = nowT
-	}
+	u.CreatedAt = earlier(createdDay.at(9*3600+g.rng.IntN(9*3600)), g.now)
 	lo := u.CreatedAt
 	if f.hasEnd && f.end < g.today {
-		if t := (f.end - 10).at(9 * 3600); t.After(lo) {
-			lo = t
-		}
+		lo = later((f.end - 10).at(9*3600), lo)
 	}
-	u.UpdatedAt = randomBetween(g.rng, lo, nowT)
+	u.UpdatedAt = randomBetween(g.rng, lo, g.now)
 	return u, f
+}
+
+// newUser is a user as HR registers one: no end date, comment, NFC tag,
+// segments or calendars, the first 36協定, 勤務区分 and holidays, the month's
+// end as closing day; the generator varies these, a new hire keeps them.
+func newUser(id int64, number string, family, given nameReading, start civilDate, email string) User {
+	u := User{
+		ID: id, Number: Str(number), LastName: Str(family.kanji), FirstName: Str(given.kanji),
+		LastNameKana: Str(family.kana), FirstNameKana: Str(given.kana), StartDate: Str(start.String()),
+		EndDate: OptString{Presence: Null}, Comment: OptString{Presence: Null}, CutoffDate: Int(31),
+		NfcTagPC: OptString{Presence: Null}, Email: Str(email), Agreement36ID: Int(1),
+		Segment: OptString{Presence: Null}, DefaultSegmentID: Int(1),
+		DefaultHoliday1ID: Int(1), DefaultHoliday2ID: Int(2), DefaultHoliday3ID: Int(3),
+	}
+	for _, id := range u.calendarIDs() {
+		*id = OptInt{Presence: Null}
+	}
+	return u
 }
 
 var sampleComments = []string{"時短勤務", "育休復帰", "出向中", "兼務: 開発部", "週4日勤務", "在宅勤務中心"}
@@ -343,128 +293,6 @@ func (g *generator) lodgmentID() int64 {
 		return 1
 	}
 	return int64(2 + g.rng.IntN(len(g.c.Lodgments)-1))
-}
-
-// messUser applies the per-employee messy shares and the empty shapes.
-func (g *generator) messUser(u *User, f *userFacts) {
-	m := g.mess
-	o := &m.opts
-	if m.chance(o.MissingNumber) {
-		u.Number = OptString{Presence: m.emptyShape(EmptyString)}
-	}
-	if m.chance(o.MissingKana) {
-		u.FirstNameKana = OptString{Presence: m.emptyShape(EmptyString)}
-		if m.rng.IntN(10) < 7 {
-			u.LastNameKana = OptString{Presence: m.emptyShape(EmptyString)}
-		}
-	}
-	if m.chance(o.MissingEmail) {
-		u.Email = OptString{Presence: m.emptyShape(EmptyString)}
-	}
-	if m.chance(o.NullOrgIDs) {
-		which := 1 + m.rng.IntN(7) // a non-empty subset of the three IDs
-		if which&1 != 0 {
-			u.DepartmentID = OptInt{Presence: Null}
-		}
-		if which&2 != 0 {
-			u.LodgmentID = OptInt{Presence: Null}
-		}
-		if which&4 != 0 {
-			u.EmploymentID = OptInt{Presence: Null}
-		}
-	}
-	if m.chance(o.FullWidthVariants) {
-		g.widthVariant(u)
-	}
-	if m.emptyEnabled() {
-		for _, v := range []*OptString{&u.EndDate, &u.Comment, &u.NfcTagPC, &u.Segment} {
-			if v.Presence != Present {
-				v.Presence = m.emptyShape(v.Presence)
-			}
-		}
-		for _, id := range u.calendarIDs() {
-			id.Presence = m.emptyNonString(Null)
-		}
-	}
-}
-
-// widthVariant garbles one user the way Japanese data entry does.
-func (g *generator) widthVariant(u *User) {
-	m := g.mess
-	switch m.rng.IntN(5) {
-	case 0:
-		if u.Number.Presence == Present && u.Number.Value != "" {
-			u.Number.Value = toFullWidthASCII(u.Number.Value)
-			return
-		}
-		fallthrough
-	case 1:
-		if u.LastNameKana.Presence == Present {
-			u.LastNameKana.Value = toHalfWidthKana(u.LastNameKana.Value)
-		}
-		if u.FirstNameKana.Presence == Present {
-			u.FirstNameKana.Value = toHalfWidthKana(u.FirstNameKana.Value)
-		}
-	case 2:
-		u.LastName.Value += ideographicSpace
-	case 3:
-		// Both names typed into one field's neighbourhood: a leading space
-		// on the given name and one inside the kana.
-		u.FirstName.Value = ideographicSpace + u.FirstName.Value
-		if u.LastNameKana.Presence == Present {
-			u.LastNameKana.Value += ideographicSpace
-		}
-	case 4:
-		if u.Email.Presence == Present && u.Email.Value != "" {
-			if m.rng.IntN(2) == 0 {
-				u.Email.Value = strings.ToUpper(u.Email.Value)
-			} else {
-				u.Email.Value = strings.ToUpper(u.Email.Value[:1]) + u.Email.Value[1:]
-			}
-			return
-		}
-		u.LastName.Value += ideographicSpace
-	}
-}
-
-// messUsersByCount applies the count-based kinds to distinct employees.
-func (g *generator) messUsersByCount() {
-	m := g.mess
-	o := &m.opts
-	users := g.c.Users
-	n := len(users)
-	taken := make([]bool, n)
-	anyone := func(int) bool { return true }
-
-	var maxDept int64
-	for _, d := range g.c.Departments {
-		maxDept = max(maxDept, d.ID)
-	}
-	for j, i := range m.pickDistinct(o.UnknownDepartmentID, n, taken, anyone) {
-		users[i].DepartmentID = Int(maxDept + 100 + int64(j))
-	}
-
-	hasEmail := func(i int) bool { return users[i].Email.Presence == Present && users[i].Email.Value != "" }
-	for range o.DuplicateEmails {
-		src := m.pickDistinct(1, n, taken, hasEmail)
-		dst := m.pickDistinct(1, n, taken, anyone)
-		if len(src) == 0 || len(dst) == 0 {
-			break
-		}
-		users[dst[0]].Email = users[src[0]].Email
-	}
-
-	for _, i := range m.pickDistinct(o.MalformedDates, n, taken, anyone) {
-		y, mo, d := g.facts[i].start.ymd()
-		switch m.rng.IntN(3) {
-		case 0:
-			users[i].StartDate = Str(fmt.Sprintf("%04d/%02d/%02d", y, mo, d))
-		case 1:
-			users[i].StartDate = Str(fmt.Sprintf("%04d-13-45", y))
-		default:
-			users[i].StartDate = Str(fmt.Sprintf("%04d%02d%02d", y, mo, d))
-		}
-	}
 }
 
 // approvers gives some employees a first approver group naming an earlier

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,120 +17,144 @@ const (
 	maxLimit     = 100
 )
 
-// listQuery holds the common list parameters.
+// listQuery holds the common list parameters; from and to are nil when not given.
 type listQuery struct {
 	page, limit int
-	from, to    time.Time
-	hasFrom     bool
-	hasTo       bool
+	from, to    *time.Time
 }
 
 // parseListQuery reads page, limit, from and to; a non-empty message means
-// a 400. A page or limit that is not a positive integer is rejected (what
-// HRMOS does is unknown); a limit above 100 is clamped to 100.
+// a 400 (doc.go: paging edges).
 func parseListQuery(q url.Values) (listQuery, string) {
 	lq := listQuery{page: 1, limit: defaultLimit}
-	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return lq, "Invalid parameter: page must be a positive integer"
+	for _, p := range []struct {
+		name string
+		n    *int
+	}{{"page", &lq.page}, {"limit", &lq.limit}} {
+		n, err := strconv.Atoi(q.Get(p.name))
+		switch {
+		case q.Get(p.name) == "":
+		case err != nil || n <= 0:
+			return lq, "Invalid parameter: " + p.name + " must be a positive integer"
+		default:
+			*p.n = n
 		}
-		lq.page = n
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return lq, "Invalid parameter: limit must be a positive integer"
+	lq.limit = min(lq.limit, maxLimit)
+	for _, p := range []struct {
+		name, example string
+		t             **time.Time
+	}{{"from", "2018-09-01", &lq.from}, {"to", "2018-10-01", &lq.to}} {
+		if v := q.Get(p.name); v != "" {
+			if *p.t = parseTimeParam(v); *p.t == nil {
+				return lq, "Invalid parameter: " + p.name + " must be a date-time such as " + p.example + "T00:00:00+09:00"
+			}
 		}
-		lq.limit = min(n, maxLimit)
-	}
-	var ok bool
-	if v := q.Get("from"); v != "" {
-		if lq.from, ok = parseTimeParam(v); !ok {
-			return lq, "Invalid parameter: from must be a date-time such as 2018-09-01T00:00:00+09:00"
-		}
-		lq.hasFrom = true
-	}
-	if v := q.Get("to"); v != "" {
-		if lq.to, ok = parseTimeParam(v); !ok {
-			return lq, "Invalid parameter: to must be a date-time such as 2018-10-01T00:00:00+09:00"
-		}
-		lq.hasTo = true
 	}
 	return lq, ""
 }
 
 // parseTimeParam accepts RFC 3339 with an offset, a local date-time or a
-// date (both taken as JST). An offset whose "+" arrived unencoded (and so
-// became a space) is rejected: the spec asks for percent-encoding.
-func parseTimeParam(v string) (time.Time, bool) {
+// date (both JST); nil for anything else, an unencoded "+" too (doc.go).
+func parseTimeParam(v string) *time.Time {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, true
+		return &t
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.ParseInLocation(layout, v, jst); err == nil {
-			return t, true
+			return &t
 		}
 	}
-	return time.Time{}, false
+	return nil
 }
 
-// updatedMatcher returns a filter on updated_at for from/to, or nil when
-// the query has neither (so the list can be sliced without a scan).
-func (q listQuery) updatedMatcher(updatedAt func(i int) time.Time) func(i int) bool {
-	if !q.hasFrom && !q.hasTo {
-		return nil
-	}
-	return func(i int) bool {
-		t := updatedAt(i)
-		return (!q.hasFrom || !t.Before(q.from)) && (!q.hasTo || !t.After(q.to))
-	}
+// list is what one list endpoint adds to the steps they share.
+type list[T any] struct {
+	items   func(c *Company) []T // read under the data lock
+	updated func(item *T) time.Time
+	// params reads the endpoint's own parameters into a filter (nil: none);
+	// a message is a 400.
+	params func(q url.Values) (match func(*T) bool, msg string)
+	// shift and addAndRemove change the company for the faults that act
+	// between pages (nil where they do not apply).
+	shift, addAndRemove func(c *Company, now time.Time)
 }
 
-// andMatch combines filters, either of which may be nil (match all).
-func andMatch(a, b func(int) bool) func(int) bool {
+// serveList does what every list endpoint does: authenticate, count the
+// request against the token, read the paging and the endpoint's parameters,
+// apply the between-pages faults from page 2 on, then serve one page of the
+// matching items in ID order, scanning the whole list once when it filters.
+func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, state *companyState, l list[T]) {
+	st := s.authenticate(w, r, state)
+	if st == nil {
+		return
+	}
+	s.serve(st)
+	q, msg := parseListQuery(r.URL.Query())
+	var match func(*T) bool
+	if msg == "" && l.params != nil {
+		match, msg = l.params(r.URL.Query())
+	}
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	for _, fault := range []struct {
+		kind   faultKind
+		change func(*Company, time.Time)
+	}{{faultShiftRows, l.shift}, {faultAddAndRemove, l.addAndRemove}} {
+		if fault.change != nil && q.page > 1 && s.takeFault(fault.kind, r.URL.Path) {
+			now := s.now()
+			s.dataMu.Lock()
+			fault.change(state.c, now)
+			s.dataMu.Unlock()
+		}
+	}
+	if q.from != nil || q.to != nil {
+		match = and(match, func(item *T) bool {
+			t := l.updated(item)
+			return (q.from == nil || !t.Before(*q.from)) && (q.to == nil || !t.After(*q.to))
+		})
+	}
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	items, page, total := l.items(state.c), []T{}, 0 // never nil: an empty page is [], not null
+	offset := math.MaxInt
+	if q.page-1 <= (math.MaxInt-maxLimit)/q.limit {
+		offset = (q.page - 1) * q.limit
+	}
+	if match == nil {
+		if total = len(items); offset < total {
+			page = items[offset:min(offset+q.limit, total)]
+		}
+	} else {
+		for i := range items {
+			if match(&items[i]) {
+				if total >= offset && total < offset+q.limit {
+					page = append(page, items[i])
+				}
+				total++
+			}
+		}
+	}
+	totalPages := (total + q.limit - 1) / q.limit // 0 for an empty list, as Kaminari counts
+	w.Header().Set("X-Total-Count", strconv.Itoa(total))
+	w.Header().Set("X-Total-Page", strconv.Itoa(totalPages))
+	if link := linkHeader(r, q, totalPages); link != "" {
+		w.Header().Set("Link", link)
+	}
+	writeJSON(w, http.StatusOK, mustJSON(page))
+}
+
+// and combines filters, either of which may be nil (match all).
+func and[T any](a, b func(*T) bool) func(*T) bool {
 	switch {
 	case a == nil:
 		return b
 	case b == nil:
 		return a
 	}
-	return func(i int) bool { return a(i) && b(i) }
-}
-
-// writeList renders one page of items. match (nil for all) filters; with a
-// filter the whole list is scanned once to count the total.
-func writeList[T any](s *Server, w http.ResponseWriter, r *http.Request, q listQuery, items []T, match func(i int) bool) {
-	offset := math.MaxInt
-	if q.page-1 <= (math.MaxInt-maxLimit)/q.limit {
-		offset = (q.page - 1) * q.limit
-	}
-	page := []T{} // never nil: an empty page is [], not null
-	total := 0
-	if match == nil {
-		total = len(items)
-		if offset < total {
-			page = items[offset:min(offset+q.limit, total)]
-		}
-	} else {
-		for i := range items {
-			if !match(i) {
-				continue
-			}
-			if total >= offset && total < offset+q.limit {
-				page = append(page, items[i])
-			}
-			total++
-		}
-	}
-	totalPages := (total + q.limit - 1) / q.limit // 0 for an empty list, as Kaminari counts
-	h := w.Header()
-	h.Set("X-Total-Count", strconv.Itoa(total))
-	h.Set("X-Total-Page", strconv.Itoa(totalPages))
-	if link := s.linkHeader(r, q, totalPages); link != "" {
-		h.Set("Link", link)
-	}
-	writeJSON(w, http.StatusOK, mustJSON(page))
+	return func(item *T) bool { return a(item) && b(item) }
 }
 
 // prevRel is the Link relation to the previous page: "prev", as Rails'
@@ -137,10 +162,8 @@ func writeList[T any](s *Server, w http.ResponseWriter, r *http.Request, q listQ
 const prevRel = "prev"
 
 // linkHeader builds the RFC 5988 Link header the way Rails' api-pagination
-// does: first and prev unless on page 1; next and last unless on or past the
-// last page. URLs are absolute, from the request, with every other query
-// parameter kept.
-func (s *Server) linkHeader(r *http.Request, q listQuery, totalPages int) string {
+// does (doc.go: Link header).
+func linkHeader(r *http.Request, q listQuery, totalPages int) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -148,12 +171,11 @@ func (s *Server) linkHeader(r *http.Request, q listQuery, totalPages int) string
 	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
 		scheme = p
 	}
-	base := scheme + "://" + r.Host + r.URL.EscapedPath()
 	params := r.URL.Query()
 	params.Set("limit", strconv.Itoa(q.limit))
 	link := func(rel string, page int) string {
 		params.Set("page", strconv.Itoa(page))
-		return "<" + base + "?" + params.Encode() + `>; rel="` + rel + `"`
+		return "<" + scheme + "://" + r.Host + r.URL.EscapedPath() + "?" + params.Encode() + `>; rel="` + rel + `"`
 	}
 	var parts []string
 	if q.page > 1 {
@@ -165,114 +187,82 @@ func (s *Server) linkHeader(r *http.Request, q listQuery, totalPages int) string
 	return strings.Join(parts, ", ")
 }
 
-// listRequest does what every list endpoint does first: find the company,
-// authenticate, parse the common parameters. ok false means the error
-// response has been written.
-func (s *Server) listRequest(w http.ResponseWriter, r *http.Request) (*companyState, listQuery, bool) {
-	state := s.lookupCompany(r)
-	if state == nil {
-		writeError(w, http.StatusNotFound, "Company not found")
-		return nil, listQuery{}, false
-	}
-	token := s.authenticate(w, r, state.c.ID)
-	if token == "" {
-		return nil, listQuery{}, false
-	}
-	s.serve(token)
-	q, msg := parseListQuery(r.URL.Query())
-	if msg != "" {
-		writeError(w, http.StatusBadRequest, msg)
-		return nil, listQuery{}, false
-	}
-	return state, q, true
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request, state *companyState) {
+	serveList(s, w, r, state, list[User]{items: func(c *Company) []User { return c.Users },
+		updated: func(u *User) time.Time { return u.UpdatedAt },
+		shift:   func(c *Company, _ time.Time) { c.shiftUsers() }, addAndRemove: (*Company).addAndRemoveUser})
 }
 
-func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
-	state, q, ok := s.listRequest(w, r)
-	if !ok {
-		return
-	}
-	if q.page > 1 && s.takeFault(faultShiftRows, r.URL.Path) {
-		s.shiftUsers(state)
-	}
-	if q.page > 1 && s.takeFault(faultAddAndRemove, r.URL.Path) {
-		s.addAndRemoveUser(state)
-	}
-	s.dataMu.RLock()
-	defer s.dataMu.RUnlock()
-	users := state.c.Users
-	match := q.updatedMatcher(func(i int) time.Time { return users[i].UpdatedAt })
-	writeList(s, w, r, q, users, match)
+func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request, state *companyState) {
+	serveList(s, w, r, state, list[Department]{items: func(c *Company) []Department { return c.Departments },
+		updated: func(d *Department) time.Time { return d.UpdatedAt }})
 }
 
-func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request) {
-	state, q, ok := s.listRequest(w, r)
-	if !ok {
-		return
-	}
-	s.dataMu.RLock()
-	defer s.dataMu.RUnlock()
-	list := state.c.Departments
-	match := q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt })
-	writeList(s, w, r, q, list, match)
-}
-
-func (s *Server) handleEmployments(w http.ResponseWriter, r *http.Request) {
-	state, q, ok := s.listRequest(w, r)
-	if !ok {
-		return
-	}
-	s.dataMu.RLock()
-	defer s.dataMu.RUnlock()
-	list := state.c.Employments
-	match := q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt })
-	writeList(s, w, r, q, list, match)
+func (s *Server) handleEmployments(w http.ResponseWriter, r *http.Request, state *companyState) {
+	serveList(s, w, r, state, list[Employment]{items: func(c *Company) []Employment { return c.Employments },
+		updated: func(e *Employment) time.Time { return e.UpdatedAt }})
 }
 
 // handleLodgments also filters on prefectural_id.
-func (s *Server) handleLodgments(w http.ResponseWriter, r *http.Request) {
-	state, q, ok := s.listRequest(w, r)
-	if !ok {
-		return
-	}
-	var byPrefecture func(int) bool
-	s.dataMu.RLock()
-	defer s.dataMu.RUnlock()
-	list := state.c.Lodgments
-	if v := r.URL.Query().Get("prefectural_id"); v != "" {
-		id, err := strconv.Atoi(v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "Invalid parameter: prefectural_id must be an integer")
-			return
+func (s *Server) handleLodgments(w http.ResponseWriter, r *http.Request, state *companyState) {
+	serveList(s, w, r, state, list[Lodgment]{items: func(c *Company) []Lodgment { return c.Lodgments },
+		updated: func(l *Lodgment) time.Time { return l.UpdatedAt.Time },
+		params: func(q url.Values) (func(*Lodgment) bool, string) {
+			if v := q.Get("prefectural_id"); v != "" {
+				id, err := strconv.Atoi(v)
+				if err != nil {
+					return nil, "Invalid parameter: prefectural_id must be an integer"
+				}
+				return func(l *Lodgment) bool { return l.PrefecturalID == id }, ""
+			}
+			return nil, ""
+		},
+	})
+}
+
+// handleMonthly is GET /work_output_months/monthly/{month}: the 月次レポート
+// rows of a YYYY-MM month, filtered by number (社員番号) and status (月締状況).
+func (s *Server) handleMonthly(w http.ResponseWriter, r *http.Request, state *companyState) {
+	month := r.PathValue("month")
+	serveList(s, w, r, state, list[MonthlyRow]{items: func(c *Company) []MonthlyRow { return c.MonthlyRows[month] },
+		updated:      func(row *MonthlyRow) time.Time { return row.UpdatedAt.Time },
+		shift:        func(c *Company, _ time.Time) { c.shiftRows(month) },
+		addAndRemove: func(c *Company, now time.Time) { c.addAndRemoveRow(month, now) },
+		params: func(q url.Values) (match func(*MonthlyRow) bool, _ string) {
+			if !validMonth(month) {
+				return nil, "Invalid parameter: month must be YYYY-MM"
+			}
+			var statuses []ClosingStatus
+			for _, v := range listParam(q, "status") {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return nil, "Invalid parameter: status must be comma-separated integers"
+				}
+				statuses = append(statuses, ClosingStatus(n))
+			}
+			if numbers := listParam(q, "number"); len(numbers) > 0 {
+				match = func(row *MonthlyRow) bool {
+					return row.Number.Presence == Present && slices.Contains(numbers, row.Number.Value)
+				}
+			}
+			if len(statuses) > 0 {
+				match = and(match, func(row *MonthlyRow) bool { return slices.Contains(statuses, row.Status) })
+			}
+			return match, ""
+		},
+	})
+}
+
+// listParam collects a list parameter however a client serialises it:
+// "a,b", repeated "x=a&x=b", or Rails' "x[]=a&x[]=b". Empty items are dropped.
+func listParam(q url.Values, name string) []string {
+	var out []string
+	for _, v := range append(q[name], q[name+"[]"]...) {
+		for item := range strings.SplitSeq(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
 		}
-		byPrefecture = func(i int) bool { return list[i].PrefecturalID == id }
 	}
-	match := andMatch(q.updatedMatcher(func(i int) time.Time { return list[i].UpdatedAt.Time }), byPrefecture)
-	writeList(s, w, r, q, list, match)
-}
-
-// shiftUsers is the ShiftRowsBetweenPages fault on /users: the first user
-// is deleted, and every later user moves up one place.
-func (s *Server) shiftUsers(state *companyState) {
-	s.dataMu.Lock()
-	defer s.dataMu.Unlock()
-	if c := state.c; len(c.Users) > 0 {
-		c.removeUser(c.Users[0].ID)
-	}
-}
-
-// addAndRemoveUser is the AddAndRemoveBetweenPages fault on /users: a new
-// hire joins (the next free ID, so listed last; created and updated now),
-// and the first user is deleted.
-func (s *Server) addAndRemoveUser(state *companyState) {
-	now := s.clock.Now().Truncate(time.Second)
-	s.dataMu.Lock()
-	defer s.dataMu.Unlock()
-	c := state.c
-	if len(c.Users) == 0 {
-		return
-	}
-	first := c.Users[0].ID
-	c.putUser(c.newHire(c.nextUserID(), now))
-	c.removeUser(first)
+	return out
 }

@@ -1,40 +1,56 @@
 package hrmossim
 
 import (
+	"cmp"
+	"encoding/json"
+	"iter"
 	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"sync"
 	"time"
 )
 
 // Presence says how an optional field is rendered. HRMOS sends "no value" in
 // three shapes (an empty string, null, or no key at all), so every optional
-// field of the model carries one of these next to its value.
+// field of the model carries one of these next to its value. Rendering goes
+// through encoding/json: the model's tags name the keys in the schema's order,
+// and omitzero asks IsZero, which is true only for Absent.
 type Presence uint8
 
 const (
-	// Present renders the value itself (for OptString an empty Value renders "").
-	Present Presence = iota
-	// EmptyString renders "" whatever the value's type.
-	EmptyString
-	// Null renders JSON null.
-	Null
-	// Absent leaves the key out of the object.
-	Absent
+	Present     Presence = iota // the value itself (for OptString an empty Value renders "")
+	EmptyString                 // "" whatever the value's type
+	Null                        // JSON null
+	Absent                      // no key at all
 )
 
 // String names the presence for test messages.
 func (p Presence) String() string {
-	switch p {
-	case Present:
-		return "present"
-	case EmptyString:
-		return "empty-string"
-	case Null:
-		return "null"
-	case Absent:
-		return "absent"
+	if names := [...]string{"present", "empty-string", "null", "absent"}; int(p) < len(names) {
+		return names[p]
 	}
 	return "unknown"
 }
+
+// render renders the shapes of "no value", else the value.
+func render(p Presence, value []byte) ([]byte, error) {
+	switch p {
+	case Null:
+		return []byte("null"), nil
+	case EmptyString:
+		return []byte(`""`), nil
+	}
+	return value, nil
+}
+
+func quoted(b []byte) []byte { return append(b, '"') }
+
+// The optional values below carry a Presence beside the value: As returns a
+// copy with another presence, IsZero is true for Absent (so that omitzero
+// leaves the key out), and MarshalJSON renders the value or its empty shape.
+// Str, Int, Minutes, HM, Days and Dec return present values.
 
 // OptString is a string field that may also be "", null or absent.
 type OptString struct {
@@ -42,23 +58,11 @@ type OptString struct {
 	Presence Presence
 }
 
-// Str returns a present string.
-func Str(s string) OptString { return OptString{Value: s} }
-
-// As returns v rendered with presence p.
-func (v OptString) As(p Presence) OptString { v.Presence = p; return v }
-
 // OptInt is an integer field (an ID, cutoff_date) that may also be "", null or absent.
 type OptInt struct {
 	Value    int64
 	Presence Presence
 }
-
-// Int returns a present integer.
-func Int(v int64) OptInt { return OptInt{Value: v} }
-
-// As returns v rendered with presence p.
-func (v OptInt) As(p Presence) OptInt { v.Presence = p; return v }
 
 // Duration is an HRMOS duration, rendered "H:MM" with unpadded, unbounded
 // hours ("0:00", "176:30") and a leading minus when negative ("-1:30").
@@ -68,26 +72,11 @@ type Duration struct {
 	Presence Presence
 }
 
-// Minutes returns a present duration of m minutes.
-func Minutes(m int) Duration { return Duration{Minutes: int32(m)} }
-
-// HM returns a present duration of h hours and m minutes.
-func HM(h, m int) Duration { return Duration{Minutes: int32(h*60 + m)} }
-
-// As returns v rendered with presence p.
-func (v Duration) As(p Presence) Duration { v.Presence = p; return v }
-
 // DayCount is a day count rendered as a string with one decimal ("20.0", "0.5").
 type DayCount struct {
 	Tenths   int32
 	Presence Presence
 }
-
-// Days returns a present day count, rounded to tenths.
-func Days(d float64) DayCount { return DayCount{Tenths: int32(math.Round(d * 10))} }
-
-// As returns v rendered with presence p.
-func (v DayCount) As(p Presence) DayCount { v.Presence = p; return v }
 
 // Decimal is a leave figure rendered as a JSON number with one decimal (0.5, 4.0).
 type Decimal struct {
@@ -95,11 +84,54 @@ type Decimal struct {
 	Presence Presence
 }
 
-// Dec returns a present decimal, rounded to tenths.
-func Dec(d float64) Decimal { return Decimal{Tenths: int32(math.Round(d * 10))} }
+func Str(s string) OptString  { return OptString{Value: s} }
+func Int(v int64) OptInt      { return OptInt{Value: v} }
+func Minutes(m int) Duration  { return Duration{Minutes: int32(m)} }
+func HM(h, m int) Duration    { return Minutes(h*60 + m) }
+func Days(d float64) DayCount { return DayCount{Tenths: int32(math.Round(d * 10))} }
+func Dec(d float64) Decimal   { return Decimal{Tenths: int32(math.Round(d * 10))} }
 
-// As returns v rendered with presence p.
-func (v Decimal) As(p Presence) Decimal { v.Presence = p; return v }
+func (v OptString) As(p Presence) OptString { v.Presence = p; return v }
+func (v OptInt) As(p Presence) OptInt       { v.Presence = p; return v }
+func (v Duration) As(p Presence) Duration   { v.Presence = p; return v }
+func (v DayCount) As(p Presence) DayCount   { v.Presence = p; return v }
+func (v Decimal) As(p Presence) Decimal     { v.Presence = p; return v }
+
+func (v OptString) IsZero() bool { return v.Presence == Absent }
+func (v OptInt) IsZero() bool    { return v.Presence == Absent }
+func (v Duration) IsZero() bool  { return v.Presence == Absent }
+func (v DayCount) IsZero() bool  { return v.Presence == Absent }
+func (v Decimal) IsZero() bool   { return v.Presence == Absent }
+
+func (v OptString) MarshalJSON() ([]byte, error) { return render(v.Presence, mustJSON(v.Value)) }
+func (v OptInt) MarshalJSON() ([]byte, error) {
+	return render(v.Presence, strconv.AppendInt(nil, v.Value, 10))
+}
+func (v Duration) MarshalJSON() ([]byte, error) {
+	return render(v.Presence, quoted(appendDuration([]byte{'"'}, v.Minutes)))
+}
+func (v DayCount) MarshalJSON() ([]byte, error) {
+	return render(v.Presence, quoted(appendTenths([]byte{'"'}, v.Tenths)))
+}
+func (v Decimal) MarshalJSON() ([]byte, error) {
+	return render(v.Presence, appendTenths(nil, v.Tenths))
+}
+
+// appendDuration renders minutes as H:MM ("-1:30" when negative), appendTenths
+// tenths with exactly one decimal ("20.0", "0.5", "-1.0").
+func appendDuration(b []byte, minutes int32) []byte {
+	return appendFixed(b, int64(minutes), 60, ':', 2)
+}
+func appendTenths(b []byte, tenths int32) []byte { return appendFixed(b, int64(tenths), 10, '.', 1) }
+
+// appendFixed renders n as n/unit, sep and n%unit padded to digits.
+func appendFixed(b []byte, n, unit int64, sep byte, digits int) []byte {
+	if n < 0 {
+		b, n = append(b, '-'), -n
+	}
+	b = append(strconv.AppendInt(b, n/unit, 10), sep)
+	return appendPadded(b, int(n%unit), digits)
+}
 
 // Approver is an entry of a user's group{1..4}_approvers.
 type Approver struct {
@@ -176,12 +208,7 @@ type Department struct {
 }
 
 // Employment is one element of GET /employments; UpdatedAt as for Department.
-type Employment struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Sequence  int       `json:"sequence"`
-	UpdatedAt time.Time `json:"-"`
-}
+type Employment Department
 
 // Lodgment (拠点, office) is one element of GET /lodgments, in the order of
 // the spec's example with the id it forgot in front.
@@ -341,3 +368,66 @@ type MonthlyRow struct {
 	Flex       *Flex       `json:"flex"`
 	Variable   *Variable   `json:"variable"`
 }
+
+// MarshalJSON renders the user: the tagged fields, then the keys the schema
+// puts after them.
+func (u User) MarshalJSON() ([]byte, error) {
+	type tagged User // the same fields without this method
+	g := u.GroupApprovers
+	return json.Marshal(struct {
+		tagged
+		CreatedAt Timestamp              `json:"created_at"`
+		UpdatedAt Timestamp              `json:"updated_at"`
+		Group1    []Approver             `json:"group1_approvers"`
+		Group2    []Approver             `json:"group2_approvers"`
+		Group3    []Approver             `json:"group3_approvers"`
+		Group4    []Approver             `json:"group4_approvers"`
+		Calendars []UserOriginalCalendar `json:"user_original_calendars"`
+	}{tagged(u), At(u.CreatedAt), At(u.UpdatedAt), orEmpty(g[0]), orEmpty(g[1]), orEmpty(g[2]), orEmpty(g[3]), orEmpty(u.UserOriginalCalendars)})
+}
+
+// orEmpty renders a nil list as [].
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// MarshalJSON renders the row; nil nested objects render with every
+// duration "0:00".
+func (r MonthlyRow) MarshalJSON() ([]byte, error) {
+	type tagged MonthlyRow // the same fields without this method
+	r.Discretion, r.Flex, r.Variable = cmp.Or(r.Discretion, &Discretion{}), cmp.Or(r.Flex, &Flex{}), cmp.Or(r.Variable, &Variable{})
+	return json.Marshal(tagged(r))
+}
+
+// fieldsOf yields pointers to the fields of *s whose type is T, in
+// declaration (the schema's) order: e.g. every duration of a row. Which
+// fields those are is found once per pair of types.
+func fieldsOf[T, S any](s *S) iter.Seq[*T] {
+	key := [2]reflect.Type{reflect.TypeFor[T](), reflect.TypeFor[S]()}
+	indexes, ok := fieldIndexes.Load(key)
+	if !ok {
+		var found []int
+		for i := range key[1].NumField() {
+			if key[1].Field(i).Type == key[0] {
+				found = append(found, i)
+			}
+		}
+		indexes, _ = fieldIndexes.LoadOrStore(key, found)
+	}
+	return func(yield func(*T) bool) {
+		v := reflect.ValueOf(s).Elem()
+		for _, i := range indexes.([]int) {
+			if !yield(v.Field(i).Addr().Interface().(*T)) {
+				return
+			}
+		}
+	}
+}
+
+var fieldIndexes sync.Map // [2]reflect.Type{T, S} → []int
+
+// rowDurations lists the top-level durations of a row.
+func rowDurations(r *MonthlyRow) []*Duration { return slices.Collect(fieldsOf[Duration](r)) }

@@ -1,9 +1,17 @@
 package hrmossim
 
 import (
-	"context"
+	"cmp"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"maps"
+	"math"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,25 +38,17 @@ type Options struct {
 // Server simulates the HRMOS勤怠 REST API for any number of companies.
 // All its methods are safe for concurrent use.
 type Server struct {
-	clock     Clock
-	tokenTTL  time.Duration
-	log       *slog.Logger
-	rateLimit atomic.Int64
-	// throttled counts the requests refused by the rate limit (429).
-	throttled atomic.Int64
-	handler   http.Handler
-	api       *http.ServeMux
-
-	dataMu    sync.RWMutex
-	companies map[string]*companyState
-
-	tokenMu sync.Mutex
-	tokens  map[string]*tokenState
-
-	limitMu sync.Mutex
-
-	faultMu sync.Mutex
-	faults  Faults
+	opts                 Options      // with the defaults filled in
+	rateLimit, throttled atomic.Int64 // per minute; requests refused (429)
+	handler              http.Handler
+	api                  *http.ServeMux
+	dataMu               sync.RWMutex // guards companies and what they hold
+	companies            map[string]*companyState
+	tokenMu              sync.Mutex // guards tokens
+	tokens               map[string]*tokenState
+	limitMu              sync.Mutex // guards the companies' rate-limit windows
+	faultMu              sync.Mutex // guards faults
+	faults               Faults
 }
 
 // companyState is a company and the server's bookkeeping for it.
@@ -59,36 +59,28 @@ type companyState struct {
 
 // New returns a Server with no companies; add them with AddCompany.
 func New(opts Options) *Server {
-	s := &Server{
-		clock:     opts.Clock,
-		tokenTTL:  opts.TokenTTL,
-		log:       opts.Logger,
-		companies: make(map[string]*companyState),
-		tokens:    make(map[string]*tokenState),
+	opts.Clock, opts.Logger = cmp.Or[Clock](opts.Clock, SystemClock{}), cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
+	if opts.TokenTTL <= 0 {
+		opts.TokenTTL = 24 * time.Hour
 	}
-	if s.clock == nil {
-		s.clock = SystemClock{}
+	s := &Server{opts: opts, companies: make(map[string]*companyState), tokens: make(map[string]*tokenState), api: http.NewServeMux()}
+	s.SetRateLimit(opts.RateLimitPerMinute)
+	for pattern, h := range map[string]func(http.ResponseWriter, *http.Request, *companyState){
+		"GET /authentication/token":               s.handleToken,
+		"PUT /authentication/postpone":            s.tokenChange(func(t *tokenState, postponed time.Time) { t.expiresAt = postponed }),
+		"DELETE /authentication/destroy":          s.tokenChange(func(t *tokenState, _ time.Time) { t.destroyed = true }),
+		"GET /users":                              s.handleUsers,
+		"GET /departments":                        s.handleDepartments,
+		"GET /lodgments":                          s.handleLodgments,
+		"GET /employments":                        s.handleEmployments,
+		"GET /work_output_months/monthly/{month}": s.handleMonthly,
+	} {
+		method, path, _ := strings.Cut(pattern, " ")
+		s.api.HandleFunc(method+" /api/{company}/v1"+path, func(w http.ResponseWriter, r *http.Request) {
+			h(w, r, s.companyState(r.PathValue("company")))
+		})
 	}
-	if s.tokenTTL <= 0 {
-		s.tokenTTL = 24 * time.Hour
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	s.rateLimit.Store(int64(max(opts.RateLimitPerMinute, 0)))
-
-	s.api = http.NewServeMux()
-	const base = "/api/{company}/v1"
-	s.api.HandleFunc("GET "+base+"/authentication/token", s.handleToken)
-	s.api.HandleFunc("PUT "+base+"/authentication/postpone", s.handlePostpone)
-	s.api.HandleFunc("DELETE "+base+"/authentication/destroy", s.handleDestroy)
-	s.api.HandleFunc("GET "+base+"/users", s.handleUsers)
-	s.api.HandleFunc("GET "+base+"/departments", s.handleDepartments)
-	s.api.HandleFunc("GET "+base+"/lodgments", s.handleLodgments)
-	s.api.HandleFunc("GET "+base+"/employments", s.handleEmployments)
-	s.api.HandleFunc("GET "+base+"/work_output_months/monthly/{month}", s.handleMonthly)
 	s.api.HandleFunc("/", handleNotFound)
-
 	root := http.NewServeMux()
 	root.HandleFunc("/api/", s.serveAPI)
 	s.registerAdmin(root)
@@ -102,147 +94,62 @@ func New(opts Options) *Server {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // SetRateLimit changes RateLimitPerMinute (0 = unlimited) at run time.
-func (s *Server) SetRateLimit(perMinute int) {
-	s.rateLimit.Store(int64(max(perMinute, 0)))
-}
+func (s *Server) SetRateLimit(perMinute int) { s.rateLimit.Store(int64(max(perMinute, 0))) }
+
+// Throttled is how many requests the rate limit has refused (429) so far,
+// so a benchmark can tell that clients kept under it.
+func (s *Server) Throttled() int64 { return s.throttled.Load() }
 
 func handleNotFound(w http.ResponseWriter, _ *http.Request) {
 	writeError(w, http.StatusNotFound, "Not Found")
 }
 
-// companyFromPath returns the {company} segment of /api/{company}/….
-func companyFromPath(escapedPath string) (string, bool) {
-	rest, ok := strings.CutPrefix(escapedPath, "/api/")
-	if !ok {
-		return "", false
+// serveAPI runs every /api/ request through the steps of the real service's
+// edge (edge), buffered so that a truncation fault can cut it (doc.go).
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	started, rec := time.Now(), httptest.NewRecorder()
+	status := 0 // nothing sent: the client left during an injected latency
+	if send, truncate := s.edge(rec, r); send {
+		status = rec.Code
+		body := rec.Body.Bytes()
+		maps.Copy(w.Header(), rec.Header())
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
+		if truncate {
+			body = body[:len(body)/2]
+		}
+		_, _ = w.Write(body)
 	}
+	// Headers are never logged: they carry the key or a token.
+	s.opts.Logger.Debug("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+		"status", status, "elapsed", time.Since(started))
+}
+
+// edge answers r into w; it reports whether to send the answer (not when the
+// client left during an injected latency) and whether to truncate it.
+func (s *Server) edge(w http.ResponseWriter, r *http.Request) (send, truncate bool) {
+	rest, _ := strings.CutPrefix(r.URL.EscapedPath(), "/api/")
 	seg, _, _ := strings.Cut(rest, "/")
 	id, err := url.PathUnescape(seg)
-	if err != nil || id == "" {
-		return "", false
-	}
-	return id, true
-}
-
-// serveAPI runs every /api/ request through the same steps as the real
-// service's edge: count it, find the company, apply the rate limit, apply
-// injected faults, then the endpoint, whose response is buffered so that a
-// truncation fault can cut it.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	started := time.Now()
-	rec := &statusRecorder{ResponseWriter: w}
-	defer func() {
-		// Headers are never logged: they carry the key or a token.
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
-			"status", rec.status(), "elapsed", time.Since(started))
-	}()
-
-	id, ok := companyFromPath(r.URL.EscapedPath())
-	if !ok {
-		writeError(rec, http.StatusNotFound, "Not Found")
-		return
-	}
-	s.dataMu.RLock()
-	state := s.companies[id]
-	s.dataMu.RUnlock()
-	if state == nil {
-		writeError(rec, http.StatusNotFound, "Company not found")
-		return
-	}
-	if !s.allowRequest(state) {
-		// HRMOS answers an exceeded rate limit with a bare 429: no body, no Retry-After.
+	state := s.companyState(id)
+	switch {
+	case err != nil || id == "":
+		writeError(w, http.StatusNotFound, "Not Found")
+	case state == nil:
+		writeError(w, http.StatusNotFound, "Company not found")
+	case !s.allowRequest(state):
 		s.throttled.Add(1)
-		rec.WriteHeader(http.StatusTooManyRequests)
-		return
+		w.WriteHeader(http.StatusTooManyRequests)
+	case !s.delay(r):
+		return false, false
+	case !s.injectFault(w, r):
+		s.api.ServeHTTP(w, r)
+		return true, s.takeFault(faultTruncate, r.URL.Path)
 	}
-	if !s.applyRequestFaults(rec, r) {
-		return
-	}
-	buf := &bufferedResponse{header: make(http.Header)}
-	s.api.ServeHTTP(buf, r)
-	buf.flush(rec, s.takeFault(faultTruncate, r.URL.Path))
+	return true, false
 }
 
-// sleepContext waits d or until ctx ends; it reports whether d elapsed.
-func sleepContext(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// bufferedResponse holds an endpoint's response until the edge writes it.
-type bufferedResponse struct {
-	header http.Header
-	code   int
-	body   []byte
-}
-
-func (b *bufferedResponse) Header() http.Header { return b.header }
-
-func (b *bufferedResponse) WriteHeader(code int) {
-	if b.code == 0 {
-		b.code = code
-	}
-}
-
-func (b *bufferedResponse) Write(p []byte) (int, error) {
-	if b.code == 0 {
-		b.code = http.StatusOK
-	}
-	b.body = append(b.body, p...)
-	return len(p), nil
-}
-
-// flush writes the response; truncated declares the full Content-Length but
-// sends only the first half of the body, so the client sees the connection
-// end early (io.ErrUnexpectedEOF) as with a dropped upstream.
-func (b *bufferedResponse) flush(w http.ResponseWriter, truncated bool) {
-	h := w.Header()
-	for k, v := range b.header {
-		h[k] = v
-	}
-	if b.code == 0 {
-		b.code = http.StatusOK
-	}
-	h.Set("Content-Length", strconv.Itoa(len(b.body)))
-	w.WriteHeader(b.code)
-	if truncated {
-		_, _ = w.Write(b.body[:len(b.body)/2])
-		return
-	}
-	_, _ = w.Write(b.body)
-}
-
-// statusRecorder remembers the status written, for the request log.
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.code == 0 {
-		s.code = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(p []byte) (int, error) {
-	if s.code == 0 {
-		s.code = http.StatusOK
-	}
-	return s.ResponseWriter.Write(p)
-}
-
-// status is the status sent, or 0 when nothing was (the client left during
-// an injected latency).
-func (s *statusRecorder) status() int { return s.code }
-
-// writeJSON writes a 200 (or other status) JSON body.
+// writeJSON writes a JSON body with the status.
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -251,16 +158,233 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 
 // writeError writes the API's Error object with code equal to the status.
 func writeError(w http.ResponseWriter, status int, message string) {
-	writeJSON(w, status, mustJSON(errorJSON{status, message}))
+	writeJSON(w, status, mustJSON(struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}{status, message}))
 }
 
-// lookupCompany returns the state of the request's company, or nil.
-func (s *Server) lookupCompany(r *http.Request) *companyState {
+// mustJSON marshals values whose types cannot fail to encode.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("hrmossim: encode: " + err.Error())
+	}
+	return b
+}
+
+// rateWindow is the length of HRMOS's rate-limit window.
+const rateWindow = 60 * time.Second
+
+// slidingWindow remembers the instants of a company's requests within the
+// last minute, rejected ones too (doc.go: rate limit).
+type slidingWindow struct {
+	times []time.Time // ascending
+	head  int         // times[:head] have left the window
+}
+
+// hit records a request at now and reports whether it is within limit.
+func (w *slidingWindow) hit(now time.Time, limit int) bool {
+	for w.head < len(w.times) && !w.times[w.head].After(now.Add(-rateWindow)) {
+		w.head++
+	}
+	// Compact once the expired prefix dominates, keeping memory bounded by
+	// the requests of one window.
+	if w.head > 0 && w.head >= len(w.times)/2 {
+		w.times, w.head = w.times[:copy(w.times, w.times[w.head:])], 0
+	}
+	w.times = append(w.times, now)
+	return len(w.times)-w.head <= limit
+}
+
+// allowRequest applies the company's rate limit to one request.
+func (s *Server) allowRequest(state *companyState) bool {
+	limit := int(s.rateLimit.Load())
+	if limit <= 0 {
+		return true
+	}
+	now := s.opts.Clock.Now()
+	s.limitMu.Lock()
+	defer s.limitMu.Unlock()
+	return state.window.hit(now, limit)
+}
+
+// ErrUnknownCompany is wrapped by the errors of methods given a company ID
+// the server does not have.
+var ErrUnknownCompany = errors.New("unknown company")
+
+func errUnknownCompany(id string) error { return fmt.Errorf("company %q: %w", id, ErrUnknownCompany) }
+
+func (s *Server) companyState(id string) *companyState {
 	s.dataMu.RLock()
 	defer s.dataMu.RUnlock()
-	return s.companies[r.PathValue("company")]
+	return s.companies[id]
 }
 
-// Throttled is how many requests the rate limit has refused (429) so far,
-// so a benchmark can tell that clients kept under it.
-func (s *Server) Throttled() int64 { return s.throttled.Load() }
+// AddCompany adds c, which the server owns from now on (see Company). It
+// sorts c's lists and fails on a duplicate company, user or row.
+func (s *Server) AddCompany(c *Company) error {
+	if c == nil {
+		return errors.New("add company: nil")
+	}
+	if err := c.normalize(); err != nil {
+		return fmt.Errorf("add company: %w", err)
+	}
+	s.dataMu.Lock()
+	defer s.dataMu.Unlock()
+	if _, dup := s.companies[c.ID]; dup {
+		return fmt.Errorf("add company %q: already added", c.ID)
+	}
+	s.companies[c.ID] = &companyState{c: c}
+	s.opts.Logger.Info("company added", "company", c.ID, "users", len(c.Users), "months", len(c.MonthlyRows))
+	return nil
+}
+
+// Company returns a snapshot of the company (a Clone), or nil when unknown.
+// It copies every list: for a 100k-employee company prefer asking once.
+func (s *Server) Company(id string) *Company {
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	if st := s.companies[id]; st != nil {
+		return st.c.Clone()
+	}
+	return nil
+}
+
+// changeCompany runs change on a company under the data lock.
+func (s *Server) changeCompany(companyID string, change func(c *Company)) error {
+	s.dataMu.Lock()
+	defer s.dataMu.Unlock()
+	st := s.companies[companyID]
+	if st == nil {
+		return errUnknownCompany(companyID)
+	}
+	change(st.c)
+	return nil
+}
+
+// now is the clock's now to the second, as timestamps are stored.
+func (s *Server) now() time.Time { return s.opts.Clock.Now().Truncate(time.Second) }
+
+// PutUser adds u to the company or replaces the user with u.ID. A zero
+// CreatedAt or UpdatedAt is set to the clock's now, so a client's from
+// filter finds the change.
+func (s *Server) PutUser(companyID string, u User) error {
+	now := s.now()
+	u.CreatedAt, u.UpdatedAt = orNow(u.CreatedAt, now), orNow(u.UpdatedAt, now)
+	return s.changeCompany(companyID, func(c *Company) { c.putUser(u) })
+}
+
+// PutMonthlyRow adds row to month ("YYYY-MM") or replaces that user's row.
+// Zero timestamps are set to the clock's now.
+func (s *Server) PutMonthlyRow(companyID, month string, row MonthlyRow) error {
+	if !validMonth(month) {
+		return fmt.Errorf("company %q: month %q is not YYYY-MM", companyID, month)
+	}
+	now := s.now()
+	row.CreatedAt, row.UpdatedAt = At(orNow(row.CreatedAt.Time, now)), At(orNow(row.UpdatedAt.Time, now))
+	return s.changeCompany(companyID, func(c *Company) { c.putMonthlyRow(month, row) })
+}
+
+func orNow(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+// MutateUsers changes one synced field (department, family-name kana or
+// e-mail domain) of percent % of the company's active users, rounded, as a
+// day of HR edits would, and sets their updated_at to the clock's now. The
+// choice depends only on seed and the data. It returns how many changed.
+func (s *Server) MutateUsers(companyID string, percent float64, seed uint64) (int, error) {
+	if math.IsNaN(percent) || percent < 0 || percent > 100 {
+		return 0, fmt.Errorf("company %q: mutate %v%% of users: want 0 to 100", companyID, percent)
+	}
+	changed, now := 0, s.now()
+	err := s.changeCompany(companyID, func(c *Company) { changed = c.mutateUsers(percent, seed, now) })
+	if err == nil {
+		s.opts.Logger.Info("users mutated", "company", companyID, "changed", changed)
+	}
+	return changed, err
+}
+
+// RotateKey issues a new Secret Key valid from now; the old key is rejected
+// from then on. Tokens already issued stay valid until they expire.
+func (s *Server) RotateKey(companyID string) (string, error) {
+	raw := make([]byte, 12)
+	_, _ = rand.Read(raw) // not predictable from the seed; crypto/rand.Read never fails
+	key, now := keyFrom(raw), s.now()
+	err := s.changeCompany(companyID, func(c *Company) {
+		c.formerSecrets = append(c.formerSecrets, c.APIKey)
+		c.APIKey, c.KeyIssuedAt = key, now
+	})
+	if err != nil {
+		return "", err
+	}
+	s.opts.Logger.Info("api key rotated", "company", companyID)
+	return key, nil
+}
+
+// registerAdmin adds the simulator's own controls, for demos and manual
+// testing. They are unauthenticated: the simulator is a local dev tool.
+//
+//	GET  /_sim/faults                               current faults (counters as left)
+//	POST /_sim/faults                               replace all faults, e.g. {"fail_next_n":2,"latency":"500ms"}
+//	                                                (keys: Faults' JSON names; durations as "1.5s" or milliseconds)
+//	POST /_sim/companies/{company}/rotate-key       new Secret Key, old one rejected
+//	POST /_sim/companies/{company}/expire-tokens    every token of the company expires now
+//	POST /_sim/companies/{company}/mutate           {"percent":5,"seed":1}: change a synced field
+//	                                                of 5% of active users (Server.MutateUsers)
+func (s *Server) registerAdmin(mux *http.ServeMux) {
+	mux.HandleFunc("GET /_sim/faults", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, mustJSON(s.Faults())) })
+	mux.HandleFunc("POST /_sim/faults", func(w http.ResponseWriter, r *http.Request) {
+		var f Faults
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		if err == nil && len(body) > 0 {
+			err = json.Unmarshal(body, &f)
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		s.SetFaults(f)
+		writeJSON(w, http.StatusOK, mustJSON(s.Faults()))
+	})
+	company := func(action func(id string, r *http.Request) (any, error)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			out, err := action(r.PathValue("company"), r)
+			switch {
+			case errors.Is(err, ErrUnknownCompany):
+				writeError(w, http.StatusNotFound, "Company not found")
+			case err != nil:
+				writeError(w, http.StatusBadRequest, err.Error())
+			case out == nil:
+				w.WriteHeader(http.StatusNoContent)
+			default:
+				writeJSON(w, http.StatusOK, mustJSON(out))
+			}
+		}
+	}
+	mux.HandleFunc("POST /_sim/companies/{company}/rotate-key", company(func(id string, _ *http.Request) (any, error) {
+		key, err := s.RotateKey(id)
+		return map[string]string{"company": id, "api_key": key}, err
+	}))
+	mux.HandleFunc("POST /_sim/companies/{company}/expire-tokens", company(func(id string, _ *http.Request) (any, error) {
+		return nil, s.ExpireTokens(id)
+	}))
+	mux.HandleFunc("POST /_sim/companies/{company}/mutate", company(func(id string, r *http.Request) (any, error) {
+		var in struct {
+			Percent float64 `json:"percent"`
+			Seed    uint64  `json:"seed"`
+		}
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			return nil, errors.New(`body must be {"percent":5,"seed":1}`)
+		}
+		n, err := s.MutateUsers(id, in.Percent, in.Seed)
+		return map[string]any{"company": id, "changed": n}, err
+	}))
+	mux.HandleFunc("/_sim/", handleNotFound)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -15,22 +16,21 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-	"go.temporal.io/server/temporaltest"
 
 	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/config"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 )
 
-// The SDK's own metrics, from a real worker on a real (in-process) Temporal
-// server, dialled the way the worker binary dials, reach /metrics under the
-// names the README lists.
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// The SDK's own metrics, from a real worker on a real Temporal server (the
+// CLI's dev server of internal/testenv), dialled the way the worker binary
+// dials, reach /metrics under the names the README lists.
 func TestSDKMetricsFromARealWorker(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a Temporal server (skipped with -short)")
-	}
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	ts := testenv.NewTemporal(t)
 	m, logs := newMetrics(t)
-	cfg := config.Config{TemporalAddress: ts.GetFrontendHostPort(), TemporalNamespace: ts.GetDefaultNamespace()}
+	cfg := config.Config{TemporalAddress: ts.Address, TemporalNamespace: ts.Namespace}
 	c, err := app.DialTemporalWithMetrics(cfg, slog.New(slog.DiscardHandler), m.TemporalHandler())
 	if err != nil {
 		t.Fatal(err)

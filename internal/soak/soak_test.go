@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,11 +15,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/server/temporaltest"
 
 	"github.com/mediment/hrmos-sync/internal/harness"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/testdb"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -56,16 +55,14 @@ func TestCrashSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Temporal in process; the worker binary connects to its frontend.
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	tc := ts.GetDefaultClient()
+	// The test binary's Temporal dev server, a namespace of the test's own;
+	// the worker binary connects to its frontend.
+	tc := testenv.NewTemporal(t)
 
 	// The simulator in process: one generated company with messy data.
 	now := time.Now()
 	month := workflows.PreviousMonth(now)
-	sim := hrmossim.New(hrmossim.Options{})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
+	sim, simURL := testenv.NewSimulator(t)
 	company, err := hrmossim.Generate(hrmossim.GenerateSpec{
 		CompanyID: "soak", Users: employees, Seed: seed, Messy: hrmossim.MessyAll(), Months: []string{month}, Now: now,
 	})
@@ -76,8 +73,8 @@ func TestCrashSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	w := &world{t: t, bins: bins, dir: dir, temporal: tc, frontend: ts.GetFrontendHostPort(), namespace: ts.GetDefaultNamespace(),
-		baseURL: srv.URL + "/api", apiKey: company.APIKey, month: month, employees: employees, rng: rand.New(rand.NewPCG(seed, 7))}
+	w := &world{t: t, bins: bins, dir: dir, temporal: tc.Client, frontend: tc.Address, namespace: tc.Namespace,
+		baseURL: simURL, apiKey: company.APIKey, month: month, employees: employees, rng: rand.New(rand.NewPCG(seed, 7))}
 
 	// The reference: one clean run, no kills.
 	ref := w.database("ref")
@@ -154,6 +151,8 @@ func TestCrashSoak(t *testing.T) {
 		}
 	}
 }
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 // world is what one soak shares: the binaries, Temporal, the simulator.
 type world struct {

@@ -1,20 +1,11 @@
 // Command hrmos-simulator serves generated HRMOS勤怠 companies over HTTP, so
 // the sync engine can be run, demonstrated and benchmarked without a real
-// tenant.
-//
-//	go run ./internal/hrmossim/cmd/hrmos-simulator -users 500 -rate-limit 120
-//
-// Point the engine's HRMOS_BASE_URL at the printed base URL and connect with
-// the printed company ID and API key. For a benchmark, serve many companies
-// and write their keys to a file:
-//
-//	go run ./internal/hrmossim/cmd/hrmos-simulator -companies 200 -users 1000 -keys-out keys.json
-//
-// serves "demo-001" … "demo-200" and writes {"demo-001": "<key>", …}.
-// Faults can be switched on while it runs (see hrmossim's registerAdmin), e.g.
+// tenant: point HRMOS_BASE_URL at the printed base URL and connect with the
+// printed company ID and API key. With -companies 200 -keys-out keys.json it
+// serves "demo-001" … "demo-200" and writes {"demo-001": "<key>", …}. Faults
+// can be switched on while it runs (hrmossim's registerAdmin), e.g.
 //
 //	curl -X POST localhost:8089/_sim/faults -d '{"fail_next_n":3,"fail_status":503}'
-//	curl -X POST localhost:8089/_sim/companies/demo-001/mutate -d '{"percent":5,"seed":1}'
 package main
 
 import (
@@ -70,7 +61,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *companies < 0 || (*companies > 0 && *key != "") {
 		return errors.New("-companies must be positive and cannot be combined with -key")
 	}
-
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -78,36 +68,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	now := time.Now()
-	monthList := defaultMonths(now)
+	spec := hrmossim.GenerateSpec{CompanyID: *company, APIKey: *key, Users: *users, Seed: *seed, Now: now, Months: defaultMonths(now)}
 	if *months != "" {
-		monthList = nil
+		spec.Months = nil
 		for m := range strings.SplitSeq(*months, ",") {
 			if m = strings.TrimSpace(m); m != "" {
-				monthList = append(monthList, m)
+				spec.Months = append(spec.Months, m)
 			}
 		}
 	}
-	specs := []hrmossim.GenerateSpec{{CompanyID: *company, APIKey: *key, Users: *users, Seed: *seed, Months: monthList, Now: now}}
+	if *messy {
+		spec.Messy = hrmossim.MessyAll()
+	}
+	specs := []hrmossim.GenerateSpec{spec}
 	if *companies > 0 {
 		specs = specs[:0]
-		width := max(3, len(fmt.Sprint(*companies)))
 		for i := range *companies {
-			specs = append(specs, hrmossim.GenerateSpec{
-				CompanyID: fmt.Sprintf("%s-%0*d", *company, width, i+1),
-				Users:     *users, Seed: *seed + uint64(i), Months: monthList, Now: now,
-			})
-		}
-	}
-	for i := range specs {
-		if *messy {
-			specs[i].Messy = hrmossim.MessyAll()
+			spec.CompanyID, spec.Seed = fmt.Sprintf("%s-%0*d", *company, max(3, len(fmt.Sprint(*companies))), i+1), *seed+uint64(i)
+			specs = append(specs, spec)
 		}
 	}
 	generated, err := generate(specs)
 	if err != nil {
 		return err
 	}
-
 	sim := hrmossim.New(hrmossim.Options{RateLimitPerMinute: *rateLimit, Logger: logger})
 	keys := make(map[string]string, len(generated))
 	for _, c := range generated {
@@ -117,10 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *keysOut != "" {
-		b, err := json.MarshalIndent(keys, "", "  ")
-		if err != nil {
-			return err
-		}
+		b, _ := json.MarshalIndent(keys, "", "  ")
 		if err := os.WriteFile(*keysOut, append(b, '\n'), 0o600); err != nil {
 			return fmt.Errorf("write keys: %w", err)
 		}
@@ -130,24 +111,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
-
-	first := generated[0]
-	fmt.Fprintf(stdout, "HRMOS simulator ready\n")
-	fmt.Fprintf(stdout, "  base URL:   http://%s/api\n", ln.Addr())
+	first, last := generated[0], generated[len(generated)-1]
+	fmt.Fprintf(stdout, "HRMOS simulator ready\n  base URL:   http://%s/api\n", ln.Addr())
 	if len(generated) == 1 {
-		fmt.Fprintf(stdout, "  company ID: %s\n", first.ID)
-		fmt.Fprintf(stdout, "  API key:    %s\n", first.APIKey)
-		fmt.Fprintf(stdout, "  employees:  %d, monthly reports: %s\n", len(first.Users), strings.Join(first.Months(), ", "))
+		fmt.Fprintf(stdout, "  company ID: %s\n  API key:    %s\n  employees:  %d, monthly reports: %s\n",
+			first.ID, first.APIKey, len(first.Users), strings.Join(first.Months(), ", "))
 	} else {
-		fmt.Fprintf(stdout, "  companies:  %d, %s … %s\n", len(generated), first.ID, generated[len(generated)-1].ID)
-		fmt.Fprintf(stdout, "  employees:  %d each, monthly reports: %s\n", *users, strings.Join(first.Months(), ", "))
+		fmt.Fprintf(stdout, "  companies:  %d, %s … %s\n  employees:  %d each, monthly reports: %s\n",
+			len(generated), first.ID, last.ID, *users, strings.Join(first.Months(), ", "))
 	}
 	if *keysOut != "" {
 		fmt.Fprintf(stdout, "  API keys:   %s\n", *keysOut)
 	}
 	fmt.Fprintf(stdout, "  faults:     GET/POST http://%s/_sim/faults\n", ln.Addr())
 
+	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
@@ -170,33 +148,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // generate builds the companies on every core (200 companies of 1,000
 // employees: about 15 s and 500 MB on two busy cores).
 func generate(specs []hrmossim.GenerateSpec) ([]*hrmossim.Company, error) {
-	out := make([]*hrmossim.Company, len(specs))
-	errs := make([]error, len(specs))
-	next := make(chan int)
+	out, errs := make([]*hrmossim.Company, len(specs)), make([]error, len(specs))
+	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for i := range specs {
 		wg.Go(func() {
-			for i := range next {
-				out[i], errs[i] = hrmossim.Generate(specs[i])
-			}
+			cores <- struct{}{}
+			defer func() { <-cores }()
+			out[i], errs[i] = hrmossim.Generate(specs[i])
 		})
 	}
-	for i := range specs {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	return out, errors.Join(errs...)
 }
 
 // defaultMonths are the three calendar months before now's month, in Japan.
 func defaultMonths(now time.Time) []string {
-	jst := time.FixedZone("JST", 9*60*60)
-	y, m, _ := now.In(jst).Date()
-	first := time.Date(y, m, 1, 0, 0, 0, 0, jst)
-	out := make([]string, 0, 3)
-	for i := 3; i >= 1; i-- {
-		out = append(out, first.AddDate(0, -i, 0).Format("2006-01"))
-	}
-	return out
+	y, m, _ := now.In(time.FixedZone("JST", 9*60*60)).Date()
+	first := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+	return []string{first.AddDate(0, -3, 0).Format("2006-01"), first.AddDate(0, -2, 0).Format("2006-01"), first.AddDate(0, -1, 0).Format("2006-01")}
 }

@@ -135,18 +135,6 @@ func (s *Simulator) Mutate(ctx context.Context, company string, percent int, see
 	return s.post(ctx, "/_sim/companies/"+company+"/mutate", body)
 }
 
-// Requests is the simulator's count of requests per path (GET /_sim/requests).
-func (s *Simulator) Requests(ctx context.Context) (map[string]int, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.addr+"/_sim/requests", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out := map[string]int{}
-	return out, json.NewDecoder(resp.Body).Decode(&out)
-}
-
 func (s *Simulator) post(ctx context.Context, path string, body []byte) error {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+s.addr+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")

@@ -3,6 +3,7 @@ package hrmossim
 import (
 	"crypto/rand"
 	"maps"
+	"math/big"
 	"net/http"
 	"slices"
 	"strings"
@@ -31,16 +32,10 @@ type tokenJSON struct {
 
 // newToken returns 24 random base58 characters.
 func newToken() string {
-	b := make([]byte, 0, 24)
-	var buf [64]byte
-	for len(b) < cap(b) {
-		_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails
-		for _, c := range buf {
-			// Rejection sampling keeps the alphabet uniform.
-			if int(c) < 4*len(tokenAlphabet) && len(b) < cap(b) {
-				b = append(b, tokenAlphabet[int(c)%len(tokenAlphabet)])
-			}
-		}
+	b := make([]byte, 24)
+	for i := range b {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(tokenAlphabet)))) // never fails
+		b[i] = tokenAlphabet[n.Int64()]
 	}
 	return string(b)
 }
@@ -49,12 +44,14 @@ func newToken() string {
 // calendar months on (docs/hrmos-api.md §2.4).
 func keyExpiry(issuedAt time.Time) time.Time { return issuedAt.AddDate(0, 3, 0) }
 
-// tokenLifetime is the lifetime of a token issued or postponed now.
-func (s *Server) tokenLifetime() time.Duration {
-	if ttl := s.Faults().TokenTTL; ttl > 0 {
-		return ttl
+// tokenExpiry is when a token issued or postponed at now expires: 24 h on,
+// or Faults.TokenTTL once set.
+func (s *Server) tokenExpiry(now time.Time) time.Time {
+	ttl := s.Faults().TokenTTL
+	if ttl <= 0 {
+		ttl = 24 * time.Hour
 	}
-	return s.opts.TokenTTL
+	return now.Truncate(time.Second).Add(ttl)
 }
 
 // handleToken is GET /authentication/token: the Secret Key, verbatim after
@@ -73,7 +70,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, state *comp
 		writeError(w, http.StatusUnauthorized, "Invalid secret key")
 		return
 	}
-	token, expires := newToken(), now.Truncate(time.Second).Add(s.tokenLifetime())
+	token, expires := newToken(), s.tokenExpiry(now)
 	revoke := s.Faults().RevokeOnReissue
 	s.tokenMu.Lock()
 	if len(s.tokens) >= 10000 { // forget dead tokens, so a long demo or benchmark does not grow without bound
@@ -104,8 +101,9 @@ func bearerToken(header string) string {
 
 // authenticate checks the request's token for the company. On failure it
 // writes the 401 and returns nil. An UnauthorizedNextN fault revokes a valid
-// token here.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, state *companyState) *tokenState {
+// token here; a data request counts against its token, which is revoked
+// once it has served Faults.RevokeTokensAfter of them.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, state *companyState, data bool) *tokenState {
 	token := bearerToken(r.Header.Get("Authorization"))
 	if token == "" {
 		writeError(w, http.StatusUnauthorized, "Authorization token is missing")
@@ -128,32 +126,27 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, state *com
 		s.tokenMu.Unlock()
 		writeError(w, http.StatusUnauthorized, "Invalid token")
 	default:
+		if limit := s.Faults().RevokeTokensAfter; data && limit > 0 {
+			s.tokenMu.Lock()
+			st.served++
+			st.destroyed = st.destroyed || st.served >= limit
+			s.tokenMu.Unlock()
+		}
 		return st
 	}
 	return nil
 }
 
-// serve counts a data request against its token and revokes the token
-// once it has served Faults.RevokeTokensAfter of them.
-func (s *Server) serve(st *tokenState) {
-	if limit := s.Faults().RevokeTokensAfter; limit > 0 {
-		s.tokenMu.Lock()
-		defer s.tokenMu.Unlock()
-		st.served++
-		st.destroyed = st.destroyed || st.served >= limit
-	}
-}
-
 // tokenChange answers PUT /authentication/postpone and DELETE
 // /authentication/destroy: change gets the expiry a postponement gives, and
 // the answer is the valid token's Token object as it then stands.
-func (s *Server) tokenChange(change func(t *tokenState, postponed time.Time)) func(http.ResponseWriter, *http.Request, *companyState) {
+func (s *Server) tokenChange(change func(t *tokenState, postponed time.Time)) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request, state *companyState) {
-		st := s.authenticate(w, r, state)
+		st := s.authenticate(w, r, state, false)
 		if st == nil {
 			return
 		}
-		postponed := s.opts.Clock.Now().Truncate(time.Second).Add(s.tokenLifetime())
+		postponed := s.tokenExpiry(s.opts.Clock.Now())
 		s.tokenMu.Lock()
 		change(st, postponed)
 		expires := st.expiresAt

@@ -35,13 +35,6 @@ func NewManualClock(t time.Time) *ManualClock { return &ManualClock{now: t} }
 // Now returns the clock's current time.
 func (c *ManualClock) Now() time.Time { return c.Advance(0) }
 
-// Set moves the clock to t (backwards too).
-func (c *ManualClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // Advance moves the clock forward by d and returns the new time.
 func (c *ManualClock) Advance(d time.Duration) time.Time {
 	c.mu.Lock()

@@ -230,39 +230,33 @@ func firstID[T any](list []T, id func(T) int64) OptInt {
 // "H" and six digits, a shape the generator never uses.
 func newHireNumber(id int64) string { return fmt.Sprintf("H%06d", id) }
 
-// The faults that change a list between two pages (see Faults): the first
-// record goes, and with AddAndRemoveBetweenPages a new one joins first.
-
-func (c *Company) shiftUsers() {
-	if len(c.Users) > 0 {
-		c.removeUser(c.Users[0].ID)
+// churnUsers and churnRows are the faults that change a list between two
+// pages (see Faults): the first record goes, and with add a new one joins
+// first: a new hire, or a row for a new user ID with the last row's figures.
+func (c *Company) churnUsers(now time.Time, add bool) {
+	if len(c.Users) == 0 {
+		return
 	}
-}
-
-func (c *Company) addAndRemoveUser(now time.Time) {
-	if len(c.Users) > 0 {
-		first := c.Users[0].ID
+	first := c.Users[0].ID
+	if add {
 		c.putUser(c.newHire(c.nextUserID(), now))
-		c.removeUser(first)
 	}
+	c.removeUser(first)
 }
 
-func (c *Company) shiftRows(month string) {
-	if rows := c.MonthlyRows[month]; len(rows) > 0 {
-		c.MonthlyRows[month] = rows[1:]
+func (c *Company) churnRows(month string, now time.Time, add bool) {
+	rows := c.MonthlyRows[month]
+	if len(rows) == 0 {
+		return
 	}
-}
-
-// addAndRemoveRow adds a row for a new user ID with the last row's figures.
-func (c *Company) addAndRemoveRow(month string, now time.Time) {
-	if rows := c.MonthlyRows[month]; len(rows) > 0 {
+	if add {
 		row := rows[len(rows)-1]
 		row.UserID = c.nextUserID()
 		row.Number = Str(newHireNumber(row.UserID))
 		row.CreatedAt, row.UpdatedAt = At(now), At(now)
 		c.putMonthlyRow(month, row)
-		c.shiftRows(month)
 	}
+	c.MonthlyRows[month] = c.MonthlyRows[month][1:]
 }
 
 // mutateUsers changes one synced field of percent % of the active users

@@ -42,16 +42,15 @@ type Faults struct {
 	// client misses the record that moved back a page (see doc.go).
 	ShiftRowsBetweenPages int `json:"shift_rows_between_pages,omitempty"`
 	// AddAndRemoveBetweenPages list requests for page 2 or later first add
-	// a record (the next free user ID, created now, so listed last) and then
-	// delete the first: X-Total-Count never moves, only the added record's
-	// created_at (found with `from`) gives the change away (see doc.go).
+	// a record (created now, listed last) and then delete the first, so
+	// X-Total-Count never moves; only `from` finds the change (see doc.go).
 	AddAndRemoveBetweenPages int `json:"add_and_remove_between_pages,omitempty"`
 
 	// RevokeTokensAfter, when positive, revokes every token once it has
 	// served that many data requests (2: revoked after every second one).
 	RevokeTokensAfter int `json:"revoke_tokens_after,omitempty"`
 	// TokenTTL, when positive, is the lifetime of tokens issued or
-	// postponed from now on, in place of Options.TokenTTL.
+	// postponed from now on, in place of 24 h.
 	TokenTTL time.Duration `json:"-"`
 	// RevokeOnReissue makes GET /authentication/token revoke the company's
 	// earlier tokens, the other plausible reading of the API (see doc.go).
@@ -139,31 +138,29 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// MarshalJSON renders the faults for GET /_sim/faults, durations as "1.5s".
-func (f Faults) MarshalJSON() ([]byte, error) {
-	type plain Faults // the same fields without this method
-	text := func(d time.Duration) string {
-		if d <= 0 {
-			return ""
-		}
-		return d.String()
-	}
-	return json.Marshal(struct {
-		plain
-		Latency  string `json:"latency,omitempty"`
-		TokenTTL string `json:"token_ttl,omitempty"`
-	}{plain(f), text(f.Latency), text(f.TokenTTL)})
+// faultsJSON is Faults as /_sim/faults carries them: durations as "1.5s"
+// (read also as a number of milliseconds).
+type faultsJSON struct {
+	plain
+	Latency  json.RawMessage `json:"latency,omitempty"`
+	TokenTTL json.RawMessage `json:"token_ttl,omitempty"`
 }
 
-// UnmarshalJSON reads the body of POST /_sim/faults: durations as a Go
-// duration string ("1.5s") or a number of milliseconds.
-func (f *Faults) UnmarshalJSON(data []byte) error {
-	type plain Faults // the same fields without this method
-	type faultsJSON struct {
-		plain
-		Latency  json.RawMessage `json:"latency"`
-		TokenTTL json.RawMessage `json:"token_ttl"`
+type plain Faults // the same fields without the methods
+
+// MarshalJSON renders the faults for GET /_sim/faults.
+func (f Faults) MarshalJSON() ([]byte, error) {
+	text := func(d time.Duration) json.RawMessage {
+		if d <= 0 {
+			return nil
+		}
+		return mustJSON(d.String())
 	}
+	return json.Marshal(faultsJSON{plain(f), text(f.Latency), text(f.TokenTTL)})
+}
+
+// UnmarshalJSON reads the body of POST /_sim/faults.
+func (f *Faults) UnmarshalJSON(data []byte) error {
 	var w faultsJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -172,10 +169,9 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 	}
 	*f = Faults(w.plain)
 	var err error
-	if f.Latency, err = parseDuration("latency", w.Latency); err != nil {
-		return err
+	if f.Latency, err = parseDuration("latency", w.Latency); err == nil {
+		f.TokenTTL, err = parseDuration("token_ttl", w.TokenTTL)
 	}
-	f.TokenTTL, err = parseDuration("token_ttl", w.TokenTTL)
 	return err
 }
 
@@ -189,9 +185,9 @@ func parseDuration(name string, raw json.RawMessage) (time.Duration, error) {
 	case json.Unmarshal(raw, &text) == nil:
 		d, err := time.ParseDuration(text)
 		if err != nil {
-			return 0, fmt.Errorf("decode faults: %s: %w", name, err)
+			err = fmt.Errorf("decode faults: %s: %w", name, err)
 		}
-		return d, nil
+		return d, err
 	}
 	if err := json.Unmarshal(raw, &ms); err != nil {
 		return 0, fmt.Errorf("decode faults: %s must be a duration string or milliseconds: %w", name, err)

@@ -16,13 +16,12 @@ type periodFacts struct {
 
 // monthGen holds what generating one month's rows needs.
 type monthGen struct {
-	g       *generator
-	label   string // "YYYYMM"
-	year    int
-	mon     time.Month
-	rng     *rand.Rand
-	mess    *messer
-	periods map[int]periodFacts // by closing day
+	g     *generator
+	label string // "YYYYMM"
+	year  int
+	mon   time.Month
+	rng   *rand.Rand
+	mess  *messer
 }
 
 // monthlyRows generates the 月次レポート of one month: a row for every user
@@ -32,7 +31,7 @@ type monthGen struct {
 func (g *generator) monthlyRows(month string) []MonthlyRow {
 	y, mo, _ := parseMonth(month)
 	stream := uint64(y*12 + int(mo))
-	mg := &monthGen{g: g, label: month[:4] + month[5:], year: y, mon: mo, periods: make(map[int]periodFacts, 3),
+	mg := &monthGen{g: g, label: month[:4] + month[5:], year: y, mon: mo,
 		rng:  rand.New(rand.NewPCG(g.spec.Seed, streamMonthBase|stream)),
 		mess: &messer{opts: g.spec.Messy, rng: rand.New(rand.NewPCG(g.spec.Seed, streamMonthMess|stream))}}
 	users, o := g.c.Users, &mg.mess.opts
@@ -50,10 +49,8 @@ func (g *generator) monthlyRows(month string) []MonthlyRow {
 		}
 	}
 	var unknown []int64
-	if o.RowsForUnknownUsers > 0 {
-		for _, i := range mg.mess.pickDistinct(o.RowsForUnknownUsers, len(g.gapIDs), make([]bool, len(g.gapIDs)), func(int) bool { return true }) {
-			unknown = append(unknown, g.gapIDs[i])
-		}
+	for _, i := range mg.mess.pickDistinct(o.RowsForUnknownUsers, len(g.gapIDs), make([]bool, len(g.gapIDs)), func(int) bool { return true }) {
+		unknown = append(unknown, g.gapIDs[i])
 	}
 	for next := g.c.maxUserID() + 1000; len(unknown) < o.RowsForUnknownUsers; next++ {
 		unknown = append(unknown, next)
@@ -65,13 +62,10 @@ func (g *generator) monthlyRows(month string) []MonthlyRow {
 	return rows
 }
 
-func (mg *monthGen) period(cutoff int) periodFacts {
-	p, ok := mg.periods[cutoff]
-	if !ok {
-		p.start, p.end = closingPeriod(mg.year, mg.mon, cutoff)
-		p.weekdays, p.days = weekdaysBetween(p.start, p.end), int(p.end-p.start)+1
-		mg.periods[cutoff] = p
-	}
+// period is the closing period of the month for a closing day.
+func (mg *monthGen) period(cutoff int) (p periodFacts) {
+	p.start, p.end = closingPeriod(mg.year, mg.mon, cutoff)
+	p.weekdays, p.days = weekdaysBetween(p.start, p.end), int(p.end-p.start)+1
 	return p
 }
 
@@ -121,13 +115,7 @@ func (mg *monthGen) availableDays(p periodFacts, f *userFacts) int {
 	if f.hasEnd {
 		to = min(to, f.end)
 	}
-	n := 0
-	switch {
-	case from == p.start && to == p.end:
-		n = p.weekdays
-	case from <= to:
-		n = weekdaysBetween(from, to)
-	}
+	n := weekdaysBetween(from, to) // 0 when from > to
 	if f.partTime {
 		return n * 3 / 4
 	}

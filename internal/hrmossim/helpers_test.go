@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,3 +153,21 @@ func renderCompany(c *Company) []byte {
 func mustJSONString(v any) string { return string(mustJSON(v)) }
 
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// String names the presence for test messages.
+func (p Presence) String() string {
+	if names := [...]string{"present", "empty-string", "null", "absent"}; int(p) < len(names) {
+		return names[p]
+	}
+	return "unknown"
+}
+
+// rowDurations lists the top-level durations of a row.
+func rowDurations(r *MonthlyRow) []*Duration { return slices.Collect(fieldsOf[Duration](r)) }
+
+// Set moves the clock to t (backwards too).
+func (c *ManualClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}

@@ -57,10 +57,7 @@ func parseListQuery(q url.Values) (listQuery, string) {
 // parseTimeParam accepts RFC 3339 with an offset, a local date-time or a
 // date (both JST); nil for anything else, an unencoded "+" too (doc.go).
 func parseTimeParam(v string) *time.Time {
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return &t
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02"} {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.ParseInLocation(layout, v, jst); err == nil {
 			return &t
 		}
@@ -75,9 +72,9 @@ type list[T any] struct {
 	// params reads the endpoint's own parameters into a filter (nil: none);
 	// a message is a 400.
 	params func(q url.Values) (match func(*T) bool, msg string)
-	// shift and addAndRemove change the company for the faults that act
-	// between pages (nil where they do not apply).
-	shift, addAndRemove func(c *Company, now time.Time)
+	// churn changes the company for the faults that act between pages
+	// (nil where they do not apply); add is set for AddAndRemoveBetweenPages.
+	churn func(c *Company, now time.Time, add bool)
 }
 
 // serveList does what every list endpoint does: authenticate, count the
@@ -85,11 +82,9 @@ type list[T any] struct {
 // apply the between-pages faults from page 2 on, then serve one page of the
 // matching items in ID order, scanning the whole list once when it filters.
 func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, state *companyState, l list[T]) {
-	st := s.authenticate(w, r, state)
-	if st == nil {
+	if s.authenticate(w, r, state, true) == nil {
 		return
 	}
-	s.serve(st)
 	q, msg := parseListQuery(r.URL.Query())
 	var match func(*T) bool
 	if msg == "" && l.params != nil {
@@ -99,14 +94,11 @@ func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, state *
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
-	for _, fault := range []struct {
-		kind   faultKind
-		change func(*Company, time.Time)
-	}{{faultShiftRows, l.shift}, {faultAddAndRemove, l.addAndRemove}} {
-		if fault.change != nil && q.page > 1 && s.takeFault(fault.kind, r.URL.Path) {
+	for i, kind := range []faultKind{faultShiftRows, faultAddAndRemove} {
+		if l.churn != nil && q.page > 1 && s.takeFault(kind, r.URL.Path) {
 			now := s.now()
 			s.dataMu.Lock()
-			fault.change(state.c, now)
+			l.churn(state.c, now, i == 1)
 			s.dataMu.Unlock()
 		}
 	}
@@ -187,47 +179,30 @@ func linkHeader(r *http.Request, q listQuery, totalPages int) string {
 	return strings.Join(parts, ", ")
 }
 
-func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request, state *companyState) {
-	serveList(s, w, r, state, list[User]{items: func(c *Company) []User { return c.Users },
-		updated: func(u *User) time.Time { return u.UpdatedAt },
-		shift:   func(c *Company, _ time.Time) { c.shiftUsers() }, addAndRemove: (*Company).addAndRemoveUser})
+// listOf is the handler of the list endpoint l describes.
+func listOf[T any](s *Server, l list[T]) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request, state *companyState) { serveList(s, w, r, state, l) }
 }
 
-func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request, state *companyState) {
-	serveList(s, w, r, state, list[Department]{items: func(c *Company) []Department { return c.Departments },
-		updated: func(d *Department) time.Time { return d.UpdatedAt }})
-}
-
-func (s *Server) handleEmployments(w http.ResponseWriter, r *http.Request, state *companyState) {
-	serveList(s, w, r, state, list[Employment]{items: func(c *Company) []Employment { return c.Employments },
-		updated: func(e *Employment) time.Time { return e.UpdatedAt }})
-}
-
-// handleLodgments also filters on prefectural_id.
-func (s *Server) handleLodgments(w http.ResponseWriter, r *http.Request, state *companyState) {
-	serveList(s, w, r, state, list[Lodgment]{items: func(c *Company) []Lodgment { return c.Lodgments },
-		updated: func(l *Lodgment) time.Time { return l.UpdatedAt.Time },
-		params: func(q url.Values) (func(*Lodgment) bool, string) {
-			if v := q.Get("prefectural_id"); v != "" {
-				id, err := strconv.Atoi(v)
-				if err != nil {
-					return nil, "Invalid parameter: prefectural_id must be an integer"
-				}
-				return func(l *Lodgment) bool { return l.PrefecturalID == id }, ""
-			}
-			return nil, ""
-		},
-	})
+// prefecturalID is the filter of GET /lodgments.
+func prefecturalID(q url.Values) (func(*Lodgment) bool, string) {
+	if v := q.Get("prefectural_id"); v != "" {
+		id, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, "Invalid parameter: prefectural_id must be an integer"
+		}
+		return func(l *Lodgment) bool { return l.PrefecturalID == id }, ""
+	}
+	return nil, ""
 }
 
 // handleMonthly is GET /work_output_months/monthly/{month}: the 月次レポート
 // rows of a YYYY-MM month, filtered by number (社員番号) and status (月締状況).
 func (s *Server) handleMonthly(w http.ResponseWriter, r *http.Request, state *companyState) {
 	month := r.PathValue("month")
-	serveList(s, w, r, state, list[MonthlyRow]{items: func(c *Company) []MonthlyRow { return c.MonthlyRows[month] },
-		updated:      func(row *MonthlyRow) time.Time { return row.UpdatedAt.Time },
-		shift:        func(c *Company, _ time.Time) { c.shiftRows(month) },
-		addAndRemove: func(c *Company, now time.Time) { c.addAndRemoveRow(month, now) },
+	listOf(s, list[MonthlyRow]{items: func(c *Company) []MonthlyRow { return c.MonthlyRows[month] },
+		updated: func(row *MonthlyRow) time.Time { return row.UpdatedAt.Time },
+		churn:   func(c *Company, now time.Time, add bool) { c.churnRows(month, now, add) },
 		params: func(q url.Values) (match func(*MonthlyRow) bool, _ string) {
 			if !validMonth(month) {
 				return nil, "Invalid parameter: month must be YYYY-MM"
@@ -250,7 +225,7 @@ func (s *Server) handleMonthly(w http.ResponseWriter, r *http.Request, state *co
 			}
 			return match, ""
 		},
-	})
+	})(w, r, state)
 }
 
 // listParam collects a list parameter however a client serialises it:

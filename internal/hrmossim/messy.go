@@ -134,15 +134,13 @@ func (g *generator) messUser(u *User) {
 	if m.chance(o.FullWidthVariants) {
 		g.widthVariant(u)
 	}
-	if m.emptyEnabled() {
-		for _, v := range []*OptString{&u.EndDate, &u.Comment, &u.NfcTagPC, &u.Segment} {
-			if v.Presence != Present {
-				v.Presence = m.emptyShape(v.Presence)
-			}
+	for _, v := range []*OptString{&u.EndDate, &u.Comment, &u.NfcTagPC, &u.Segment} {
+		if v.Presence != Present {
+			v.Presence = m.emptyShape(v.Presence)
 		}
-		for _, id := range u.calendarIDs() {
-			id.Presence = m.emptyNonString(Null)
-		}
+	}
+	for _, id := range u.calendarIDs() {
+		id.Presence = m.emptyNonString(Null)
 	}
 }
 
@@ -156,13 +154,8 @@ func (g *generator) widthVariant(u *User) {
 			return
 		}
 		fallthrough
-	case 1:
-		if u.LastNameKana.Presence == Present {
-			u.LastNameKana.Value = toHalfWidthKana(u.LastNameKana.Value)
-		}
-		if u.FirstNameKana.Presence == Present {
-			u.FirstNameKana.Value = toHalfWidthKana(u.FirstNameKana.Value)
-		}
+	case 1: // a missing kana's value is "", which stays ""
+		u.LastNameKana.Value, u.FirstNameKana.Value = toHalfWidthKana(u.LastNameKana.Value), toHalfWidthKana(u.FirstNameKana.Value)
 	case 2:
 		u.LastName.Value += ideographicSpace
 	case 3:

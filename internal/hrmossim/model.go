@@ -6,9 +6,7 @@ import (
 	"iter"
 	"math"
 	"reflect"
-	"slices"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -25,14 +23,6 @@ const (
 	Null                        // JSON null
 	Absent                      // no key at all
 )
-
-// String names the presence for test messages.
-func (p Presence) String() string {
-	if names := [...]string{"present", "empty-string", "null", "absent"}; int(p) < len(names) {
-		return names[p]
-	}
-	return "unknown"
-}
 
 // render renders the shapes of "no value", else the value.
 func render(p Presence, value []byte) ([]byte, error) {
@@ -78,11 +68,9 @@ type DayCount struct {
 	Presence Presence
 }
 
-// Decimal is a leave figure rendered as a JSON number with one decimal (0.5, 4.0).
-type Decimal struct {
-	Tenths   int32
-	Presence Presence
-}
+// Decimal is a leave figure in tenths as DayCount, rendered as a JSON number
+// with one decimal (0.5, 4.0).
+type Decimal DayCount
 
 func Str(s string) OptString  { return OptString{Value: s} }
 func Int(v int64) OptInt      { return OptInt{Value: v} }
@@ -198,8 +186,7 @@ func (u *User) calendarIDs() [8]*OptInt {
 }
 
 // Department is one element of GET /departments. UpdatedAt is not rendered
-// (the schema has no timestamps) but from/to filter on it, as a Rails
-// updated_at column would.
+// but from/to filter on it (doc.go: from/to).
 type Department struct {
 	ID        int64     `json:"id"`
 	Name      string    `json:"name"`
@@ -403,31 +390,14 @@ func (r MonthlyRow) MarshalJSON() ([]byte, error) {
 }
 
 // fieldsOf yields pointers to the fields of *s whose type is T, in
-// declaration (the schema's) order: e.g. every duration of a row. Which
-// fields those are is found once per pair of types.
+// declaration (the schema's) order: e.g. every duration of a row.
 func fieldsOf[T, S any](s *S) iter.Seq[*T] {
-	key := [2]reflect.Type{reflect.TypeFor[T](), reflect.TypeFor[S]()}
-	indexes, ok := fieldIndexes.Load(key)
-	if !ok {
-		var found []int
-		for i := range key[1].NumField() {
-			if key[1].Field(i).Type == key[0] {
-				found = append(found, i)
-			}
-		}
-		indexes, _ = fieldIndexes.LoadOrStore(key, found)
-	}
 	return func(yield func(*T) bool) {
 		v := reflect.ValueOf(s).Elem()
-		for _, i := range indexes.([]int) {
-			if !yield(v.Field(i).Addr().Interface().(*T)) {
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Type() == reflect.TypeFor[T]() && !yield(f.Addr().Interface().(*T)) {
 				return
 			}
 		}
 	}
 }
-
-var fieldIndexes sync.Map // [2]reflect.Type{T, S} → []int
-
-// rowDurations lists the top-level durations of a row.
-func rowDurations(r *MonthlyRow) []*Duration { return slices.Collect(fieldsOf[Duration](r)) }

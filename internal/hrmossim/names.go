@@ -49,15 +49,12 @@ var departmentNames = []string{
 	"マーケティング部", "情報システム部", "製造部", "購買部", "経営企画部", "広報部",
 }
 
-// lodgmentSeed is an office (拠点). HRMOS's example writes the address without
+// lodgmentSeeds are offices (拠点). HRMOS's example writes the address without
 // the prefecture, which prefectural_id carries (JIS X 0401 codes assumed).
-type lodgmentSeed struct {
-	name          string
-	address       string
+var lodgmentSeeds = []struct {
+	name, address string
 	prefecturalID int
-}
-
-var lodgmentSeeds = []lodgmentSeed{
+}{
 	{"本社", "千代田区丸の内1-1-1", 13},
 	{"大阪支店", "大阪市北区梅田2-4-9", 27},
 	{"名古屋営業所", "名古屋市中村区名駅3-28-12", 23},
@@ -68,16 +65,14 @@ var lodgmentSeeds = []lodgmentSeed{
 	{"広島営業所", "広島市南区松原町3-1", 34},
 }
 
-// employmentKind is a 雇用形態 with the share of employees who have it, the
+// employmentKinds are 雇用形態 with the share of employees who have each, the
 // employee-number prefix it gets, and whether its prescribed day is shorter.
-type employmentKind struct {
+var employmentKinds = []struct {
 	name     string
 	share    float64
 	prefix   byte
 	partTime bool
-}
-
-var employmentKinds = []employmentKind{
+}{
 	{"正社員", 0.70, 'A', false},
 	{"契約社員", 0.12, 'C', false},
 	{"パート", 0.10, 'P', true},

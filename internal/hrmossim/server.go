@@ -1,6 +1,7 @@
 package hrmossim
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/rand"
 	"encoding/json"
@@ -9,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -28,8 +28,6 @@ type Options struct {
 	// RateLimitPerMinute is how many requests a company may make in any
 	// sliding 60 seconds, rejected ones included; 0 means unlimited.
 	RateLimitPerMinute int
-	// TokenTTL is a token's lifetime from issue or postpone; 0 means 24 h.
-	TokenTTL time.Duration
 	// Logger receives one Debug line per request (never headers, so never
 	// a key or token) and Info lines for admin changes; nil discards.
 	Logger *slog.Logger
@@ -51,6 +49,9 @@ type Server struct {
 	faults               Faults
 }
 
+// apiHandler serves an endpoint under /api/{company}/v1 for a known company.
+type apiHandler func(http.ResponseWriter, *http.Request, *companyState)
+
 // companyState is a company and the server's bookkeeping for it.
 type companyState struct {
 	c      *Company
@@ -60,19 +61,20 @@ type companyState struct {
 // New returns a Server with no companies; add them with AddCompany.
 func New(opts Options) *Server {
 	opts.Clock, opts.Logger = cmp.Or[Clock](opts.Clock, SystemClock{}), cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
-	if opts.TokenTTL <= 0 {
-		opts.TokenTTL = 24 * time.Hour
-	}
 	s := &Server{opts: opts, companies: make(map[string]*companyState), tokens: make(map[string]*tokenState), api: http.NewServeMux()}
 	s.SetRateLimit(opts.RateLimitPerMinute)
-	for pattern, h := range map[string]func(http.ResponseWriter, *http.Request, *companyState){
-		"GET /authentication/token":               s.handleToken,
-		"PUT /authentication/postpone":            s.tokenChange(func(t *tokenState, postponed time.Time) { t.expiresAt = postponed }),
-		"DELETE /authentication/destroy":          s.tokenChange(func(t *tokenState, _ time.Time) { t.destroyed = true }),
-		"GET /users":                              s.handleUsers,
-		"GET /departments":                        s.handleDepartments,
-		"GET /lodgments":                          s.handleLodgments,
-		"GET /employments":                        s.handleEmployments,
+	for pattern, h := range map[string]apiHandler{
+		"GET /authentication/token":      s.handleToken,
+		"PUT /authentication/postpone":   s.tokenChange(func(t *tokenState, postponed time.Time) { t.expiresAt = postponed }),
+		"DELETE /authentication/destroy": s.tokenChange(func(t *tokenState, _ time.Time) { t.destroyed = true }),
+		"GET /users": listOf(s, list[User]{items: func(c *Company) []User { return c.Users },
+			updated: func(u *User) time.Time { return u.UpdatedAt }, churn: (*Company).churnUsers}),
+		"GET /departments": listOf(s, list[Department]{items: func(c *Company) []Department { return c.Departments },
+			updated: func(d *Department) time.Time { return d.UpdatedAt }}),
+		"GET /lodgments": listOf(s, list[Lodgment]{items: func(c *Company) []Lodgment { return c.Lodgments },
+			updated: func(l *Lodgment) time.Time { return l.UpdatedAt.Time }, params: prefecturalID}),
+		"GET /employments": listOf(s, list[Employment]{items: func(c *Company) []Employment { return c.Employments },
+			updated: func(e *Employment) time.Time { return e.UpdatedAt }}),
 		"GET /work_output_months/monthly/{month}": s.handleMonthly,
 	} {
 		method, path, _ := strings.Cut(pattern, " ")
@@ -180,21 +182,18 @@ const rateWindow = 60 * time.Second
 // last minute, rejected ones too (doc.go: rate limit).
 type slidingWindow struct {
 	times []time.Time // ascending
-	head  int         // times[:head] have left the window
 }
 
 // hit records a request at now and reports whether it is within limit.
+// Appending after the expired prefix keeps memory bounded by the requests
+// of one window: once the backing array is full, append copies only those.
 func (w *slidingWindow) hit(now time.Time, limit int) bool {
-	for w.head < len(w.times) && !w.times[w.head].After(now.Add(-rateWindow)) {
-		w.head++
+	expired := 0
+	for expired < len(w.times) && !w.times[expired].After(now.Add(-rateWindow)) {
+		expired++
 	}
-	// Compact once the expired prefix dominates, keeping memory bounded by
-	// the requests of one window.
-	if w.head > 0 && w.head >= len(w.times)/2 {
-		w.times, w.head = w.times[:copy(w.times, w.times[w.head:])], 0
-	}
-	w.times = append(w.times, now)
-	return len(w.times)-w.head <= limit
+	w.times = append(w.times[expired:], now)
+	return len(w.times) <= limit
 }
 
 // allowRequest applies the company's rate limit to one request.
@@ -298,7 +297,7 @@ func orNow(t, now time.Time) time.Time {
 // day of HR edits would, and sets their updated_at to the clock's now. The
 // choice depends only on seed and the data. It returns how many changed.
 func (s *Server) MutateUsers(companyID string, percent float64, seed uint64) (int, error) {
-	if math.IsNaN(percent) || percent < 0 || percent > 100 {
+	if !(percent >= 0 && percent <= 100) { // NaN too
 		return 0, fmt.Errorf("company %q: mutate %v%% of users: want 0 to 100", companyID, percent)
 	}
 	changed, now := 0, s.now()
@@ -337,24 +336,40 @@ func (s *Server) RotateKey(companyID string) (string, error) {
 //	POST /_sim/companies/{company}/mutate           {"percent":5,"seed":1}: change a synced field
 //	                                                of 5% of active users (Server.MutateUsers)
 func (s *Server) registerAdmin(mux *http.ServeMux) {
-	mux.HandleFunc("GET /_sim/faults", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, mustJSON(s.Faults())) })
-	mux.HandleFunc("POST /_sim/faults", func(w http.ResponseWriter, r *http.Request) {
-		var f Faults
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
-		if err == nil && len(body) > 0 {
-			err = json.Unmarshal(body, &f)
-		}
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		s.SetFaults(f)
-		writeJSON(w, http.StatusOK, mustJSON(s.Faults()))
-	})
-	company := func(action func(id string, r *http.Request) (any, error)) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			out, err := action(r.PathValue("company"), r)
-			switch {
+	for pattern, action := range map[string]func(company string, body []byte) (any, error){
+		"GET /_sim/faults": func(string, []byte) (any, error) { return s.Faults(), nil },
+		"POST /_sim/faults": func(_ string, body []byte) (any, error) {
+			var f Faults
+			if len(body) > 0 {
+				if err := json.Unmarshal(body, &f); err != nil {
+					return nil, err
+				}
+			}
+			s.SetFaults(f)
+			return s.Faults(), nil
+		},
+		"POST /_sim/companies/{company}/rotate-key": func(id string, _ []byte) (any, error) {
+			key, err := s.RotateKey(id)
+			return map[string]string{"company": id, "api_key": key}, err
+		},
+		"POST /_sim/companies/{company}/expire-tokens": func(id string, _ []byte) (any, error) { return nil, s.ExpireTokens(id) },
+		"POST /_sim/companies/{company}/mutate": func(id string, body []byte) (any, error) {
+			var in struct {
+				Percent float64 `json:"percent"`
+				Seed    uint64  `json:"seed"`
+			}
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&in); err != nil {
+				return nil, errors.New(`body must be {"percent":5,"seed":1}`)
+			}
+			n, err := s.MutateUsers(id, in.Percent, in.Seed)
+			return map[string]any{"company": id, "changed": n}, err
+		},
+	} {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16)) // a body cut short fails to decode
+			switch out, err := action(r.PathValue("company"), body); {
 			case errors.Is(err, ErrUnknownCompany):
 				writeError(w, http.StatusNotFound, "Company not found")
 			case err != nil:
@@ -364,27 +379,6 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 			default:
 				writeJSON(w, http.StatusOK, mustJSON(out))
 			}
-		}
+		})
 	}
-	mux.HandleFunc("POST /_sim/companies/{company}/rotate-key", company(func(id string, _ *http.Request) (any, error) {
-		key, err := s.RotateKey(id)
-		return map[string]string{"company": id, "api_key": key}, err
-	}))
-	mux.HandleFunc("POST /_sim/companies/{company}/expire-tokens", company(func(id string, _ *http.Request) (any, error) {
-		return nil, s.ExpireTokens(id)
-	}))
-	mux.HandleFunc("POST /_sim/companies/{company}/mutate", company(func(id string, r *http.Request) (any, error) {
-		var in struct {
-			Percent float64 `json:"percent"`
-			Seed    uint64  `json:"seed"`
-		}
-		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
-			return nil, errors.New(`body must be {"percent":5,"seed":1}`)
-		}
-		n, err := s.MutateUsers(id, in.Percent, in.Seed)
-		return map[string]any{"company": id, "changed": n}, err
-	}))
-	mux.HandleFunc("/_sim/", handleNotFound)
 }

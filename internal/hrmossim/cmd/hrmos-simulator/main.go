@@ -20,11 +20,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 )
@@ -70,12 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	now := time.Now()
 	spec := hrmossim.GenerateSpec{CompanyID: *company, APIKey: *key, Users: *users, Seed: *seed, Now: now, Months: defaultMonths(now)}
 	if *months != "" {
-		spec.Months = nil
-		for m := range strings.SplitSeq(*months, ",") {
-			if m = strings.TrimSpace(m); m != "" {
-				spec.Months = append(spec.Months, m)
-			}
-		}
+		spec.Months = strings.FieldsFunc(*months, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	}
 	if *messy {
 		spec.Messy = hrmossim.MessyAll()
@@ -126,21 +121,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  faults:     GET/POST http://%s/_sim/faults\n", ln.Addr())
 
 	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	select {
-	case err := <-serveErr:
+	shutdown := make(chan error, 1)
+	context.AfterFunc(ctx, func() {
+		logger.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		shutdown <- srv.Shutdown(shutdownCtx)
+	})
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := <-shutdown; err != nil {
 		return fmt.Errorf("shut down: %w", err)
-	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
 }
@@ -149,14 +141,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // employees: about 15 s and 500 MB on two busy cores).
 func generate(specs []hrmossim.GenerateSpec) ([]*hrmossim.Company, error) {
 	out, errs := make([]*hrmossim.Company, len(specs)), make([]error, len(specs))
-	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range specs {
-		wg.Go(func() {
-			cores <- struct{}{}
-			defer func() { <-cores }()
-			out[i], errs[i] = hrmossim.Generate(specs[i])
-		})
+		wg.Go(func() { out[i], errs[i] = hrmossim.Generate(specs[i]) })
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // adopt makes the run's row name the workflow run that executes this step,
@@ -27,7 +28,7 @@ func (a *Activities) adopt(ctx context.Context, run store.RunRef) error {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
 			"run %s of tenant %s had completed before its workflow was reset, and a reset does not sync it again: "+
 				"start a new sync instead (`starter roster --tenant %s`, or `starter attendance --tenant %s --month YYYY-MM`)",
-			run.RunID, run.TenantID, run.TenantID, run.TenantID), ErrTypeRunCompleted, nil)
+			run.RunID, run.TenantID, run.TenantID, run.TenantID), syncapi.ErrTypeRunCompleted, nil)
 	case errors.Is(err, store.ErrNotFound):
 		return nil // nothing recorded to adopt; the step says what is missing
 	case err != nil:

@@ -15,37 +15,8 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
-
-// FetchRosterInput names the run whose roster to fetch.
-type FetchRosterInput struct {
-	TenantID string
-	RunID    string
-}
-
-// FetchAttendanceInput names the run and month whose report to fetch.
-type FetchAttendanceInput struct {
-	TenantID string
-	RunID    string
-	Month    string
-}
-
-// FetchResult counts what HRMOS sent (users or report rows).
-type FetchResult struct {
-	// Fetched is every record HRMOS listed; Staged those with a usable ID.
-	Fetched int
-	Staged  int
-	// WithoutID counts records whose user id was missing or unusable: they
-	// cannot be matched or even named in the history.
-	WithoutID int
-	// GenderProvided is true when any user carried a gender (roster only).
-	GenderProvided bool
-	// Refetched is true when HRMOS's list was read more than once (it
-	// changed, or may have changed, while it was read); Passes says how
-	// many readings it took.
-	Refetched bool
-	Passes    int
-}
 
 // fetchProgress is the heartbeat: a retried attempt resumes after the last
 // page that was staged, in the same pass, instead of starting over.
@@ -68,12 +39,6 @@ type fetchProgress struct {
 	PrevConsistent bool
 }
 
-// HeartbeatEvery is how often an activity that calls HRMOS heartbeats while
-// it works, whatever HRMOS does (answers, stalls, makes the client back
-// off): far inside the workflows' heartbeat timeout, so a slow HRMOS ends as
-// the client's own "HRMOS did not answer…" and never as a lost worker.
-const HeartbeatEvery = 10 * time.Second
-
 // heartbeat keeps recording the progress it holds until stopped.
 type heartbeat struct {
 	mu       sync.Mutex
@@ -87,7 +52,7 @@ func startHeartbeat(ctx context.Context, p fetchProgress) *heartbeat {
 	activity.RecordHeartbeat(ctx, p)
 	go func() {
 		defer close(h.done)
-		t := time.NewTicker(HeartbeatEvery)
+		t := time.NewTicker(syncapi.HeartbeatEvery)
 		defer t.Stop()
 		for {
 			select {
@@ -137,23 +102,23 @@ func resumeProgress(ctx context.Context) fetchProgress {
 // FetchRoster reads every page of HRMOS's users, resolves department and
 // office names from HRMOS's masters, and stages the users in the database
 // for the run. Memory stays at one page whatever the company's size.
-func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (FetchResult, error) {
+func (a *Activities) FetchRoster(ctx context.Context, in syncapi.FetchRosterInput) (syncapi.FetchResult, error) {
 	hb := startHeartbeat(ctx, resumeProgress(ctx))
 	defer hb.close()
 	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
-		return FetchResult{}, err
+		return syncapi.FetchResult{}, err
 	}
 	client, err := a.clientFor(ctx, ref(in.TenantID, in.RunID))
 	if err != nil {
-		return FetchResult{}, err
+		return syncapi.FetchResult{}, err
 	}
 	departments, err := client.Departments(ctx)
 	if err != nil {
-		return FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
+		return syncapi.FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
 	}
 	lodgments, err := client.Lodgments(ctx)
 	if err != nil {
-		return FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
+		return syncapi.FetchResult{}, a.hrmosError(ctx, in.TenantID, err)
 	}
 	deptNames := make(map[int64]string, len(departments))
 	for _, d := range departments {
@@ -185,7 +150,7 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 		},
 	})
 	if err != nil {
-		return FetchResult{}, err
+		return syncapi.FetchResult{}, err
 	}
 	activity.GetLogger(ctx).Info("roster fetched", "tenant", in.TenantID, "run", in.RunID,
 		"fetched", res.Fetched, "without_id", res.WithoutID, "passes", res.Passes)
@@ -195,15 +160,15 @@ func (a *Activities) FetchRoster(ctx context.Context, in FetchRosterInput) (Fetc
 // FetchAttendance reads every page of HRMOS's monthly report for the month
 // and stages the rows for the run, resuming after the last staged page on
 // a retry. One page is held in memory at a time.
-func (a *Activities) FetchAttendance(ctx context.Context, in FetchAttendanceInput) (FetchResult, error) {
+func (a *Activities) FetchAttendance(ctx context.Context, in syncapi.FetchAttendanceInput) (syncapi.FetchResult, error) {
 	hb := startHeartbeat(ctx, resumeProgress(ctx))
 	defer hb.close()
 	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
-		return FetchResult{}, err
+		return syncapi.FetchResult{}, err
 	}
 	client, err := a.clientFor(ctx, ref(in.TenantID, in.RunID))
 	if err != nil {
-		return FetchResult{}, err
+		return syncapi.FetchResult{}, err
 	}
 	ref := ref(in.TenantID, in.RunID)
 	res, err := fetchAll(ctx, a, hb, ref, listing[rules.AttendanceRow]{kind: codes.KindAttendance, what: "monthly report rows",
@@ -227,7 +192,7 @@ func (a *Activities) FetchAttendance(ctx context.Context, in FetchAttendanceInpu
 		},
 	})
 	if err != nil {
-		return FetchResult{}, err
+		return syncapi.FetchResult{}, err
 	}
 	activity.GetLogger(ctx).Info("monthly report fetched", "tenant", in.TenantID, "run", in.RunID, "month", in.Month,
 		"fetched", res.Fetched, "without_id", res.WithoutID, "passes", res.Passes)
@@ -330,7 +295,7 @@ func (v passVerdict) reason(p fetchProgress) string {
 // above), resuming from the pass and page the heartbeat says. Staging keeps
 // the passes' records side by side until a pass is accepted; then only what
 // that pass listed is left.
-func fetchAll[T any](ctx context.Context, a *Activities, hb *heartbeat, run store.RunRef, l listing[T]) (FetchResult, error) {
+func fetchAll[T any](ctx context.Context, a *Activities, hb *heartbeat, run store.RunRef, l listing[T]) (syncapi.FetchResult, error) {
 	for {
 		p := hb.get()
 		if p.Pass < 1 {
@@ -341,7 +306,7 @@ func fetchAll[T any](ctx context.Context, a *Activities, hb *heartbeat, run stor
 		}
 		hb.set(ctx, p)
 		if err := a.Store.BeginPass(ctx, l.kind, run, p.Pass); err != nil {
-			return FetchResult{}, safe(err)
+			return syncapi.FetchResult{}, safe(err)
 		}
 		err := l.list(p.NextPage, func(page hrmos.Page[T]) error {
 			p := hb.get()
@@ -372,26 +337,26 @@ func fetchAll[T any](ctx context.Context, a *Activities, hb *heartbeat, run stor
 			return nil
 		})
 		if err != nil {
-			return FetchResult{}, a.fetchError(ctx, run.TenantID, err)
+			return syncapi.FetchResult{}, a.fetchError(ctx, run.TenantID, err)
 		}
 		p = hb.get()
 		v, err := judgePass(ctx, a, run, l, p)
 		if err != nil {
-			return FetchResult{}, err
+			return syncapi.FetchResult{}, err
 		}
 		if v.accepted(p.Pass, p.PrevConsistent) {
 			if err := a.Store.AcceptPass(ctx, l.kind, run, p.Pass); err != nil {
-				return FetchResult{}, safe(err)
+				return syncapi.FetchResult{}, safe(err)
 			}
-			return FetchResult{Fetched: p.Fetched, Staged: p.Fetched - p.WithoutID, WithoutID: p.WithoutID,
+			return syncapi.FetchResult{Fetched: p.Fetched, Staged: p.Fetched - p.WithoutID, WithoutID: p.WithoutID,
 				GenderProvided: p.GenderProvided, Refetched: p.Pass > 1, Passes: p.Pass}, nil
 		}
 		if p.Pass >= maxFetchPasses {
-			return FetchResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			return syncapi.FetchResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
 				"HRMOS's list of %s changed while it was being read, %d times in a row (%s): "+
 					"someone was added or removed in HRMOS during the sync; nothing was written, start the sync again",
 				l.what, p.Pass, v.reason(p)),
-				ErrTypeHRMOSListChanged, nil)
+				syncapi.ErrTypeHRMOSListChanged, nil)
 		}
 		log := activity.GetLogger(ctx)
 		if !v.consistent {

@@ -18,6 +18,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // While HRMOS does not answer, the fetch keeps heartbeating on its ticker,
@@ -25,7 +26,7 @@ import (
 // with the client's own "HRMOS did not answer…", which is retryable.
 //
 // The hang lasts the client's 4 attempts of RequestTimeout (3 s): longer
-// than HeartbeatEvery whatever the machine's load, so the ticker fires
+// than syncapi.HeartbeatEvery whatever the machine's load, so the ticker fires
 // during it. The SDK batches heartbeats (the first is sent at once, later
 // ones at the end of a throttle window or when a failed attempt closes), so
 // the ticker's heartbeat reaches the environment's listener when the
@@ -35,13 +36,13 @@ func TestFetchHeartbeatsWhileHRMOSHangs(t *testing.T) {
 		t.Skip("waits out HRMOS timeouts longer than activities.HeartbeatEvery (about 12 s)")
 	}
 	const requestTimeout = 3 * time.Second
-	if 4*requestTimeout <= HeartbeatEvery {
-		t.Fatalf("the hang (%s) must outlast HeartbeatEvery (%s)", 4*requestTimeout, HeartbeatEvery)
+	if 4*requestTimeout <= syncapi.HeartbeatEvery {
+		t.Fatalf("the hang (%s) must outlast syncapi.HeartbeatEvery (%s)", 4*requestTimeout, syncapi.HeartbeatEvery)
 	}
 	w := newWorld(t, worldOptions{requestTimeout: requestTimeout})
 	w.connect("acme", w.company("acme-co", 3))
 	in := runInput("acme", codes.KindRoster, "")
-	must[StartRunResult](w, w.acts.StartRun, in)
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 	// Departments and offices answer; the users listing hangs until the
 	// client gives up on each attempt.
 	w.sim.SetFaults(hrmossim.Faults{OnlyPath: "/users", Latency: time.Hour})
@@ -57,12 +58,12 @@ func TestFetchHeartbeatsWhileHRMOSHangs(t *testing.T) {
 		beats = append(beats, p)
 	})
 
-	_, err := w.run(w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	_, err := w.run(w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 
 	appErr := appError(t, err)
-	if appErr.Type() != ErrTypeHRMOSUnavailable || appErr.NonRetryable() || !strings.HasPrefix(appErr.Message(), "HRMOS did not answer") {
+	if appErr.Type() != syncapi.ErrTypeHRMOSUnavailable || appErr.NonRetryable() || !strings.HasPrefix(appErr.Message(), "HRMOS did not answer") {
 		t.Fatalf("error = %q (type %s, non-retryable %v), want a retryable %s starting \"HRMOS did not answer\"",
-			appErr.Message(), appErr.Type(), appErr.NonRetryable(), ErrTypeHRMOSUnavailable)
+			appErr.Message(), appErr.Type(), appErr.NonRetryable(), syncapi.ErrTypeHRMOSUnavailable)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -84,10 +85,10 @@ func TestFetchResumesAfterTheLastStagedPage(t *testing.T) {
 	c := w.company("acme-co", 250)
 	w.connect("acme", c)
 	in := runInput("acme", codes.KindRoster, "")
-	must[StartRunResult](w, w.acts.StartRun, in)
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 	// The first attempt staged pages 1 and 2, heartbeated, then died. The
 	// marker shows whether a page is fetched again.
-	full := must[FetchResult](w, w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	full := must[syncapi.FetchResult](w, w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 	exec := func(sql string) {
 		t.Helper()
 		if _, err := w.store.Pool().Exec(context.Background(), sql, in.RunID); err != nil {
@@ -98,7 +99,7 @@ func TestFetchResumesAfterTheLastStagedPage(t *testing.T) {
 	exec(`UPDATE roster_staging SET email = 'staged-by-the-first-attempt' WHERE sync_run_id = $1`)
 	w.env.SetHeartbeatDetails(fetchProgress{NextPage: 3, Fetched: 200, Total: 250, Pass: 1, PassStarted: time.Now()})
 
-	res := must[FetchResult](w, w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	res := must[syncapi.FetchResult](w, w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 
 	if res != full {
 		t.Errorf("resumed fetch = %+v, want what the whole fetch gave: %+v", res, full)
@@ -119,10 +120,10 @@ func TestFetchReadsAListThatChangedOnceAgain(t *testing.T) {
 	c := w.company("acme-co", 250)
 	w.connect("acme", c)
 	in := runInput("acme", codes.KindRoster, "")
-	must[StartRunResult](w, w.acts.StartRun, in)
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 	w.sim.SetFaults(hrmossim.Faults{ShiftRowsBetweenPages: 1})
 
-	res := must[FetchResult](w, w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	res := must[syncapi.FetchResult](w, w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 
 	if w.sim.Faults().ShiftRowsBetweenPages != 0 {
 		t.Fatal("the list never shifted: the test proves nothing")
@@ -150,14 +151,14 @@ func TestFetchFailsWhenTheListKeepsChanging(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.connect("acme", w.company("acme-co", 250))
 	in := runInput("acme", codes.KindRoster, "")
-	must[StartRunResult](w, w.acts.StartRun, in)
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 	w.sim.SetFaults(hrmossim.Faults{ShiftRowsBetweenPages: 1000})
 
-	_, err := w.run(w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	_, err := w.run(w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 
 	appErr := appError(t, err)
-	if appErr.Type() != ErrTypeHRMOSListChanged || !appErr.NonRetryable() {
-		t.Fatalf("error = %q (type %s, non-retryable %v), want a non-retryable %s", appErr.Message(), appErr.Type(), appErr.NonRetryable(), ErrTypeHRMOSListChanged)
+	if appErr.Type() != syncapi.ErrTypeHRMOSListChanged || !appErr.NonRetryable() {
+		t.Fatalf("error = %q (type %s, non-retryable %v), want a non-retryable %s", appErr.Message(), appErr.Type(), appErr.NonRetryable(), syncapi.ErrTypeHRMOSListChanged)
 	}
 	m := regexp.MustCompile(`it said (\d+) records, (\d+) were read`).FindStringSubmatch(appErr.Message())
 	if m == nil {
@@ -193,7 +194,7 @@ func TestFetchReadsAgainWhenSomeoneWasAddedAndSomeoneRemoved(t *testing.T) {
 				month = reportMonth()
 			}
 			in := runInput("acme", kind, month)
-			must[StartRunResult](w, w.acts.StartRun, in)
+			must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 			before := listedIDs(w, c.ID, kind)
 			if len(before) <= 101 {
 				t.Fatalf("%d records: the list needs a second page", len(before))
@@ -231,14 +232,14 @@ func TestFetchFailsWhenAddsAndRemovalsKeepHappening(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.connect("acme", w.company("acme-co", 150))
 	in := runInput("acme", codes.KindRoster, "")
-	must[StartRunResult](w, w.acts.StartRun, in)
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 	w.sim.SetFaults(hrmossim.Faults{AddAndRemoveBetweenPages: 1000})
 
-	_, err := w.run(w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	_, err := w.run(w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 
 	appErr := appError(t, err)
-	if appErr.Type() != ErrTypeHRMOSListChanged || !appErr.NonRetryable() {
-		t.Fatalf("error = %q (type %s, non-retryable %v), want a non-retryable %s", appErr.Message(), appErr.Type(), appErr.NonRetryable(), ErrTypeHRMOSListChanged)
+	if appErr.Type() != syncapi.ErrTypeHRMOSListChanged || !appErr.NonRetryable() {
+		t.Fatalf("error = %q (type %s, non-retryable %v), want a non-retryable %s", appErr.Message(), appErr.Type(), appErr.NonRetryable(), syncapi.ErrTypeHRMOSListChanged)
 	}
 	for _, want := range []string{"HRMOS's list of users changed while it was being read, 3 times in a row",
 		"a record was created while it was read", "2 were gone and 2 were new", "nothing was written, start the sync again"} {
@@ -269,9 +270,9 @@ func TestFetchOfAQuietListWithARecentHire(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := runInput("acme", codes.KindRoster, "")
-	must[StartRunResult](w, w.acts.StartRun, in)
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 
-	res := must[FetchResult](w, w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	res := must[syncapi.FetchResult](w, w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 
 	if res.Passes != 2 || res.Staged != 121 {
 		t.Errorf("result = %+v, want 121 users staged after 2 readings", res)
@@ -283,9 +284,9 @@ func TestFetchOfAQuietListWithARecentHire(t *testing.T) {
 	if err := w.sim.PutUser(c.ID, hire); err != nil {
 		t.Fatal(err)
 	}
-	must[RunSummary](w, w.acts.FinishRun, FinishRunInput{TenantID: "acme", RunID: in.RunID, Status: codes.RunCompleted, Fetched: res.Fetched})
-	must[StartRunResult](w, w.acts.StartRun, in2)
-	if res := must[FetchResult](w, w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in2.RunID}); res.Passes != 1 {
+	must[syncapi.RunResult](w, w.acts.FinishRun, syncapi.FinishRunInput{TenantID: "acme", RunID: in.RunID, Status: codes.RunCompleted, Fetched: res.Fetched})
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in2)
+	if res := must[syncapi.FetchResult](w, w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in2.RunID}); res.Passes != 1 {
 		t.Errorf("result = %+v, want one reading of a list with nobody created lately", res)
 	}
 }
@@ -296,10 +297,10 @@ func TestFetchResumesInThePassItWasIn(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.connect("acme", w.company("acme-co", 250))
 	in := runInput("acme", codes.KindRoster, "")
-	must[StartRunResult](w, w.acts.StartRun, in)
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 	// Pass 1 read all 250 and was not accepted; pass 2 staged pages 1 and
 	// 2, heartbeated, then its worker died.
-	must[FetchResult](w, w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	must[syncapi.FetchResult](w, w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 	for _, sql := range []string{
 		`UPDATE roster_staging SET fetch_pass = 2, email = 'staged-by-pass-2' WHERE sync_run_id = $1 AND page < 3`,
 		`UPDATE roster_staging SET email = 'staged-by-pass-1' WHERE sync_run_id = $1 AND page = 3`,
@@ -311,7 +312,7 @@ func TestFetchResumesInThePassItWasIn(t *testing.T) {
 	w.env.SetHeartbeatDetails(fetchProgress{NextPage: 3, Fetched: 200, Total: 250, Refetched: true,
 		Pass: 2, PassStarted: time.Now(), PrevConsistent: true})
 
-	res := must[FetchResult](w, w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	res := must[syncapi.FetchResult](w, w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 
 	if res.Passes != 2 || !res.Refetched || res.Staged != 250 {
 		t.Errorf("resumed fetch = %+v, want pass 2 accepted with 250 users", res)
@@ -332,7 +333,7 @@ func TestStagingComparesPasses(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.connect("acme", w.company("acme-co", 1))
 	in := runInput("acme", codes.KindRoster, "")
-	must[StartRunResult](w, w.acts.StartRun, in)
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 	ctx := context.Background()
 	ref := store.RunRef{TenantID: "acme", RunID: in.RunID}
 	stagePass := func(pass int, ids ...int64) store.PassCheck {
@@ -387,12 +388,12 @@ func TestStagingComparesPasses(t *testing.T) {
 }
 
 // fetch runs the fetch of a run of kind and names its staging table.
-func (w *world) fetch(kind string, in RunInput) (FetchResult, string) {
+func (w *world) fetch(kind string, in syncapi.RunInput) (syncapi.FetchResult, string) {
 	w.t.Helper()
 	if kind == codes.KindRoster {
-		return must[FetchResult](w, w.acts.FetchRoster, FetchRosterInput{TenantID: in.TenantID, RunID: in.RunID}), "roster_staging"
+		return must[syncapi.FetchResult](w, w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: in.TenantID, RunID: in.RunID}), "roster_staging"
 	}
-	return must[FetchResult](w, w.acts.FetchAttendance, FetchAttendanceInput{TenantID: in.TenantID, RunID: in.RunID, Month: in.Month}), "attendance_staging"
+	return must[syncapi.FetchResult](w, w.acts.FetchAttendance, syncapi.FetchAttendanceInput{TenantID: in.TenantID, RunID: in.RunID, Month: in.Month}), "attendance_staging"
 }
 
 // listedIDs are the user IDs HRMOS lists now, in order: users for the

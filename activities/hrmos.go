@@ -15,6 +15,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // HRMOSClients builds HRMOS clients for tenants. It is shared by every
@@ -74,14 +75,14 @@ func (a *Activities) clientFor(ctx context.Context, run store.RunRef) (*hrmos.Cl
 	conn, err := a.Store.Connection(ctx, tenantID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && conn.Status == codes.ConnectionDisconnected) {
 		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("tenant %q is not connected to HRMOS", tenantID), ErrTypeTenantNotConnected, nil)
+			fmt.Sprintf("tenant %q is not connected to HRMOS", tenantID), syncapi.ErrTypeTenantNotConnected, nil)
 	}
 	if err != nil {
 		return nil, safe(err)
 	}
 	r, err := a.Store.Run(ctx, run)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, temporal.NewNonRetryableApplicationError(store.ErrStagingGone.Error(), ErrTypeStagingGone, nil)
+		return nil, temporal.NewNonRetryableApplicationError(store.ErrStagingGone.Error(), syncapi.ErrTypeStagingGone, nil)
 	}
 	if err != nil {
 		return nil, safe(err)
@@ -89,17 +90,17 @@ func (a *Activities) clientFor(ctx context.Context, run store.RunRef) (*hrmos.Cl
 	if r.HRMOSCompanyID != "" && r.HRMOSCompanyID != conn.CompanyID {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
 			"tenant %q was switched from HRMOS company %q to %q after this run started; nothing was fetched or written: start the sync again",
-			tenantID, r.HRMOSCompanyID, conn.CompanyID), ErrTypeCompanySwitched, nil)
+			tenantID, r.HRMOSCompanyID, conn.CompanyID), syncapi.ErrTypeCompanySwitched, nil)
 	}
 	key, err := a.Sealer.Open(tenantID, conn.Ciphertext, conn.KeyID)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("the stored HRMOS API key of tenant %q cannot be decrypted with HRMOS_CREDENTIALS_KEY: %s", tenantID, reasonOf(err)),
-			ErrTypeCredentials, nil)
+			syncapi.ErrTypeCredentials, nil)
 	}
 	c, err := a.HRMOS.Client(conn.CompanyID, hrmos.Secret(key))
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, nil)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), syncapi.ErrTypeInvalidInput, nil)
 	}
 	return c, nil
 }
@@ -129,20 +130,20 @@ func (a *Activities) hrmosError(ctx context.Context, tenantID string, err error)
 		if mErr := a.Store.MarkKeyRejected(ctx, tenantID); mErr != nil {
 			reason += " (marking the connection key_rejected failed too: " + safe(mErr).Error() + ")"
 		}
-		return temporal.NewNonRetryableApplicationError(reason, ErrTypeKeyRejected, nil)
+		return temporal.NewNonRetryableApplicationError(reason, syncapi.ErrTypeKeyRejected, nil)
 	case hrmos.KindCompanyNotFound:
 		return temporal.NewNonRetryableApplicationError(
-			"HRMOS does not know the company ID of this tenant: check it and reconnect with `starter connect`", ErrTypeCompanyNotFound, nil)
+			"HRMOS does not know the company ID of this tenant: check it and reconnect with `starter connect`", syncapi.ErrTypeCompanyNotFound, nil)
 	case hrmos.KindForbidden:
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeHRMOSForbidden, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), syncapi.ErrTypeHRMOSForbidden, nil)
 	case hrmos.KindBadRequest, hrmos.KindNotFound, hrmos.KindGone, hrmos.KindUnexpectedStatus:
 		// Statuses no retry can fix: the client's sentence says which and
 		// what to check.
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeHRMOSBadRequest, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), syncapi.ErrTypeHRMOSBadRequest, nil)
 	case hrmos.KindTokenRefused, hrmos.KindRateLimited, hrmos.KindUnavailable:
 		// "HRMOS did not answer…", "HRMOS rate-limited…", "HRMOS refused 6
 		// tokens…": a later attempt may succeed.
-		return temporal.NewApplicationError(err.Error(), ErrTypeHRMOSUnavailable)
+		return temporal.NewApplicationError(err.Error(), syncapi.ErrTypeHRMOSUnavailable)
 	}
 	return err
 }

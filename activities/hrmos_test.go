@@ -16,18 +16,19 @@ import (
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
 
 // fetchRoster starts a roster run of the tenant and fetches it: the
 // activity where every HRMOS error of a roster sync surfaces.
-func (w *world) fetchRoster(tenant string) (RunInput, error) {
+func (w *world) fetchRoster(tenant string) (syncapi.RunInput, error) {
 	w.t.Helper()
 	in := runInput(tenant, codes.KindRoster, "")
 	if _, err := w.run(w.acts.StartRun, in); err != nil {
 		return in, err
 	}
-	_, err := w.run(w.acts.FetchRoster, FetchRosterInput{TenantID: tenant, RunID: in.RunID})
+	_, err := w.run(w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: tenant, RunID: in.RunID})
 	return in, err
 }
 
@@ -70,22 +71,22 @@ func TestFetchRefusesATenantWithoutAUsableKey(t *testing.T) {
 	}{
 		{"never connected", func(w *world) {
 			testdb.Exec(w.t, w.store, `INSERT INTO tenants (id, name) VALUES ('acme', 'Acme')`)
-		}, ErrTypeTenantNotConnected, `tenant "acme" is not connected to HRMOS`},
+		}, syncapi.ErrTypeTenantNotConnected, `tenant "acme" is not connected to HRMOS`},
 		{"disconnected", func(w *world) {
 			if err := w.store.Disconnect(context.Background(), "acme"); err != nil {
 				w.t.Fatal(err)
 			}
-		}, ErrTypeTenantNotConnected, `tenant "acme" is not connected to HRMOS`},
+		}, syncapi.ErrTypeTenantNotConnected, `tenant "acme" is not connected to HRMOS`},
 		{"sealed with a credentials key this worker does not have", func(w *world) {
 			sealer, err := credentials.NewSealer(otherCredentialsKey)
 			if err != nil {
 				w.t.Fatal(err)
 			}
 			w.acts.Sealer = sealer
-		}, ErrTypeCredentials, "cannot be decrypted with HRMOS_CREDENTIALS_KEY: it was encrypted with a credentials key this worker does not have"},
+		}, syncapi.ErrTypeCredentials, "cannot be decrypted with HRMOS_CREDENTIALS_KEY: it was encrypted with a credentials key this worker does not have"},
 		{"ciphertext altered", func(w *world) {
 			testdb.Exec(w.t, w.store, `UPDATE hrmos_connections SET api_key_ciphertext = set_byte(api_key_ciphertext, 20, get_byte(api_key_ciphertext, 20) # 255)`)
-		}, ErrTypeCredentials, "cannot be decrypted with HRMOS_CREDENTIALS_KEY: the ciphertext does not match the key"},
+		}, syncapi.ErrTypeCredentials, "cannot be decrypted with HRMOS_CREDENTIALS_KEY: the ciphertext does not match the key"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t, worldOptions{})
@@ -99,7 +100,7 @@ func TestFetchRefusesATenantWithoutAUsableKey(t *testing.T) {
 			testdb.Exec(t, w.store, `INSERT INTO sync_runs (id, tenant_id, kind, trigger, workflow_id, workflow_run_id, status)
 				VALUES ($1, 'acme', 'roster', 'cli', 'wf', $2, 'running')`, in.RunID, in.RunID)
 
-			_, err := w.run(w.acts.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+			_, err := w.run(w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 
 			appErr := appError(t, err)
 			if appErr.Type() != tt.wantType || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), tt.wantMessage) {
@@ -109,8 +110,8 @@ func TestFetchRefusesATenantWithoutAUsableKey(t *testing.T) {
 			dev, _ := base64.StdEncoding.DecodeString(config.DevCredentialsKey)
 			other, _ := base64.StdEncoding.DecodeString(otherCredentialsKey)
 			assertNoSecret(t, err.Error(), []byte(c.APIKey), dev, other, conn.Ciphertext)
-			if !slices.Contains(NonRetryable, appErr.Type()) || !slices.Contains(PermanentForTenant, appErr.Type()) {
-				t.Errorf("%s must be in NonRetryable and PermanentForTenant", appErr.Type())
+			if !slices.Contains(syncapi.NonRetryable, appErr.Type()) || !slices.Contains(syncapi.PermanentForTenant, appErr.Type()) {
+				t.Errorf("%s must be in syncapi.NonRetryable and syncapi.PermanentForTenant", appErr.Type())
 			}
 		})
 	}
@@ -129,9 +130,9 @@ func TestFetchWithARejectedKeyFailsAtOnceAndMarksTheConnection(t *testing.T) {
 	_, err := w.fetchRoster("acme")
 
 	appErr := appError(t, err)
-	if appErr.Type() != ErrTypeKeyRejected || !appErr.NonRetryable() || appErr.Message() != KeyRejectedReason {
+	if appErr.Type() != syncapi.ErrTypeKeyRejected || !appErr.NonRetryable() || appErr.Message() != KeyRejectedReason {
 		t.Fatalf("error = %q (type %s, non-retryable %v), want the non-retryable %s with KeyRejectedReason",
-			appErr.Message(), appErr.Type(), appErr.NonRetryable(), ErrTypeKeyRejected)
+			appErr.Message(), appErr.Type(), appErr.NonRetryable(), syncapi.ErrTypeKeyRejected)
 	}
 	assertNoSecret(t, err.Error(), []byte(c.APIKey))
 	if got := w.connectionStatus("acme"); got != codes.ConnectionKeyRejected {
@@ -147,7 +148,7 @@ func TestFetchWithARejectedKeyStaysNonRetryableWhenMarkingFails(t *testing.T) {
 	c := w.company("acme-co", 3)
 	w.connect("acme", c)
 	in := runInput("acme", codes.KindRoster, "")
-	must[StartRunResult](w, w.acts.StartRun, in)
+	must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 	if _, err := w.sim.RotateKey(c.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -167,11 +168,11 @@ func TestFetchWithARejectedKeyStaysNonRetryableWhenMarkingFails(t *testing.T) {
 	readOnly.Store = store.New(pool)
 	env := newActivityEnv(&readOnly)
 
-	_, err = env.ExecuteActivity(readOnly.FetchRoster, FetchRosterInput{TenantID: "acme", RunID: in.RunID})
+	_, err = env.ExecuteActivity(readOnly.FetchRoster, syncapi.FetchRosterInput{TenantID: "acme", RunID: in.RunID})
 
 	appErr := appError(t, err)
-	if appErr.Type() != ErrTypeKeyRejected || !appErr.NonRetryable() {
-		t.Fatalf("error = %q (type %s, non-retryable %v), want a non-retryable %s", appErr.Message(), appErr.Type(), appErr.NonRetryable(), ErrTypeKeyRejected)
+	if appErr.Type() != syncapi.ErrTypeKeyRejected || !appErr.NonRetryable() {
+		t.Fatalf("error = %q (type %s, non-retryable %v), want a non-retryable %s", appErr.Message(), appErr.Type(), appErr.NonRetryable(), syncapi.ErrTypeKeyRejected)
 	}
 	msg := appErr.Message()
 	if !strings.HasPrefix(msg, KeyRejectedReason) || !strings.Contains(msg, "marking the connection key_rejected failed too") ||
@@ -200,24 +201,24 @@ func TestFetchClassifiesHRMOSFailures(t *testing.T) {
 	}{
 		{name: "data 403 is forbidden, at once",
 			faults:   hrmossim.Faults{OnlyPath: "/users", FailNextN: 10, FailStatus: http.StatusForbidden},
-			wantType: ErrTypeHRMOSForbidden, nonRetryable: true, wantMessage: []string{"forbids this API key reading /users", "HTTP 403"}, attempts: 1},
+			wantType: syncapi.ErrTypeHRMOSForbidden, nonRetryable: true, wantMessage: []string{"forbids this API key reading /users", "HTTP 403"}, attempts: 1},
 		{name: "data 404 is a bad request",
 			faults:   hrmossim.Faults{OnlyPath: "/users", FailNextN: 10, FailStatus: http.StatusNotFound},
-			wantType: ErrTypeHRMOSBadRequest, nonRetryable: true, wantMessage: []string{"HTTP 404"}, attempts: 1},
+			wantType: syncapi.ErrTypeHRMOSBadRequest, nonRetryable: true, wantMessage: []string{"HTTP 404"}, attempts: 1},
 		{name: "data 410 is a bad request",
 			faults:   hrmossim.Faults{OnlyPath: "/users", FailNextN: 10, FailStatus: http.StatusGone},
-			wantType: ErrTypeHRMOSBadRequest, nonRetryable: true, wantMessage: []string{"HTTP 410"}, attempts: 1},
+			wantType: syncapi.ErrTypeHRMOSBadRequest, nonRetryable: true, wantMessage: []string{"HTTP 410"}, attempts: 1},
 		{name: "data 422 is a bad request",
 			faults:   hrmossim.Faults{OnlyPath: "/users", FailNextN: 10, FailStatus: http.StatusUnprocessableEntity},
-			wantType: ErrTypeHRMOSBadRequest, nonRetryable: true, wantMessage: []string{"HTTP 422"}, attempts: 1},
+			wantType: syncapi.ErrTypeHRMOSBadRequest, nonRetryable: true, wantMessage: []string{"HTTP 422"}, attempts: 1},
 		{name: "503 on every attempt is unavailable, retryable",
 			faults:   hrmossim.Faults{OnlyPath: "/users", FailNextN: 100, FailStatus: http.StatusServiceUnavailable},
-			wantType: ErrTypeHRMOSUnavailable, nonRetryable: false, wantMessage: []string{"HRMOS is unavailable", "HTTP 503", "after 4 attempts"}, attempts: 4},
+			wantType: syncapi.ErrTypeHRMOSUnavailable, nonRetryable: false, wantMessage: []string{"HRMOS is unavailable", "HTTP 503", "after 4 attempts"}, attempts: 4},
 		{name: "unknown company ID",
 			setup: func(w *world) {
 				testdb.Exec(w.t, w.store, `UPDATE hrmos_connections SET company_id = 'no-such-company'`)
 			},
-			wantType: ErrTypeCompanyNotFound, nonRetryable: true, wantMessage: []string{"does not know the company ID"}},
+			wantType: syncapi.ErrTypeCompanyNotFound, nonRetryable: true, wantMessage: []string{"does not know the company ID"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t, worldOptions{})
@@ -234,8 +235,8 @@ func TestFetchClassifiesHRMOSFailures(t *testing.T) {
 				t.Fatalf("error = %q (type %s, non-retryable %v), want type %s, non-retryable %v",
 					appErr.Message(), appErr.Type(), appErr.NonRetryable(), tt.wantType, tt.nonRetryable)
 			}
-			if inList := slices.Contains(NonRetryable, appErr.Type()); inList != tt.nonRetryable {
-				t.Errorf("%s in NonRetryable = %v, want %v (the workflows' retry policies use the list)", appErr.Type(), inList, tt.nonRetryable)
+			if inList := slices.Contains(syncapi.NonRetryable, appErr.Type()); inList != tt.nonRetryable {
+				t.Errorf("%s in syncapi.NonRetryable = %v, want %v (the workflows' retry policies use the list)", appErr.Type(), inList, tt.nonRetryable)
 			}
 			for _, want := range tt.wantMessage {
 				if !strings.Contains(appErr.Message(), want) {

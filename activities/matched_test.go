@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
 
@@ -27,14 +28,10 @@ func TestPlanCountsTheEmployeesItMatched(t *testing.T) {
 		matched++
 	}
 
-	sum := func(p plannedRun) PlanResult {
-		var s PlanResult
+	sum := func(p plannedRun) syncapi.PlanResult {
+		var s syncapi.PlanResult
 		for _, r := range p.planned {
-			s.Records += r.Records
-			s.Created += r.Created
-			s.Updated += r.Updated
-			s.Unchanged += r.Unchanged
-			s.Matched += r.Matched
+			s.Merge(r)
 		}
 		return s
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // A run syncs in two passes over its staged records. The plan reads a chunk
@@ -22,93 +23,16 @@ import (
 // deciding again under locks on what it overwrites. A dry run records every
 // outcome in the plan and writes nothing else.
 
-// Range is a chunk of a run's staged records: HRMOS user IDs First..Last.
-type Range struct {
-	First int64
-	Last  int64
-}
-
-func (r Range) store() store.Range { return store.Range{First: r.First, Last: r.Last} }
-
-// ChunkRangesInput asks for a run's chunks.
-type ChunkRangesInput struct {
-	Kind     string
-	TenantID string
-	RunID    string
-	Size     int
-}
-
-// ChunkRangesResult splits a run's staged records into chunks.
-type ChunkRangesResult struct {
-	Ranges []Range
-	Staged int
-}
-
 // ChunkRanges splits a run's staged records into chunks of at most Size.
-func (a *Activities) ChunkRanges(ctx context.Context, in ChunkRangesInput) (ChunkRangesResult, error) {
+func (a *Activities) ChunkRanges(ctx context.Context, in syncapi.ChunkRangesInput) (syncapi.ChunkRangesResult, error) {
 	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
-		return ChunkRangesResult{}, err
+		return syncapi.ChunkRangesResult{}, err
 	}
 	ranges, n, err := a.Store.ChunkRanges(ctx, in.Kind, ref(in.TenantID, in.RunID), in.Size)
 	if err != nil {
-		return ChunkRangesResult{}, safe(err)
+		return syncapi.ChunkRangesResult{}, safe(err)
 	}
-	res := ChunkRangesResult{Staged: n, Ranges: make([]Range, len(ranges))}
-	for i, r := range ranges {
-		res.Ranges[i] = Range(r)
-	}
-	return res, nil
-}
-
-// PlanChunkInput is one chunk of a run to plan.
-type PlanChunkInput struct {
-	TenantID string
-	RunID    string
-	Range    Range
-	DryRun   bool
-	// Today is the run's Japan date (roster: who has retired), fixed once
-	// per run so that every employee is judged against the same day.
-	Today string
-	// Month is the attendance run's month.
-	Month string
-}
-
-// PlanResult counts a chunk's decisions.
-type PlanResult struct {
-	Records   int
-	Created   int
-	Updated   int
-	Unchanged int
-	Skipped   int
-	Errors    int
-	// NewlyRetired counts matched employees whose retirement the run records
-	// for the first time (the mass-change guard counts them as changes).
-	NewlyRetired int
-	// Matched counts the roster records decided as an existing mediment
-	// employee (updated or unchanged, retirements included): the guard of a
-	// tenant's first sync compares it with the employees mediment has.
-	Matched int
-	// Pending is how many records the chunk still syncs one by one.
-	Pending int
-	// WorkMinutes sums the actual working time of the month rows the run
-	// writes (attendance; the guard compares it with the month before).
-	WorkMinutes int64
-}
-
-func (p *PlanResult) count(o codes.Outcome) {
-	p.Records++
-	switch o {
-	case codes.Created:
-		p.Created++
-	case codes.Updated:
-		p.Updated++
-	case codes.Unchanged:
-		p.Unchanged++
-	case codes.Skipped:
-		p.Skipped++
-	case codes.Error:
-		p.Errors++
-	}
+	return syncapi.ChunkRangesResult{Staged: n, Ranges: ranges}, nil
 }
 
 // settled reports whether a decision is final in the plan: it writes nothing
@@ -118,21 +42,21 @@ func settled(o codes.Outcome, dryRun bool) bool {
 }
 
 // PlanRosterChunk decides every employee of a chunk of a roster run.
-func (a *Activities) PlanRosterChunk(ctx context.Context, in PlanChunkInput) (PlanResult, error) {
+func (a *Activities) PlanRosterChunk(ctx context.Context, in syncapi.PlanChunkInput) (syncapi.PlanResult, error) {
 	run := ref(in.TenantID, in.RunID)
 	if err := a.adopt(ctx, run); err != nil {
-		return PlanResult{}, err
+		return syncapi.PlanResult{}, err
 	}
-	recs, err := a.Store.RosterRecords(ctx, run, in.Range.store())
+	recs, err := a.Store.RosterRecords(ctx, run, in.Range)
 	if err != nil {
-		return PlanResult{}, safe(err)
+		return syncapi.PlanResult{}, safe(err)
 	}
-	var res PlanResult
+	res := syncapi.PlanResult{Records: len(recs)}
 	var items []store.Item
 	var changes []store.Change
 	for _, r := range recs {
 		d := rules.DecideRoster(r.User, r.Candidates, in.Today)
-		res.count(d.Outcome)
+		res.Add(d.Outcome)
 		if d.NewlyRetired() {
 			res.NewlyRetired++
 		}
@@ -147,7 +71,7 @@ func (a *Activities) PlanRosterChunk(ctx context.Context, in PlanChunkInput) (Pl
 		}
 	}
 	if err := a.recordPlan(ctx, run, items, changes); err != nil {
-		return PlanResult{}, err
+		return syncapi.PlanResult{}, err
 	}
 	a.countRecords(codes.KindRoster, items)
 	activity.GetLogger(ctx).Debug("roster chunk planned", "tenant", in.TenantID, "run", in.RunID,
@@ -157,21 +81,21 @@ func (a *Activities) PlanRosterChunk(ctx context.Context, in PlanChunkInput) (Pl
 
 // PlanAttendanceChunk decides every report row of a chunk of an attendance
 // run.
-func (a *Activities) PlanAttendanceChunk(ctx context.Context, in PlanChunkInput) (PlanResult, error) {
+func (a *Activities) PlanAttendanceChunk(ctx context.Context, in syncapi.PlanChunkInput) (syncapi.PlanResult, error) {
 	run := ref(in.TenantID, in.RunID)
 	if err := a.adopt(ctx, run); err != nil {
-		return PlanResult{}, err
+		return syncapi.PlanResult{}, err
 	}
-	recs, err := a.Store.AttendanceRecords(ctx, run, in.Month, in.Range.store())
+	recs, err := a.Store.AttendanceRecords(ctx, run, in.Month, in.Range)
 	if err != nil {
-		return PlanResult{}, safe(err)
+		return syncapi.PlanResult{}, safe(err)
 	}
-	var res PlanResult
+	res := syncapi.PlanResult{Records: len(recs)}
 	var items []store.Item
 	var changes []store.Change
 	for _, r := range recs {
 		d := rules.DecideAttendance(r.Row, r.Match, r.Existing)
-		res.count(d.Outcome)
+		res.Add(d.Outcome)
 		if d.Outcome != codes.Error && d.Outcome != codes.Skipped && d.Fields.ActualWorkMinutes != nil {
 			res.WorkMinutes += int64(*d.Fields.ActualWorkMinutes)
 		}
@@ -183,7 +107,7 @@ func (a *Activities) PlanAttendanceChunk(ctx context.Context, in PlanChunkInput)
 		}
 	}
 	if err := a.recordPlan(ctx, run, items, changes); err != nil {
-		return PlanResult{}, err
+		return syncapi.PlanResult{}, err
 	}
 	a.countRecords(codes.KindAttendance, items)
 	return res, nil
@@ -196,7 +120,7 @@ func (a *Activities) recordPlan(ctx context.Context, run store.RunRef, items []s
 		if err := q.RecordItems(ctx, run, items); err != nil {
 			return err
 		}
-		return q.RecordChanges(ctx, run, changes, nil)
+		return q.RecordChanges(ctx, run, changes)
 	}))
 }
 
@@ -210,19 +134,11 @@ func (a *Activities) countRecords(kind string, items []store.Item) {
 	}
 }
 
-// PendingInput names a chunk whose remaining records to list.
-type PendingInput struct {
-	Kind     string
-	TenantID string
-	RunID    string
-	Range    Range
-}
-
 // PendingRecords lists the HRMOS user IDs of a chunk that have no recorded
 // outcome yet: what the chunk still syncs one by one. A chunk resumed after
 // a crash lists only what is left.
-func (a *Activities) PendingRecords(ctx context.Context, in PendingInput) ([]int64, error) {
-	ids, err := a.Store.PendingIDs(ctx, in.Kind, ref(in.TenantID, in.RunID), in.Range.store())
+func (a *Activities) PendingRecords(ctx context.Context, in syncapi.PendingInput) ([]int64, error) {
+	ids, err := a.Store.PendingIDs(ctx, in.Kind, ref(in.TenantID, in.RunID), in.Range)
 	return ids, safe(err)
 }
 
@@ -249,27 +165,11 @@ func storeChanges(hrmosUserID int64, employeeID *int64, changes []rules.Change) 
 	return out
 }
 
-// RecordInput names one record of a run to sync on its own.
-type RecordInput struct {
-	TenantID    string
-	RunID       string
-	HRMOSUserID int64
-	// Today (roster) and Month (attendance) as for PlanChunkInput.
-	Today string
-	Month string
-}
-
-// RecordResult is one record's outcome: codes only, no personal data.
-type RecordResult struct {
-	Outcome    codes.Outcome
-	ReasonCode string
-}
-
 // SyncEmployee matches, maps, upserts and applies the defaults for one HRMOS
 // employee, and records its outcome and diff, in one transaction of a few
 // round trips. A retry after a crash finds the outcome recorded and returns
 // it, so nothing is written twice.
-func (a *Activities) SyncEmployee(ctx context.Context, in RecordInput) (RecordResult, error) {
+func (a *Activities) SyncEmployee(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
 	run := ref(in.TenantID, in.RunID)
 	return a.writeOnce(ctx, codes.KindRoster, run, func(q *store.Queries) (*store.RecordWrite, *store.Item, error) {
 		rec, recorded, err := q.RosterRecordForWrite(ctx, run, in.HRMOSUserID)
@@ -295,7 +195,7 @@ func (a *Activities) SyncEmployee(ctx context.Context, in RecordInput) (RecordRe
 // SyncAttendance matches one report row to its employee, maps it and
 // upserts the employee's month, recording the outcome and diff in the same
 // transaction.
-func (a *Activities) SyncAttendance(ctx context.Context, in RecordInput) (RecordResult, error) {
+func (a *Activities) SyncAttendance(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
 	run := ref(in.TenantID, in.RunID)
 	return a.writeOnce(ctx, codes.KindAttendance, run, func(q *store.Queries) (*store.RecordWrite, *store.Item, error) {
 		rec, recorded, err := q.AttendanceRecordForWrite(ctx, run, in.Month, in.HRMOSUserID)
@@ -316,8 +216,8 @@ func (a *Activities) SyncAttendance(ctx context.Context, in RecordInput) (Record
 // which it returns instead of a write), and the write and its item commit
 // together. Only a record written here counts in the metrics, so a retry
 // after a crash counts nothing twice.
-func (a *Activities) writeOnce(ctx context.Context, kind string, run store.RunRef, decide func(*store.Queries) (*store.RecordWrite, *store.Item, error)) (RecordResult, error) {
-	var res RecordResult
+func (a *Activities) writeOnce(ctx context.Context, kind string, run store.RunRef, decide func(*store.Queries) (*store.RecordWrite, *store.Item, error)) (syncapi.RecordResult, error) {
+	var res syncapi.RecordResult
 	var written bool
 	err := a.Store.InTx(ctx, func(q *store.Queries) error {
 		w, recorded, err := decide(q)
@@ -329,11 +229,11 @@ func (a *Activities) writeOnce(ctx context.Context, kind string, run store.RunRe
 			return err
 		}
 		written = true
-		res = RecordResult{Outcome: codes.Outcome(w.Item.Outcome), ReasonCode: w.Item.ReasonCode}
+		res = syncapi.RecordResult{Outcome: codes.Outcome(w.Item.Outcome), ReasonCode: w.Item.ReasonCode}
 		return nil
 	})
 	if err != nil {
-		return RecordResult{}, safe(err)
+		return syncapi.RecordResult{}, safe(err)
 	}
 	if written {
 		a.metrics().Records(kind, string(res.Outcome), 1)
@@ -341,26 +241,16 @@ func (a *Activities) writeOnce(ctx context.Context, kind string, run store.RunRe
 	return res, nil
 }
 
-func resultOf(it *store.Item) RecordResult {
+func resultOf(it *store.Item) syncapi.RecordResult {
 	if it == nil {
-		return RecordResult{}
+		return syncapi.RecordResult{}
 	}
-	return RecordResult{Outcome: codes.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
-}
-
-// RecordFailureInput reports a record whose activity failed after all its
-// retries.
-type RecordFailureInput struct {
-	TenantID    string
-	RunID       string
-	HRMOSUserID int64
-	// Cause is the last attempt's error, already free of personal data.
-	Cause string
+	return syncapi.RecordResult{Outcome: codes.Outcome(it.Outcome), ReasonCode: it.ReasonCode}
 }
 
 // RecordFailure records the record as an error of the run, so one record's
 // failure is reported alone and the others still sync.
-func (a *Activities) RecordFailure(ctx context.Context, in RecordFailureInput) error {
+func (a *Activities) RecordFailure(ctx context.Context, in syncapi.RecordFailureInput) error {
 	return safe(a.Store.RecordItems(ctx, ref(in.TenantID, in.RunID), []store.Item{{
 		HRMOSUserID: in.HRMOSUserID, Outcome: string(codes.Error), ReasonCode: codes.ReasonSyncFailed,
 		Reason: fmt.Sprintf("HRMOS user %d: the sync failed after all retries (%s); see the workflow history", in.HRMOSUserID, in.Cause),

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // snapshot is what a record's write may change, for one tenant.
@@ -41,7 +42,7 @@ func TestSyncEmployeeRetriedAfterItsCommitWritesOnce(t *testing.T) {
 	id := p.pending[0]
 
 	before := w.snapshot("acme")
-	first := must[RecordResult](w, w.acts.SyncEmployee, p.record(id))
+	first := must[syncapi.RecordResult](w, w.acts.SyncEmployee, p.record(id))
 	if first.Outcome != codes.Created || first.ReasonCode == "" {
 		t.Fatalf("first attempt = %+v, want the employee created", first)
 	}
@@ -50,7 +51,7 @@ func TestSyncEmployeeRetriedAfterItsCommitWritesOnce(t *testing.T) {
 		t.Fatalf("first attempt wrote %d employees and %d items, want 1 and 1", afterFirst.employees-before.employees, afterFirst.items-before.items)
 	}
 
-	second := must[RecordResult](w, w.acts.SyncEmployee, p.record(id))
+	second := must[syncapi.RecordResult](w, w.acts.SyncEmployee, p.record(id))
 	if second != first {
 		t.Errorf("retry returned %+v, want the recorded %+v", second, first)
 	}
@@ -72,7 +73,7 @@ func TestSyncAttendanceRetriedAfterItsCommitWritesOnce(t *testing.T) {
 	id := p.pending[0]
 
 	before := w.snapshot("acme")
-	first := must[RecordResult](w, w.acts.SyncAttendance, p.record(id))
+	first := must[syncapi.RecordResult](w, w.acts.SyncAttendance, p.record(id))
 	if first.Outcome != codes.Created {
 		t.Fatalf("first attempt = %+v, want the month created", first)
 	}
@@ -81,7 +82,7 @@ func TestSyncAttendanceRetriedAfterItsCommitWritesOnce(t *testing.T) {
 		t.Fatalf("first attempt wrote %d months and %d items, want 1 and 1", afterFirst.attendance-before.attendance, afterFirst.items-before.items)
 	}
 
-	second := must[RecordResult](w, w.acts.SyncAttendance, p.record(id))
+	second := must[syncapi.RecordResult](w, w.acts.SyncAttendance, p.record(id))
 	if second != first {
 		t.Errorf("retry returned %+v, want the recorded %+v", second, first)
 	}
@@ -132,7 +133,7 @@ func TestPlanRetriedAfterItsCommitRecordsTheSame(t *testing.T) {
 				plan = w.acts.PlanAttendanceChunk
 			}
 			for i, rg := range p.chunks.Ranges {
-				again := must[PlanResult](w, plan, p.chunkInput(rg))
+				again := must[syncapi.PlanResult](w, plan, p.chunkInput(rg))
 				if again != p.planned[i] {
 					t.Errorf("chunk %d planned again = %+v, first %+v", i+1, again, p.planned[i])
 				}

@@ -12,61 +12,33 @@ import (
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
-
-// RunInput identifies a run: what starts it and what a refused one records.
-type RunInput struct {
-	RunID         string
-	TenantID      string
-	Kind          string
-	Month         string
-	Trigger       string
-	DryRun        bool
-	WorkflowID    string
-	WorkflowRunID string
-	StartedAt     time.Time
-}
-
-// StartRunResult tells the workflow what it needs to know before it syncs.
-type StartRunResult struct {
-	// KeyExpiryNotice is set from 14 days before the API key's 3 months run out.
-	KeyExpiryNotice string
-	// FirstSync is true when no run of this kind ever wrote to the tenant
-	// (store.HasRunThatWrote: a failed or abandoned run that wrote counts).
-	// The mass-change guard holds a first roster sync only when it matches
-	// too few of the employees mediment has, and never a first attendance
-	// sync.
-	FirstSync bool
-	// Employees is how many employees the tenant has in mediment now.
-	Employees int
-	// Guard is the worker's mass-change guard configuration.
-	Guard GuardSettings
-}
 
 // StartRun records the run as running in the execution history, then
 // checks that the tenant is connected. An unknown tenant has no row to
 // record into and touches nothing.
-func (a *Activities) StartRun(ctx context.Context, in RunInput) (StartRunResult, error) {
+func (a *Activities) StartRun(ctx context.Context, in syncapi.RunInput) (syncapi.StartRunResult, error) {
 	conn, err := a.Store.Connection(ctx, in.TenantID)
 	if errors.Is(err, store.ErrNotFound) {
 		if exists, err := a.Store.TenantExists(ctx, in.TenantID); err != nil {
-			return StartRunResult{}, safe(err)
+			return syncapi.StartRunResult{}, safe(err)
 		} else if !exists {
-			return StartRunResult{}, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("tenant %q does not exist in mediment", in.TenantID), ErrTypeTenantNotFound, nil)
+			return syncapi.StartRunResult{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("tenant %q does not exist in mediment", in.TenantID), syncapi.ErrTypeTenantNotFound, nil)
 		}
 	} else if err != nil {
-		return StartRunResult{}, safe(err)
+		return syncapi.StartRunResult{}, safe(err)
 	}
 	row := runRow(in)
 	row.HRMOSCompanyID = conn.CompanyID // the company this run reads, whatever happens to the connection meanwhile
 	abandoned, err := a.Store.StartRun(ctx, row)
 	if err != nil {
-		return StartRunResult{}, safe(err)
+		return syncapi.StartRunResult{}, safe(err)
 	}
 	// A reset to before this step finds the row of the run it resets.
 	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
-		return StartRunResult{}, err
+		return syncapi.StartRunResult{}, err
 	}
 	if activity.GetInfo(ctx).Attempt == 1 {
 		a.metrics().RunStarted(in.Kind, in.Trigger)
@@ -79,23 +51,23 @@ func (a *Activities) StartRun(ctx context.Context, in RunInput) (StartRunResult,
 	}
 	switch {
 	case conn.Status == "":
-		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
+		return syncapi.StartRunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("tenant %q is not connected to HRMOS: connect it with `starter connect --tenant %s --company <company ID>`", in.TenantID, in.TenantID),
-			ErrTypeTenantNotConnected, nil)
+			syncapi.ErrTypeTenantNotConnected, nil)
 	case conn.Status == codes.ConnectionDisconnected:
-		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
+		return syncapi.StartRunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("tenant %q was disconnected from HRMOS: connect it again with `starter connect` before syncing", in.TenantID),
-			ErrTypeTenantNotConnected, nil)
+			syncapi.ErrTypeTenantNotConnected, nil)
 	}
 	wrote, err := a.Store.HasRunThatWrote(ctx, in.TenantID, in.Kind)
 	if err != nil {
-		return StartRunResult{}, safe(err)
+		return syncapi.StartRunResult{}, safe(err)
 	}
 	employees, err := a.Store.EmployeeCount(ctx, in.TenantID)
 	if err != nil {
-		return StartRunResult{}, safe(err)
+		return syncapi.StartRunResult{}, safe(err)
 	}
-	return StartRunResult{
+	return syncapi.StartRunResult{
 		KeyExpiryNotice: KeyExpiryNotice(conn.KeyExpiresAt, a.Now()),
 		FirstSync:       !wrote,
 		Employees:       employees,
@@ -103,7 +75,7 @@ func (a *Activities) StartRun(ctx context.Context, in RunInput) (StartRunResult,
 	}, nil
 }
 
-func runRow(in RunInput) store.Run {
+func runRow(in syncapi.RunInput) store.Run {
 	return store.Run{
 		ID: in.RunID, TenantID: in.TenantID, Kind: in.Kind, Month: in.Month, Trigger: in.Trigger, DryRun: in.DryRun,
 		WorkflowID: in.WorkflowID, WorkflowRunID: in.WorkflowRunID, StartedAt: in.StartedAt,
@@ -126,17 +98,10 @@ func KeyExpiryNotice(expiresAt, now time.Time) string {
 	return ""
 }
 
-// RejectedRunInput is a run refused before it started (bad input from the
-// Temporal UI): recorded as failed when its tenant exists.
-type RejectedRunInput struct {
-	RunInput
-	Reason string
-}
-
 // RecordRejectedRun records a refused run in the execution history (SPEC §4:
 // every run appears), with the reason the workflow gives. A tenant that
 // does not exist has nowhere to record it.
-func (a *Activities) RecordRejectedRun(ctx context.Context, in RejectedRunInput) error {
+func (a *Activities) RecordRejectedRun(ctx context.Context, in syncapi.RejectedRunInput) error {
 	r := runRow(in.RunInput)
 	r.FailureReason = in.Reason
 	if !codes.ValidTrigger(r.Trigger) {
@@ -158,52 +123,19 @@ func (a *Activities) RecordRejectedRun(ctx context.Context, in RejectedRunInput)
 	return nil
 }
 
-// FinishRunInput closes a run.
-type FinishRunInput struct {
-	TenantID      string
-	RunID         string
-	Status        string
-	FailureReason string
-	Notices       []string
-	Fetched       int
-	// Staged is how many records the run staged (0: not known, as in runs
-	// recorded before it was passed). A run is completed only when each of
-	// them has its outcome.
-	Staged int
-}
-
-// RunSummary is a finished run as the activity reports it: the counts and
-// reasons of its history row.
-type RunSummary struct {
-	ID            string
-	TenantID      string
-	Kind          string
-	Month         string
-	Trigger       string
-	DryRun        bool
-	Status        string
-	Fetched       int
-	Created       int
-	Updated       int
-	Unchanged     int
-	Skipped       int
-	Errors        int
-	FailureReason string
-	Notices       []string
-}
-
 // FinishRun records the run's end and counts, and deletes its staged
-// personal data.
-func (a *Activities) FinishRun(ctx context.Context, in FinishRunInput) (RunSummary, error) {
+// personal data. It reports the run as its row now reads, in the shape the
+// workflow returns.
+func (a *Activities) FinishRun(ctx context.Context, in syncapi.FinishRunInput) (syncapi.RunResult, error) {
 	// A reset of a completed run is refused (and then recorded as failed
 	// without touching the row that records its completion).
-	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil && (in.Status != codes.RunFailed || !isType(err, ErrTypeRunCompleted)) {
-		return RunSummary{}, err
+	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil && (in.Status != codes.RunFailed || !isType(err, syncapi.ErrTypeRunCompleted)) {
+		return syncapi.RunResult{}, err
 	}
 	if in.Status == codes.RunCompleted && in.Staged > 0 {
 		n, err := a.Store.ItemCount(ctx, ref(in.TenantID, in.RunID))
 		if err != nil {
-			return RunSummary{}, safe(err)
+			return syncapi.RunResult{}, safe(err)
 		}
 		if n < in.Staged {
 			// Never a completed run with someone missing: what lost the
@@ -217,30 +149,20 @@ func (a *Activities) FinishRun(ctx context.Context, in FinishRunInput) (RunSumma
 	}
 	r, finished, err := a.Store.FinishRun(ctx, ref(in.TenantID, in.RunID), in.Status, in.FailureReason, in.Notices, in.Fetched)
 	if err != nil {
-		return RunSummary{}, safe(err)
+		return syncapi.RunResult{}, safe(err)
 	}
 	if finished {
 		a.metrics().RunFinished(r.Kind, r.Status)
 	}
-	return RunSummary{
-		ID: r.ID, TenantID: r.TenantID, Kind: r.Kind, Month: r.Month, Trigger: r.Trigger, DryRun: r.DryRun, Status: r.Status,
-		Fetched: r.Fetched, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Skipped: r.Skipped, Errors: r.Errors,
-		FailureReason: r.FailureReason, Notices: r.Notices,
+	return syncapi.RunResult{
+		RunID: r.ID, TenantID: r.TenantID, Kind: r.Kind, Month: r.Month, Trigger: r.Trigger, DryRun: r.DryRun, WorkflowID: r.WorkflowID,
+		Status: r.Status, Fetched: r.Fetched, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Skipped: r.Skipped,
+		Errors: r.Errors, FailureReason: r.FailureReason, Notices: r.Notices,
 	}, nil
 }
 
-// ApprovalInput records the guard's state of a run.
-type ApprovalInput struct {
-	TenantID string
-	RunID    string
-	// Reason is why the run waits (AwaitApproval); By who approved it
-	// (RecordApproval).
-	Reason string
-	By     string
-}
-
 // AwaitApproval records that a run waits for ops to approve its changes.
-func (a *Activities) AwaitApproval(ctx context.Context, in ApprovalInput) error {
+func (a *Activities) AwaitApproval(ctx context.Context, in syncapi.ApprovalInput) error {
 	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
 		return err
 	}
@@ -248,30 +170,18 @@ func (a *Activities) AwaitApproval(ctx context.Context, in ApprovalInput) error 
 }
 
 // RecordApproval records who approved a waiting run.
-func (a *Activities) RecordApproval(ctx context.Context, in ApprovalInput) error {
+func (a *Activities) RecordApproval(ctx context.Context, in syncapi.ApprovalInput) error {
 	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
 		return err
 	}
 	return safe(a.Store.RecordApproval(ctx, ref(in.TenantID, in.RunID), in.By))
 }
 
-// MonthFiguresInput names a tenant's month.
-type MonthFiguresInput struct {
-	TenantID string
-	Month    string
-}
-
-// MonthFigures are a tenant's synced month in aggregate.
-type MonthFigures struct {
-	Rows        int
-	WorkMinutes int64
-}
-
 // AttendanceMonthFigures sums a tenant's synced month (the guard compares a
 // month with the one before).
-func (a *Activities) AttendanceMonthFigures(ctx context.Context, in MonthFiguresInput) (MonthFigures, error) {
+func (a *Activities) AttendanceMonthFigures(ctx context.Context, in syncapi.MonthFiguresInput) (syncapi.MonthFigures, error) {
 	f, err := a.Store.AttendanceMonthFigures(ctx, in.TenantID, in.Month)
-	return MonthFigures(f), safe(err)
+	return f, safe(err)
 }
 
 func ref(tenantID, runID string) store.RunRef { return store.RunRef{TenantID: tenantID, RunID: runID} }

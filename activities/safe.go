@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // safe makes an error fit for Temporal history. Any PostgreSQL error may
@@ -20,7 +21,7 @@ func safe(err error) error {
 		return nil
 	}
 	if errors.Is(err, store.ErrStagingGone) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeStagingGone, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), syncapi.ErrTypeStagingGone, nil)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
@@ -31,7 +32,7 @@ func safe(err error) error {
 		if pgErr.ConstraintName != "" || pgErr.TableName != "" {
 			msg += fmt.Sprintf(", constraint %q, table %q, column %q", pgErr.ConstraintName, pgErr.TableName, pgErr.ColumnName)
 		}
-		return temporal.NewApplicationError(msg, ErrTypeDatabase)
+		return temporal.NewApplicationError(msg, syncapi.ErrTypeDatabase)
 	}
 	return err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
 
@@ -73,8 +74,8 @@ func TestDatabaseErrorsReachTheActivityWithoutValues(t *testing.T) {
 
 			appErr := appError(t, err)
 			t.Logf("the activity failed with: %s", appErr.Message())
-			if appErr.Type() != ErrTypeDatabase || appErr.NonRetryable() {
-				t.Fatalf("error = %q (type %s, non-retryable %v), want a retryable %s", appErr.Message(), appErr.Type(), appErr.NonRetryable(), ErrTypeDatabase)
+			if appErr.Type() != syncapi.ErrTypeDatabase || appErr.NonRetryable() {
+				t.Fatalf("error = %q (type %s, non-retryable %v), want a retryable %s", appErr.Message(), appErr.Type(), appErr.NonRetryable(), syncapi.ErrTypeDatabase)
 			}
 			for _, want := range tt.want {
 				if !strings.Contains(appErr.Message(), want) {
@@ -105,7 +106,7 @@ func TestRecordFailureStoresTheSafeReason(t *testing.T) {
 	_, err := w.run(w.acts.SyncEmployee, p.record(id))
 	cause := appError(t, err).Message()
 
-	must[struct{}](w, w.acts.RecordFailure, RecordFailureInput{TenantID: "acme", RunID: p.in.RunID, HRMOSUserID: id, Cause: cause})
+	must[struct{}](w, w.acts.RecordFailure, syncapi.RecordFailureInput{TenantID: "acme", RunID: p.in.RunID, HRMOSUserID: id, Cause: cause})
 
 	it, err := w.store.Item(context.Background(), ref(p.in.TenantID, p.in.RunID), id)
 	if err != nil {

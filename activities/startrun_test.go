@@ -8,6 +8,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
 
@@ -22,7 +23,7 @@ func TestStartRunUnknownTenantRecordsNothing(t *testing.T) {
 	_, err := w.run(w.acts.StartRun, in)
 
 	appErr := appError(t, err)
-	if appErr.Type() != ErrTypeTenantNotFound || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), `"nobody"`) {
+	if appErr.Type() != syncapi.ErrTypeTenantNotFound || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), `"nobody"`) {
 		t.Fatalf("error = %v (type %s, non-retryable %v), want a non-retryable TenantNotFound naming the tenant", err, appErr.Type(), appErr.NonRetryable())
 	}
 	if n := w.count(`SELECT count(*) FROM sync_runs`); n != 0 {
@@ -56,7 +57,7 @@ func TestStartRunRecordsTheRunBeforeRefusingAnUnconnectedTenant(t *testing.T) {
 			_, err := w.run(w.acts.StartRun, in)
 
 			appErr := appError(t, err)
-			if appErr.Type() != ErrTypeTenantNotConnected || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), tt.wantMessage) ||
+			if appErr.Type() != syncapi.ErrTypeTenantNotConnected || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), tt.wantMessage) ||
 				!strings.Contains(appErr.Message(), "starter connect") {
 				t.Fatalf("error = %v (type %s, non-retryable %v), want a non-retryable TenantNotConnected that says %q and how to connect",
 					err, appErr.Type(), appErr.NonRetryable(), tt.wantMessage)
@@ -74,7 +75,7 @@ func TestStartRunRecordsTheRunBeforeRefusingAnUnconnectedTenant(t *testing.T) {
 }
 
 func TestStartRunOfAConnectedTenant(t *testing.T) {
-	guard := GuardSettings{MaxChangeShare: 0.3, AttendanceMaxChangeShare: 0.4, MinEmployees: 7, ApprovalTimeout: 5 * time.Hour}
+	guard := syncapi.GuardSettings{MaxChangeShare: 0.3, AttendanceMaxChangeShare: 0.4, MinEmployees: 7, ApprovalTimeout: 5 * time.Hour}
 	w := newWorld(t, worldOptions{guard: guard})
 	w.connect("acme", w.company("acme-co", 3))
 	for i := range 4 {
@@ -83,17 +84,17 @@ func TestStartRunOfAConnectedTenant(t *testing.T) {
 	// Another tenant's employees and runs count for nothing here.
 	w.connect("other", w.company("other-co", 3))
 	testdb.Exec(t, w.store, `INSERT INTO employees (tenant_id, employee_number) VALUES ('other', 'X1')`)
-	finish := func(in RunInput, status string) {
+	finish := func(in syncapi.RunInput, status string) {
 		t.Helper()
 		reason := ""
 		if status == codes.RunFailed {
 			reason = "HRMOS is unavailable"
 		}
-		must[RunSummary](w, w.acts.FinishRun, FinishRunInput{TenantID: in.TenantID, RunID: in.RunID, Status: status, FailureReason: reason})
+		must[syncapi.RunResult](w, w.acts.FinishRun, syncapi.FinishRunInput{TenantID: in.TenantID, RunID: in.RunID, Status: status, FailureReason: reason})
 	}
-	start := func(in RunInput) StartRunResult {
+	start := func(in syncapi.RunInput) syncapi.StartRunResult {
 		t.Helper()
-		return must[StartRunResult](w, w.acts.StartRun, in)
+		return must[syncapi.StartRunResult](w, w.acts.StartRun, in)
 	}
 	other := runInput("other", codes.KindRoster, "")
 	start(other)
@@ -117,7 +118,7 @@ func TestStartRunOfAConnectedTenant(t *testing.T) {
 	// "First" means no roster run ever wrote to the tenant: a failed run
 	// that wrote nothing, a completed run that changed nobody, a dry run and
 	// a run of the other kind leave it first.
-	wrote := func(in RunInput, outcome codes.Outcome) {
+	wrote := func(in syncapi.RunInput, outcome codes.Outcome) {
 		t.Helper()
 		if err := w.store.RecordItems(context.Background(), store.RunRef{TenantID: in.TenantID, RunID: in.RunID},
 			[]store.Item{{HRMOSUserID: 1, Outcome: string(outcome), ReasonCode: "test"}}); err != nil {

@@ -7,20 +7,14 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
-
-// SweepResult counts what a sweep did.
-type SweepResult struct {
-	Checked        int
-	Closed         int
-	StagingDeleted int64
-}
 
 // Sweep closes runs whose workflow ended without recording a result and
 // deletes the personal data they staged.
-func (a *Activities) Sweep(ctx context.Context) (SweepResult, error) {
+func (a *Activities) Sweep(ctx context.Context) (syncapi.SweepResult, error) {
 	r, err := sweeper.Sweep(ctx, a.Store, sweeper.TemporalWorkflowState(a.Temporal), a.Now())
-	res := SweepResult{Checked: r.Checked, Closed: r.Closed, StagingDeleted: r.StagingDeleted}
+	res := r.SweepResult
 	for _, kind := range r.ClosedKinds {
 		a.metrics().RunFinished(kind, codes.RunFailed)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
 
@@ -109,7 +110,7 @@ func call[T any](t testing.TB, b *bench, fn any, args ...any) T {
 // user.
 type benchRun struct {
 	id      string
-	summary RunSummary
+	summary syncapi.RunResult
 	items   map[int64]benchItem
 }
 
@@ -130,7 +131,7 @@ func syncPage[T any](t testing.TB, b *bench, tenant, kind string, recs []T, dryR
 	}
 	in := runInput(tenant, kind, month)
 	in.DryRun = dryRun
-	call[StartRunResult](t, b, b.acts.StartRun, in)
+	call[syncapi.StartRunResult](t, b, b.acts.StartRun, in)
 	run := ref(tenant, in.RunID)
 	var err error
 	switch recs := any(recs).(type) {
@@ -142,7 +143,7 @@ func syncPage[T any](t testing.TB, b *bench, tenant, kind string, recs []T, dryR
 	if err != nil {
 		t.Fatalf("staging a page failed: %v", err)
 	}
-	chunks := call[ChunkRangesResult](t, b, b.acts.ChunkRanges, ChunkRangesInput{Kind: kind, TenantID: tenant, RunID: in.RunID, Size: 100})
+	chunks := call[syncapi.ChunkRangesResult](t, b, b.acts.ChunkRanges, syncapi.ChunkRangesInput{Kind: kind, TenantID: tenant, RunID: in.RunID, Size: 100})
 	if chunks.Staged != len(recs) {
 		t.Fatalf("%d records staged, want %d", chunks.Staged, len(recs))
 	}
@@ -151,17 +152,17 @@ func syncPage[T any](t testing.TB, b *bench, tenant, kind string, recs []T, dryR
 		plan, write = b.acts.PlanAttendanceChunk, b.acts.SyncAttendance
 	}
 	for _, rg := range chunks.Ranges {
-		call[PlanResult](t, b, plan, PlanChunkInput{TenantID: tenant, RunID: in.RunID, Range: rg, DryRun: dryRun, Today: today(), Month: month})
-		pending := call[[]int64](t, b, b.acts.PendingRecords, PendingInput{Kind: kind, TenantID: tenant, RunID: in.RunID, Range: rg})
+		call[syncapi.PlanResult](t, b, plan, syncapi.PlanChunkInput{TenantID: tenant, RunID: in.RunID, Range: rg, DryRun: dryRun, Today: today(), Month: month})
+		pending := call[[]int64](t, b, b.acts.PendingRecords, syncapi.PendingInput{Kind: kind, TenantID: tenant, RunID: in.RunID, Range: rg})
 		if dryRun && len(pending) > 0 {
 			t.Fatalf("a dry run's plan left %d records to write", len(pending))
 		}
 		for _, id := range pending {
-			call[RecordResult](t, b, write, RecordInput{TenantID: tenant, RunID: in.RunID, HRMOSUserID: id, Today: today(), Month: month})
+			call[syncapi.RecordResult](t, b, write, syncapi.RecordInput{TenantID: tenant, RunID: in.RunID, HRMOSUserID: id, Today: today(), Month: month})
 		}
 	}
 	r := benchRun{id: in.RunID, items: map[int64]benchItem{}}
-	r.summary = call[RunSummary](t, b, b.acts.FinishRun, FinishRunInput{TenantID: tenant, RunID: in.RunID, Status: codes.RunCompleted, Fetched: len(recs)})
+	r.summary = call[syncapi.RunResult](t, b, b.acts.FinishRun, syncapi.FinishRunInput{TenantID: tenant, RunID: in.RunID, Status: codes.RunCompleted, Fetched: len(recs)})
 	rows, err := b.st.Pool().Query(ctx, `SELECT hrmos_user_id, outcome, reason_code, coalesce(field, ''), employee_id
 		FROM sync_run_items WHERE sync_run_id = $1`, in.RunID)
 	if err != nil {
@@ -430,7 +431,7 @@ func TestValuesTheSanitizerStopsWouldFailTheirPage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tenant := b.tenant(t)
 			in := runInput(tenant, codes.KindRoster, "")
-			call[StartRunResult](t, b, b.acts.StartRun, in)
+			call[syncapi.StartRunResult](t, b, b.acts.StartRun, in)
 			err := b.st.StageUsers(ctx, ref(tenant, in.RunID), 1, []rules.HRMOSUser{goodUser(2, shortTag()), tt.user})
 			var pgErr *pgconn.PgError
 			if !errors.As(err, &pgErr) || pgErr.Code != tt.state {

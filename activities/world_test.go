@@ -23,6 +23,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/jst"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
 
@@ -43,7 +44,7 @@ type world struct {
 type worldOptions struct {
 	// requestTimeout bounds one HTTP request to HRMOS (default 5 s).
 	requestTimeout time.Duration
-	guard          GuardSettings
+	guard          syncapi.GuardSettings
 }
 
 func newWorld(t *testing.T, opts worldOptions) *world {
@@ -138,9 +139,9 @@ const testWorkflowRunID = "default-test-run-id"
 // runInput is a new run of a tenant, as the workflow starts it. Each run
 // has a workflow ID of its own, as runs of different workflows do: the
 // test environment's one workflow run ID is unique only with it.
-func runInput(tenant, kind, month string) RunInput {
+func runInput(tenant, kind, month string) syncapi.RunInput {
 	id := newUUID()
-	return RunInput{RunID: id, TenantID: tenant, Kind: kind, Month: month, Trigger: codes.TriggerCLI,
+	return syncapi.RunInput{RunID: id, TenantID: tenant, Kind: kind, Month: month, Trigger: codes.TriggerCLI,
 		WorkflowID: "test-" + kind + "-" + tenant + "-" + id, WorkflowRunID: testWorkflowRunID, StartedAt: time.Now()}
 }
 
@@ -148,41 +149,41 @@ func runInput(tenant, kind, month string) RunInput {
 // the plan of every chunk, as RosterSync and AttendanceSync do before they
 // write: what is left are its pending records.
 type plannedRun struct {
-	in      RunInput
-	started StartRunResult
-	fetched FetchResult
-	chunks  ChunkRangesResult
-	planned []PlanResult
+	in      syncapi.RunInput
+	started syncapi.StartRunResult
+	fetched syncapi.FetchResult
+	chunks  syncapi.ChunkRangesResult
+	planned []syncapi.PlanResult
 	pending []int64
 }
 
 func (w *world) planRun(tenant, kind, month string) plannedRun {
 	w.t.Helper()
 	p := plannedRun{in: runInput(tenant, kind, month)}
-	p.started = must[StartRunResult](w, w.acts.StartRun, p.in)
+	p.started = must[syncapi.StartRunResult](w, w.acts.StartRun, p.in)
 	if kind == codes.KindRoster {
-		p.fetched = must[FetchResult](w, w.acts.FetchRoster, FetchRosterInput{TenantID: tenant, RunID: p.in.RunID})
+		p.fetched = must[syncapi.FetchResult](w, w.acts.FetchRoster, syncapi.FetchRosterInput{TenantID: tenant, RunID: p.in.RunID})
 	} else {
-		p.fetched = must[FetchResult](w, w.acts.FetchAttendance, FetchAttendanceInput{TenantID: tenant, RunID: p.in.RunID, Month: month})
+		p.fetched = must[syncapi.FetchResult](w, w.acts.FetchAttendance, syncapi.FetchAttendanceInput{TenantID: tenant, RunID: p.in.RunID, Month: month})
 	}
-	p.chunks = must[ChunkRangesResult](w, w.acts.ChunkRanges, ChunkRangesInput{Kind: kind, TenantID: tenant, RunID: p.in.RunID, Size: 100})
+	p.chunks = must[syncapi.ChunkRangesResult](w, w.acts.ChunkRanges, syncapi.ChunkRangesInput{Kind: kind, TenantID: tenant, RunID: p.in.RunID, Size: 100})
 	plan := w.acts.PlanRosterChunk
 	if kind == codes.KindAttendance {
 		plan = w.acts.PlanAttendanceChunk
 	}
 	for _, rg := range p.chunks.Ranges {
-		p.planned = append(p.planned, must[PlanResult](w, plan, p.chunkInput(rg)))
-		p.pending = append(p.pending, must[[]int64](w, w.acts.PendingRecords, PendingInput{Kind: kind, TenantID: tenant, RunID: p.in.RunID, Range: rg})...)
+		p.planned = append(p.planned, must[syncapi.PlanResult](w, plan, p.chunkInput(rg)))
+		p.pending = append(p.pending, must[[]int64](w, w.acts.PendingRecords, syncapi.PendingInput{Kind: kind, TenantID: tenant, RunID: p.in.RunID, Range: rg})...)
 	}
 	return p
 }
 
-func (p plannedRun) chunkInput(rg Range) PlanChunkInput {
-	return PlanChunkInput{TenantID: p.in.TenantID, RunID: p.in.RunID, Range: rg, Today: today(), Month: p.in.Month}
+func (p plannedRun) chunkInput(rg syncapi.Range) syncapi.PlanChunkInput {
+	return syncapi.PlanChunkInput{TenantID: p.in.TenantID, RunID: p.in.RunID, Range: rg, Today: today(), Month: p.in.Month}
 }
 
-func (p plannedRun) record(id int64) RecordInput {
-	return RecordInput{TenantID: p.in.TenantID, RunID: p.in.RunID, HRMOSUserID: id, Today: today(), Month: p.in.Month}
+func (p plannedRun) record(id int64) syncapi.RecordInput {
+	return syncapi.RecordInput{TenantID: p.in.TenantID, RunID: p.in.RunID, HRMOSUserID: id, Today: today(), Month: p.in.Month}
 }
 
 func today() string { return jst.Today(time.Now()) }
@@ -192,9 +193,9 @@ func (w *world) syncRoster(tenant string) plannedRun {
 	w.t.Helper()
 	p := w.planRun(tenant, codes.KindRoster, "")
 	for _, id := range p.pending {
-		must[RecordResult](w, w.acts.SyncEmployee, p.record(id))
+		must[syncapi.RecordResult](w, w.acts.SyncEmployee, p.record(id))
 	}
-	must[RunSummary](w, w.acts.FinishRun, FinishRunInput{TenantID: tenant, RunID: p.in.RunID, Status: codes.RunCompleted, Fetched: p.fetched.Fetched})
+	must[syncapi.RunResult](w, w.acts.FinishRun, syncapi.FinishRunInput{TenantID: tenant, RunID: p.in.RunID, Status: codes.RunCompleted, Fetched: p.fetched.Fetched})
 	return p
 }
 
@@ -203,9 +204,9 @@ func (w *world) syncAttendance(tenant, month string) plannedRun {
 	w.t.Helper()
 	p := w.planRun(tenant, codes.KindAttendance, month)
 	for _, id := range p.pending {
-		must[RecordResult](w, w.acts.SyncAttendance, p.record(id))
+		must[syncapi.RecordResult](w, w.acts.SyncAttendance, p.record(id))
 	}
-	must[RunSummary](w, w.acts.FinishRun, FinishRunInput{TenantID: tenant, RunID: p.in.RunID, Status: codes.RunCompleted, Fetched: p.fetched.Fetched})
+	must[syncapi.RunResult](w, w.acts.FinishRun, syncapi.FinishRunInput{TenantID: tenant, RunID: p.in.RunID, Status: codes.RunCompleted, Fetched: p.fetched.Fetched})
 	return p
 }
 

@@ -13,7 +13,9 @@ import (
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
 	"github.com/mediment/hrmos-sync/internal/review"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -29,7 +31,7 @@ func rosterCmd() *cobra.Command {
 				kind: "roster", tenant: tenant, dryRun: dryRun, wait: wait,
 				workflowType: workflows.RosterSyncName,
 				options: func(taskQueue string) client.StartWorkflowOptions {
-					return workflows.RosterStartOptions(taskQueue, tenant, codes.TriggerCLI, dryRun)
+					return startopts.Roster(taskQueue, tenant, codes.TriggerCLI, dryRun)
 				},
 				input: workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: codes.TriggerCLI},
 			})
@@ -57,7 +59,7 @@ func attendanceCmd() *cobra.Command {
 				kind: "attendance", tenant: tenant, dryRun: dryRun, wait: wait,
 				workflowType: workflows.AttendanceSyncName,
 				options: func(taskQueue string) client.StartWorkflowOptions {
-					return workflows.AttendanceStartOptions(taskQueue, tenant, month, codes.TriggerCLI, dryRun)
+					return startopts.Attendance(taskQueue, tenant, month, codes.TriggerCLI, dryRun)
 				},
 				input: workflows.AttendanceSyncInput{TenantID: tenant, Month: month, DryRun: dryRun, Trigger: codes.TriggerCLI},
 			})
@@ -109,7 +111,7 @@ func startSync(e *env, req syncRequest) error {
 		return nil
 	}
 
-	var result workflows.RunResult
+	var result syncapi.RunResult
 	runErr := followRun(ctx, c, run, &result, e.cmd.ErrOrStderr(), req.tenant, e.cfg.TaskQueue)
 	if ctx.Err() != nil {
 		// Ctrl-C (or SIGTERM) stops the following, not the run: above all a

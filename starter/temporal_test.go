@@ -17,8 +17,10 @@ import (
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 	"github.com/mediment/hrmos-sync/internal/testenv"
+	"github.com/mediment/hrmos-sync/workflows"
 )
 
 // The commands that talk to Temporal, against the Temporal CLI's dev
@@ -134,8 +136,8 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Pool().Close)
-	testenv.StartWorker(t, ts, cfg, func(acts *activities.Activities) {
-		acts.Guard = activities.GuardSettings{MinEmployees: 1, MaxChangeShare: 0.01, AttendanceMaxChangeShare: 0.5, ApprovalTimeout: time.Hour}
+	testenv.StartWorker(t, ts, cfg, workflows.DefaultOptions(), func(acts *activities.Activities) {
+		acts.Guard = syncapi.GuardSettings{MinEmployees: 1, MaxChangeShare: 0.01, AttendanceMaxChangeShare: 0.5, ApprovalTimeout: time.Hour}
 	})
 
 	if out, err := run(t, "", "connect", "--tenant", "acme", "--company", "acme-co"); err != nil {

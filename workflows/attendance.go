@@ -3,9 +3,9 @@ package workflows
 import (
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // AttendanceSync syncs a tenant's monthly attendance for one month from
@@ -13,10 +13,10 @@ import (
 // employee and month, overwriting what an earlier sync of the month wrote.
 // Started with any Workflow ID other than AttendanceWorkflowID, it runs the
 // sync under that ID as its child.
-func AttendanceSync(ctx workflow.Context, in AttendanceSyncInput) (RunResult, error) {
+func (w Workflows) AttendanceSync(ctx workflow.Context, in AttendanceSyncInput) (syncapi.RunResult, error) {
 	trigger := startedFrom(ctx, in.Trigger)
 	if err := in.validate(jst.Month(workflow.Now(ctx))); err != nil {
-		return RunResult{}, refuse(ctx, codes.KindAttendance, in.TenantID, in.Month, trigger, in.DryRun, err)
+		return syncapi.RunResult{}, w.refuse(ctx, codes.KindAttendance, in.TenantID, in.Month, trigger, in.DryRun, err)
 	}
 	if id := AttendanceWorkflowID(in.TenantID, in.Month); workflow.GetInfo(ctx).WorkflowExecution.ID != id {
 		in.Trigger = trigger
@@ -24,12 +24,13 @@ func AttendanceSync(ctx workflow.Context, in AttendanceSyncInput) (RunResult, er
 			dryRun: in.DryRun, workflowID: id, workflowType: AttendanceSyncName, input: in})
 	}
 	r := &syncRun{
+		w: w,
 		syncKind: syncKind{
 			kind: codes.KindAttendance, chunkWorkflow: AttendanceSyncChunkName, plan: a.PlanAttendanceChunk,
-			fetch: func(ctx workflow.Context, r *syncRun) (activities.FetchResult, error) {
-				var res activities.FetchResult
-				err := workflow.ExecuteActivity(hrmosOptions(ctx, "fetch the monthly report of "+r.month), a.FetchAttendance,
-					activities.FetchAttendanceInput{TenantID: r.tenantID, RunID: r.runID, Month: r.month}).Get(ctx, &res)
+			fetch: func(ctx workflow.Context, r *syncRun) (syncapi.FetchResult, error) {
+				var res syncapi.FetchResult
+				err := workflow.ExecuteActivity(w.hrmos(ctx, "fetch the monthly report of "+r.month), a.FetchAttendance,
+					syncapi.FetchAttendanceInput{TenantID: r.tenantID, RunID: r.runID, Month: r.month}).Get(ctx, &res)
 				return res, err
 			},
 			guard: func(ctx workflow.Context, r *syncRun) (string, error) {
@@ -38,9 +39,9 @@ func AttendanceSync(ctx workflow.Context, in AttendanceSyncInput) (RunResult, er
 					return "", nil
 				}
 				previousMonth := jst.MonthBefore(r.month)
-				var previous activities.MonthFigures
-				if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "sum the month before"), a.AttendanceMonthFigures,
-					activities.MonthFiguresInput{TenantID: r.tenantID, Month: previousMonth}).Get(ctx, &previous); err != nil {
+				var previous syncapi.MonthFigures
+				if err := workflow.ExecuteLocalActivity(w.db(ctx, "sum the month before"), a.AttendanceMonthFigures,
+					syncapi.MonthFiguresInput{TenantID: r.tenantID, Month: previousMonth}).Get(ctx, &previous); err != nil {
 					return "", err
 				}
 				return attendanceGuard(g, r.started, r.planned, r.month, previousMonth, previous), nil

@@ -12,9 +12,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // attendanceStart is when the attendance tests run: November 2026 in Japan,
@@ -41,7 +41,7 @@ func workflowError(t *testing.T, env *testsuite.TestWorkflowEnvironment) *tempor
 func TestAttendanceSyncWritesTheRowsThatChange(t *testing.T) {
 	env := newAttendanceEnv(t, "acme", "2026-10")
 	f := &fakeRun{n: 700, settled: func(id int64) bool { return id%7 == 0 }, workMinutes: 160 * 60,
-		start: activities.StartRunResult{Employees: 700, Guard: testGuard}, previous: activities.MonthFigures{Rows: 700, WorkMinutes: 700 * 160 * 60}}
+		start: syncapi.StartRunResult{Employees: 700, Guard: testGuard}, previous: syncapi.MonthFigures{Rows: 700, WorkMinutes: 700 * 160 * 60}}
 	f.mock(env, codes.KindAttendance)
 
 	env.ExecuteWorkflow(AttendanceSyncName, AttendanceSyncInput{TenantID: "acme", Month: "2026-10", Trigger: codes.TriggerCLI})
@@ -52,13 +52,13 @@ func TestAttendanceSyncWritesTheRowsThatChange(t *testing.T) {
 	if f.planned != 700 || len(f.synced) != 600 {
 		t.Errorf("planned %d and wrote %d rows, want 700 and the 600 that change", f.planned, len(f.synced))
 	}
-	if len(f.figuresAsked) != 1 || f.figuresAsked[0] != (activities.MonthFiguresInput{TenantID: "acme", Month: "2026-09"}) {
+	if len(f.figuresAsked) != 1 || f.figuresAsked[0] != (syncapi.MonthFiguresInput{TenantID: "acme", Month: "2026-09"}) {
 		t.Errorf("the guard summed %+v, want the month before, 2026-09", f.figuresAsked)
 	}
 	if len(f.awaiting) != 0 {
 		t.Errorf("a month like the one before was held: %+v", f.awaiting)
 	}
-	var got RunResult
+	var got syncapi.RunResult
 	if err := env.GetWorkflowResult(&got); err != nil || got.Status != codes.RunCompleted || got.WorkflowID != AttendanceWorkflowID("acme", "2026-10") {
 		t.Errorf("result = %+v, %v", got, err)
 	}
@@ -71,8 +71,8 @@ func TestAttendanceSyncWritesTheRowsThatChange(t *testing.T) {
 // 100 of the month before.
 func heldAttendance(firstSync bool) *fakeRun {
 	return &fakeRun{n: 300, settled: func(int64) bool { return false }, workMinutes: 160 * 60,
-		start:    activities.StartRunResult{Employees: 300, FirstSync: firstSync, Guard: testGuard},
-		previous: activities.MonthFigures{Rows: 100, WorkMinutes: 100 * 160 * 60}}
+		start:    syncapi.StartRunResult{Employees: 300, FirstSync: firstSync, Guard: testGuard},
+		previous: syncapi.MonthFigures{Rows: 100, WorkMinutes: 100 * 160 * 60}}
 }
 
 // The guard holds a month that differs wildly from the one before, and an
@@ -200,7 +200,7 @@ func TestRosterSyncGuard(t *testing.T) {
 			// 30 records would be created: 30% of a 100-employee tenant,
 			// 75% of a 40-employee one.
 			f := &fakeRun{n: tt.records, settled: func(id int64) bool { return id > 30 },
-				start: activities.StartRunResult{Employees: tt.employees, Guard: testGuard}}
+				start: syncapi.StartRunResult{Employees: tt.employees, Guard: testGuard}}
 			f.mock(env, codes.KindRoster)
 
 			env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme", DryRun: tt.dryRun})
@@ -231,7 +231,7 @@ func TestRosterSyncGuard(t *testing.T) {
 // An approval without a name is recorded as someone's.
 func TestRosterSyncApprovedWithoutAName(t *testing.T) {
 	env := newEnv(t, RosterWorkflowID("acme"))
-	f := &fakeRun{n: 100, settled: func(int64) bool { return false }, start: activities.StartRunResult{Employees: 100, Guard: testGuard}}
+	f := &fakeRun{n: 100, settled: func(int64) bool { return false }, start: syncapi.StartRunResult{Employees: 100, Guard: testGuard}}
 	f.mock(env, codes.KindRoster)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(ApproveSignal, json.RawMessage(`{}`)) }, time.Minute)
 

@@ -8,7 +8,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/mediment/hrmos-sync/activities"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // ErrTypeSyncFailed is the type of the error a failed run ends with.
@@ -28,8 +28,8 @@ func failureReason(err error) string {
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		if appErr.NonRetryable() || slices.Contains(activities.NonRetryable, appErr.Type()) ||
-			appErr.Type() == ErrTypeInvalidInput || appErr.Type() == ErrTypeSyncFailed {
+		if appErr.NonRetryable() || slices.Contains(syncapi.NonRetryable, appErr.Type()) ||
+			appErr.Type() == syncapi.ErrTypeInvalidInput || appErr.Type() == ErrTypeSyncFailed {
 			return appErr.Message()
 		}
 		return "gave up after retries: " + appErr.Message()

@@ -7,8 +7,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // The mass-change guard: a run that would rewrite a large share of a
@@ -38,7 +38,7 @@ type Approval struct {
 // it matches too few of them (firstSyncGuard). A tenant is small (never
 // held) by the larger of mediment's and HRMOS's counts: ten employees in
 // mediment and five hundred in HRMOS is no small change.
-func rosterGuard(g activities.GuardSettings, started activities.StartRunResult, plan activities.PlanResult) string {
+func rosterGuard(g syncapi.GuardSettings, started syncapi.StartRunResult, plan syncapi.PlanResult) string {
 	if g.Disabled {
 		return ""
 	}
@@ -65,7 +65,7 @@ func rosterGuard(g activities.GuardSettings, started activities.StartRunResult, 
 // without employees is simply onboarded; one smaller than MinEmployees, by
 // the larger of mediment's and HRMOS's counts, is never held; nor is a sync
 // that creates nobody, which builds no second roster.
-func firstSyncGuard(g activities.GuardSettings, started activities.StartRunResult, plan activities.PlanResult) string {
+func firstSyncGuard(g syncapi.GuardSettings, started syncapi.StartRunResult, plan syncapi.PlanResult) string {
 	if started.Employees == 0 || max(started.Employees, plan.Records) < g.MinEmployees || plan.Created == 0 {
 		return ""
 	}
@@ -82,8 +82,8 @@ func firstSyncGuard(g activities.GuardSettings, started activities.StartRunResul
 // attendanceGuard says why an attendance run must wait for approval: when
 // the month's rows, or their total working time, differ from the month
 // before by more than the allowed share.
-func attendanceGuard(g activities.GuardSettings, started activities.StartRunResult, plan activities.PlanResult,
-	month, previousMonth string, previous activities.MonthFigures) string {
+func attendanceGuard(g syncapi.GuardSettings, started syncapi.StartRunResult, plan syncapi.PlanResult,
+	month, previousMonth string, previous syncapi.MonthFigures) string {
 	if g.Disabled || started.FirstSync || previous.Rows < max(g.MinEmployees, 1) {
 		return ""
 	}
@@ -107,8 +107,8 @@ func (r *syncRun) awaitApproval(ctx workflow.Context, reason string) error {
 	r.progress.AwaitingApproval, r.progress.ApprovalReason = true, reason
 	r.setPhase(ctx, PhaseApproval)
 	upsertSearch(ctx, SearchStatus.ValueSet(StatusAwaitingApproval))
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record that the run waits for approval"), a.AwaitApproval,
-		activities.ApprovalInput{TenantID: r.tenantID, RunID: r.runID, Reason: reason}).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteLocalActivity(r.w.db(ctx, "record that the run waits for approval"), a.AwaitApproval,
+		syncapi.ApprovalInput{TenantID: r.tenantID, RunID: r.runID, Reason: reason}).Get(ctx, nil); err != nil {
 		return err
 	}
 
@@ -145,6 +145,6 @@ func (r *syncRun) awaitApproval(ctx workflow.Context, reason string) error {
 	r.progress.AwaitingApproval = false
 	upsertSearch(ctx, SearchStatus.ValueSet(codes.RunRunning))
 	r.logger.Info("mass-change guard: approved", "tenant", r.tenantID, "kind", r.kind)
-	return workflow.ExecuteLocalActivity(dbOptions(ctx, "record the approval"), a.RecordApproval,
-		activities.ApprovalInput{TenantID: r.tenantID, RunID: r.runID, By: approval.By}).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(r.w.db(ctx, "record the approval"), a.RecordApproval,
+		syncapi.ApprovalInput{TenantID: r.tenantID, RunID: r.runID, By: approval.By}).Get(ctx, nil)
 }

@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // A run held by the mass-change guard, however it was started, waits for
@@ -27,7 +27,7 @@ const launcherID = "5a2c7e1e-5555-4c1d-9a7e-0e6f4b1c2d3e"
 func heldRoster(approvalTimeout time.Duration) *fakeRun {
 	g := testGuard
 	g.ApprovalTimeout = approvalTimeout
-	return &fakeRun{n: 100, settled: func(int64) bool { return false }, start: activities.StartRunResult{Employees: 100, Guard: g}}
+	return &fakeRun{n: 100, settled: func(int64) bool { return false }, start: syncapi.StartRunResult{Employees: 100, Guard: g}}
 }
 
 // childTimeouts records the execution timeout of every child a workflow
@@ -94,20 +94,6 @@ func TestAScheduledRunHeldLongerThan12HoursEndsWithTheGuardsReason(t *testing.T)
 	for _, id := range []string{RosterWorkflowID("acme"), AttendanceWorkflowID("acme", "2026-10")} {
 		if d, ok := timeouts[id]; !ok || d != 0 && d < 30*time.Hour {
 			t.Errorf("%s was started with an execution timeout of %s (started: %v), shorter than the approval wait", id, d, ok)
-		}
-	}
-}
-
-// The starter's starts carry no timeout either.
-func TestStartOptionsHaveNoTimeoutShorterThanTheApprovalWait(t *testing.T) {
-	roster := RosterStartOptions("q", "acme", codes.TriggerCLI, false)
-	attendance := AttendanceStartOptions("q", "acme", "2026-10", codes.TriggerCLI, false)
-	for name, o := range map[string][2]time.Duration{
-		"roster":     {roster.WorkflowExecutionTimeout, roster.WorkflowRunTimeout},
-		"attendance": {attendance.WorkflowExecutionTimeout, attendance.WorkflowRunTimeout},
-	} {
-		if o != [2]time.Duration{} {
-			t.Errorf("the starter's %s start has execution/run timeouts %v, want none", name, o)
 		}
 	}
 }

@@ -11,10 +11,8 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
-
-// ErrTypeInvalidInput marks input that no retry can fix.
-const ErrTypeInvalidInput = "InvalidInput"
 
 // jsonFields decodes a JSON object leniently: ops type it by hand into the
 // Temporal UI, and a decoding error would otherwise fail the workflow task
@@ -73,7 +71,7 @@ func (j *jsonFields) err(workflow string, more ...string) error {
 		return nil
 	}
 	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("invalid %s input: %s", workflow, strings.Join(all, "; ")), ErrTypeInvalidInput, nil)
+		fmt.Sprintf("invalid %s input: %s", workflow, strings.Join(all, "; ")), syncapi.ErrTypeInvalidInput, nil)
 }
 
 // RosterSyncInput starts a roster sync. From the Temporal UI:

@@ -8,9 +8,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // launchSpec is a sync to run under its one canonical workflow ID.
@@ -58,7 +58,7 @@ var errAlreadyRunning = errors.New("already running")
 // runCanonical runs a sync as a child under its canonical workflow ID,
 // which Temporal keeps to one open run: when one is running already, it is
 // left alone and errAlreadyRunning returned.
-func runCanonical(ctx workflow.Context, s launchSpec) (RunResult, error) {
+func runCanonical(ctx workflow.Context, s launchSpec) (syncapi.RunResult, error) {
 	policy := enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL
 	if s.abandon {
 		policy = enumspb.PARENT_CLOSE_POLICY_ABANDON
@@ -75,17 +75,17 @@ func runCanonical(ctx workflow.Context, s launchSpec) (RunResult, error) {
 		// longer than it, leaving their history row running and their
 		// reason lost.
 		StaticSummary:         Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun),
-		TypedSearchAttributes: searchFor(s.tenantID, s.kind, s.month, s.trigger, "", s.dryRun),
+		TypedSearchAttributes: SearchFor(s.tenantID, s.kind, s.month, s.trigger, "", s.dryRun),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, s.workflowType, s.input)
 	if s.forwardApprovals {
 		forwardApprovalsUntilDone(ctx, child, s.workflowID)
 	}
-	var res RunResult
+	var res syncapi.RunResult
 	err := child.Get(ctx, &res)
 	var already *temporal.ChildWorkflowExecutionAlreadyStartedError
 	if errors.As(err, &already) {
-		return RunResult{}, errAlreadyRunning
+		return syncapi.RunResult{}, errAlreadyRunning
 	}
 	return res, err
 }
@@ -133,12 +133,12 @@ func forwardApprovalsUntilDone(ctx workflow.Context, child workflow.ChildWorkflo
 // launch is a sync started from the Temporal UI with an ID of its own (the
 // form's random UUID): it runs the sync under the canonical ID as its child
 // and returns its result, or is refused when that sync is running.
-func launch(ctx workflow.Context, s launchSpec) (RunResult, error) {
-	upsertSearch(ctx, searchFor(s.tenantID, s.kind, s.month, s.trigger, "", s.dryRun).Copy())
+func launch(ctx workflow.Context, s launchSpec) (syncapi.RunResult, error) {
+	upsertSearch(ctx, SearchFor(s.tenantID, s.kind, s.month, s.trigger, "", s.dryRun).Copy())
 	// The sync's own progress is on its workflow; this one points there.
 	progress := Progress{Phase: "running as workflow " + s.workflowID}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return progress, nil }); err != nil {
-		return RunResult{}, err
+		return syncapi.RunResult{}, err
 	}
 	s.forwardApprovals = forwardsApprovals(ctx)
 	workflow.SetCurrentDetails(ctx, launcherDetails(s))
@@ -148,7 +148,7 @@ func launch(ctx workflow.Context, s launchSpec) (RunResult, error) {
 		if s.month != "" {
 			what = s.month + " " + what
 		}
-		return RunResult{}, temporal.NewNonRetryableApplicationError(
+		return syncapi.RunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("a %s of tenant %s is already running (workflow %s); wait for it to finish or open it", what, s.tenantID, s.workflowID),
 			ErrTypeAlreadyRunning, nil)
 	}
@@ -172,7 +172,7 @@ const ErrTypeAlreadyRunning = "AlreadyRunning"
 // refuse ends a run whose input is unusable. When the input names a tenant
 // that exists, the refusal is recorded as a failed run (SPEC §4: every run
 // appears) with the reason the workflow gives.
-func refuse(ctx workflow.Context, kind, tenantID, month, trigger string, dryRun bool, cause error) error {
+func (w Workflows) refuse(ctx workflow.Context, kind, tenantID, month, trigger string, dryRun bool, cause error) error {
 	var appErr *temporal.ApplicationError
 	reason := cause.Error()
 	if errors.As(cause, &appErr) {
@@ -182,11 +182,11 @@ func refuse(ctx workflow.Context, kind, tenantID, month, trigger string, dryRun 
 	if kind == codes.KindAttendance && jst.ValidMonth(month) {
 		searchMonth = month
 	}
-	upsertSearch(ctx, searchFor(tenantID, kind, searchMonth, trigger, codes.RunFailed, dryRun).Copy())
+	upsertSearch(ctx, SearchFor(tenantID, kind, searchMonth, trigger, codes.RunFailed, dryRun).Copy())
 	if tenantID != "" {
 		info := workflow.GetInfo(ctx)
-		err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the refused run"), a.RecordRejectedRun, activities.RejectedRunInput{
-			RunInput: activities.RunInput{
+		err := workflow.ExecuteLocalActivity(w.db(ctx, "record the refused run"), a.RecordRejectedRun, syncapi.RejectedRunInput{
+			RunInput: syncapi.RunInput{
 				RunID: syncRunID(info), TenantID: tenantID, Kind: kind, Month: month, Trigger: trigger, DryRun: dryRun,
 				WorkflowID: info.WorkflowExecution.ID, WorkflowRunID: info.WorkflowExecution.RunID, StartedAt: workflow.Now(ctx),
 			},

@@ -45,7 +45,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			}
 			seen[history.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()] = true
 			r := worker.NewWorkflowReplayer()
-			Register(r)
+			New(DefaultOptions()).Register(r)
 			err = r.ReplayWorkflowHistoryWithOptions(nil, history, worker.ReplayWorkflowHistoryOptions{
 				OriginalExecution: workflow.Execution{ID: ids.WorkflowID, RunID: ids.RunID},
 			})
@@ -54,7 +54,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			}
 		})
 	}
-	for _, w := range All {
+	for _, w := range New(DefaultOptions()).All() {
 		if !seen[w.Name] {
 			t.Errorf("no recorded history of %s in testdata (refresh them with `make replay-histories`)", w.Name)
 		}

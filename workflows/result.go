@@ -1,36 +1,11 @@
 package workflows
 
-import "github.com/mediment/hrmos-sync/activities"
+import "github.com/mediment/hrmos-sync/internal/syncapi"
 
-// RunResult is what a sync workflow returns, shown in the Temporal UI and
-// read by `starter … --wait`. The workflow owns this type: a change to the
-// database's run row does not change the results already in histories.
-type RunResult struct {
-	RunID         string   `json:"runId"`
-	TenantID      string   `json:"tenantId"`
-	Kind          string   `json:"kind"`
-	Month         string   `json:"month,omitempty"`
-	Trigger       string   `json:"trigger"`
-	DryRun        bool     `json:"dryRun"`
-	WorkflowID    string   `json:"workflowId"`
-	Status        string   `json:"status"`
-	Fetched       int      `json:"fetched"`
-	Created       int      `json:"created"`
-	Updated       int      `json:"updated"`
-	Unchanged     int      `json:"unchanged"`
-	Skipped       int      `json:"skipped"`
-	Errors        int      `json:"errors"`
-	FailureReason string   `json:"failureReason,omitempty"`
-	Notices       []string `json:"notices,omitempty"`
-}
-
-func resultOf(s activities.RunSummary, workflowID string) RunResult {
-	return RunResult{
-		RunID: s.ID, TenantID: s.TenantID, Kind: s.Kind, Month: s.Month, Trigger: s.Trigger, DryRun: s.DryRun,
-		WorkflowID: workflowID, Status: s.Status, Fetched: s.Fetched, Created: s.Created, Updated: s.Updated,
-		Unchanged: s.Unchanged, Skipped: s.Skipped, Errors: s.Errors, FailureReason: s.FailureReason, Notices: s.Notices,
-	}
-}
+// A sync workflow returns a syncapi.RunResult: the run as FinishRun reports
+// it from its history row, with the workflow's ID. The workflow owns that
+// shape, not the database: a change to the run row does not change the
+// results already in histories.
 
 // Progress is what a running sync shows: the "progress" query answers it,
 // the UI shows it as the workflow's current details, and `starter … --wait`
@@ -58,6 +33,11 @@ type Progress struct {
 	// StartedBy is the workflow that started the run as its child (the UI
 	// launcher, a scheduled action), which passes an approval on to it.
 	StartedBy string `json:"startedBy,omitempty"`
+}
+
+// setOutcomes shows the outcomes the plan has decided so far.
+func (p *Progress) setOutcomes(t syncapi.Tally) {
+	p.Created, p.Updated, p.Unchanged, p.Skipped, p.Errors = t.Created, t.Updated, t.Unchanged, t.Skipped, t.Errors
 }
 
 // Phases of a run, as Progress.Phase and the UI show them.

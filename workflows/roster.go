@@ -3,8 +3,8 @@ package workflows
 import (
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // RosterSync syncs a tenant's employee roster from HRMOS (SPEC §2): record
@@ -12,10 +12,10 @@ import (
 // write those with something to do in chunk child workflows, record the
 // outcome. Started with any Workflow ID other than RosterWorkflowID (the
 // UI's random one), it runs the sync under that ID as its child.
-func RosterSync(ctx workflow.Context, in RosterSyncInput) (RunResult, error) {
+func (w Workflows) RosterSync(ctx workflow.Context, in RosterSyncInput) (syncapi.RunResult, error) {
 	trigger := startedFrom(ctx, in.Trigger)
 	if err := in.validate(); err != nil {
-		return RunResult{}, refuse(ctx, codes.KindRoster, in.TenantID, "", trigger, in.DryRun, err)
+		return syncapi.RunResult{}, w.refuse(ctx, codes.KindRoster, in.TenantID, "", trigger, in.DryRun, err)
 	}
 	if id := RosterWorkflowID(in.TenantID); workflow.GetInfo(ctx).WorkflowExecution.ID != id {
 		in.Trigger = trigger
@@ -23,12 +23,13 @@ func RosterSync(ctx workflow.Context, in RosterSyncInput) (RunResult, error) {
 			workflowID: id, workflowType: RosterSyncName, input: in})
 	}
 	r := &syncRun{
+		w: w,
 		syncKind: syncKind{
 			kind: codes.KindRoster, chunkWorkflow: RosterSyncChunkName, plan: a.PlanRosterChunk,
-			fetch: func(ctx workflow.Context, r *syncRun) (activities.FetchResult, error) {
-				var res activities.FetchResult
-				err := workflow.ExecuteActivity(hrmosOptions(ctx, "fetch every HRMOS user"), a.FetchRoster,
-					activities.FetchRosterInput{TenantID: r.tenantID, RunID: r.runID}).Get(ctx, &res)
+			fetch: func(ctx workflow.Context, r *syncRun) (syncapi.FetchResult, error) {
+				var res syncapi.FetchResult
+				err := workflow.ExecuteActivity(w.hrmos(ctx, "fetch every HRMOS user"), a.FetchRoster,
+					syncapi.FetchRosterInput{TenantID: r.tenantID, RunID: r.runID}).Get(ctx, &res)
 				return res, err
 			},
 			guard: func(_ workflow.Context, r *syncRun) (string, error) {

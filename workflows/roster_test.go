@@ -18,6 +18,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // newEnv is the SDK's test environment with every workflow registered and
@@ -26,7 +27,7 @@ func newEnv(t *testing.T, workflowID string) *testsuite.TestWorkflowEnvironment 
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	Register(env)
+	New(DefaultOptions()).Register(env)
 	env.RegisterActivity(&activities.Activities{})
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflowID})
 	return env
@@ -39,68 +40,68 @@ type fakeRun struct {
 	mu      sync.Mutex
 	n       int
 	settled func(id int64) bool
-	sync    func(in activities.RecordInput) (activities.RecordResult, error)
+	sync    func(in syncapi.RecordInput) (syncapi.RecordResult, error)
 	// syncCtx, when set, writes a record in place of sync, with the local
 	// activity's context (a test can block on it until cancelled).
-	syncCtx  func(ctx context.Context, in activities.RecordInput) (activities.RecordResult, error)
+	syncCtx  func(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error)
 	synced   map[int64]int
 	failed   []int64
-	finished activities.FinishRunInput
-	start    activities.StartRunResult
+	finished syncapi.FinishRunInput
+	start    syncapi.StartRunResult
 	planned  int
 	// workMinutes is the working time of each attendance row the plan
 	// leaves to write (the attendance guard sums it).
 	workMinutes int64
 	// previous is AttendanceMonthFigures' answer for the month before.
-	previous     activities.MonthFigures
-	figuresAsked []activities.MonthFiguresInput
+	previous     syncapi.MonthFigures
+	figuresAsked []syncapi.MonthFiguresInput
 	// awaiting and approvals record AwaitApproval and RecordApproval.
-	awaiting  []activities.ApprovalInput
-	approvals []activities.ApprovalInput
-	rejected  []activities.RejectedRunInput
+	awaiting  []syncapi.ApprovalInput
+	approvals []syncapi.ApprovalInput
+	rejected  []syncapi.RejectedRunInput
 	// started records StartRun's inputs (the trigger a run records).
-	started []activities.RunInput
+	started []syncapi.RunInput
 }
 
 func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 	f.synced = map[int64]int{}
-	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RunInput) (activities.StartRunResult, error) {
+	env.OnActivity(a.StartRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.RunInput) (syncapi.StartRunResult, error) {
 		if in.Kind != kind || in.RunID == "" || in.WorkflowRunID != in.RunID {
-			return activities.StartRunResult{}, errors.New("unexpected StartRun input")
+			return syncapi.StartRunResult{}, errors.New("unexpected StartRun input")
 		}
 		f.mu.Lock()
 		f.started = append(f.started, in)
 		f.mu.Unlock()
 		return f.start, nil
 	})
-	fetch := activities.FetchResult{Fetched: f.n, Staged: f.n}
+	fetch := syncapi.FetchResult{Fetched: f.n, Staged: f.n}
 	if kind == codes.KindRoster {
 		env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(fetch, nil).Once()
 	} else {
 		env.OnActivity(a.FetchAttendance, mock.Anything, mock.Anything).Return(fetch, nil).Once()
 	}
-	env.OnActivity(a.ChunkRanges, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ChunkRangesInput) (activities.ChunkRangesResult, error) {
-		var res activities.ChunkRangesResult
+	env.OnActivity(a.ChunkRanges, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.ChunkRangesInput) (syncapi.ChunkRangesResult, error) {
+		var res syncapi.ChunkRangesResult
 		for first := 1; first <= f.n; first += in.Size {
-			res.Ranges = append(res.Ranges, activities.Range{First: int64(first), Last: int64(min(first+in.Size-1, f.n))})
+			res.Ranges = append(res.Ranges, syncapi.Range{First: int64(first), Last: int64(min(first+in.Size-1, f.n))})
 		}
 		res.Staged = f.n
 		return res, nil
 	})
-	plan := func(_ context.Context, in activities.PlanChunkInput) (activities.PlanResult, error) {
+	plan := func(_ context.Context, in syncapi.PlanChunkInput) (syncapi.PlanResult, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		var res activities.PlanResult
+		var res syncapi.PlanResult
 		for id := in.Range.First; id <= in.Range.Last; id++ {
 			res.Records++
 			if f.settled(id) {
-				res.Unchanged++
+				res.Add(codes.Unchanged)
 				res.Matched++ // as the real plan: unchanged is a matched employee
 				continue
 			}
 			// As the real plan: a dry run counts what it would create and
 			// leaves nothing to write.
-			res.Created++
+			res.Add(codes.Created)
 			res.WorkMinutes += f.workMinutes
 			if !in.DryRun {
 				res.Pending++
@@ -111,7 +112,7 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 	}
 	env.OnActivity(a.PlanRosterChunk, mock.Anything, mock.Anything).Return(plan)
 	env.OnActivity(a.PlanAttendanceChunk, mock.Anything, mock.Anything).Return(plan)
-	env.OnActivity(a.PendingRecords, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PendingInput) ([]int64, error) {
+	env.OnActivity(a.PendingRecords, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.PendingInput) ([]int64, error) {
 		var ids []int64
 		for id := in.Range.First; id <= in.Range.Last; id++ {
 			if !f.settled(id) {
@@ -120,7 +121,7 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 		}
 		return ids, nil
 	})
-	record := func(ctx context.Context, in activities.RecordInput) (activities.RecordResult, error) {
+	record := func(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
 		f.mu.Lock()
 		f.synced[in.HRMOSUserID]++
 		f.mu.Unlock()
@@ -130,40 +131,40 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 		if f.sync != nil {
 			return f.sync(in)
 		}
-		return activities.RecordResult{Outcome: codes.Created, ReasonCode: codes.ReasonNewEmployee}, nil
+		return syncapi.RecordResult{Outcome: codes.Created, ReasonCode: codes.ReasonNewEmployee}, nil
 	}
 	env.OnActivity(a.SyncEmployee, mock.Anything, mock.Anything).Return(record)
 	env.OnActivity(a.SyncAttendance, mock.Anything, mock.Anything).Return(record)
-	env.OnActivity(a.RecordFailure, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RecordFailureInput) error {
+	env.OnActivity(a.RecordFailure, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.RecordFailureInput) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.failed = append(f.failed, in.HRMOSUserID)
 		return nil
 	})
-	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishRunInput) (activities.RunSummary, error) {
+	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.FinishRunInput) (syncapi.RunResult, error) {
 		f.finished = in
-		return activities.RunSummary{ID: in.RunID, TenantID: in.TenantID, Kind: kind, Status: in.Status, Fetched: in.Fetched,
+		return syncapi.RunResult{RunID: in.RunID, TenantID: in.TenantID, Kind: kind, Status: in.Status, Fetched: in.Fetched,
 			FailureReason: in.FailureReason, Notices: in.Notices}, nil
 	})
-	env.OnActivity(a.RecordRejectedRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RejectedRunInput) error {
+	env.OnActivity(a.RecordRejectedRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.RejectedRunInput) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.rejected = append(f.rejected, in)
 		return nil
 	})
-	env.OnActivity(a.AttendanceMonthFigures, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.MonthFiguresInput) (activities.MonthFigures, error) {
+	env.OnActivity(a.AttendanceMonthFigures, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.MonthFiguresInput) (syncapi.MonthFigures, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.figuresAsked = append(f.figuresAsked, in)
 		return f.previous, nil
 	})
-	env.OnActivity(a.AwaitApproval, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ApprovalInput) error {
+	env.OnActivity(a.AwaitApproval, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.ApprovalInput) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.awaiting = append(f.awaiting, in)
 		return nil
 	})
-	env.OnActivity(a.RecordApproval, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ApprovalInput) error {
+	env.OnActivity(a.RecordApproval, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.ApprovalInput) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.approvals = append(f.approvals, in)
@@ -195,7 +196,7 @@ func TestRosterSyncPlansEveryoneAndWritesOnlyWhatChanges(t *testing.T) {
 	if f.finished.Status != codes.RunCompleted || f.finished.Fetched != 1200 || !slices.Contains(f.finished.Notices, NoticeGenderNotProvided) {
 		t.Errorf("finished with %+v", f.finished)
 	}
-	var got RunResult
+	var got syncapi.RunResult
 	if err := env.GetWorkflowResult(&got); err != nil || got.Status != codes.RunCompleted || got.WorkflowID != RosterWorkflowID("acme") {
 		t.Errorf("result = %+v, %v", got, err)
 	}
@@ -240,8 +241,8 @@ func TestRosterSyncDryRunWritesNothing(t *testing.T) {
 func TestRosterSyncKeyRejectedFailsTheRunAtOnce(t *testing.T) {
 	env := newEnv(t, RosterWorkflowID("acme"))
 	f := &fakeRun{}
-	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(activities.FetchResult{},
-		temporal.NewNonRetryableApplicationError(activities.KeyRejectedReason, activities.ErrTypeKeyRejected, nil)).Once()
+	env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(syncapi.FetchResult{},
+		temporal.NewNonRetryableApplicationError(activities.KeyRejectedReason, syncapi.ErrTypeKeyRejected, nil)).Once()
 	f.mock(env, codes.KindRoster)
 
 	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme"})
@@ -257,11 +258,11 @@ func TestRosterSyncKeyRejectedFailsTheRunAtOnce(t *testing.T) {
 
 func TestRosterSyncRecordsAnEmployeeThatKeepsFailing(t *testing.T) {
 	env := newEnv(t, RosterWorkflowID("acme"))
-	f := &fakeRun{n: 3, settled: func(int64) bool { return false }, sync: func(in activities.RecordInput) (activities.RecordResult, error) {
+	f := &fakeRun{n: 3, settled: func(int64) bool { return false }, sync: func(in syncapi.RecordInput) (syncapi.RecordResult, error) {
 		if in.HRMOSUserID == 2 {
-			return activities.RecordResult{}, errors.New("constraint nobody expected")
+			return syncapi.RecordResult{}, errors.New("constraint nobody expected")
 		}
-		return activities.RecordResult{Outcome: codes.Updated}, nil
+		return syncapi.RecordResult{Outcome: codes.Updated}, nil
 	}}
 	f.mock(env, codes.KindRoster)
 
@@ -299,7 +300,7 @@ func TestRosterSyncRejectsBadInput(t *testing.T) {
 			}
 			err := in.validate()
 			var appErr *temporal.ApplicationError
-			if !errors.As(err, &appErr) || appErr.Type() != ErrTypeInvalidInput || !appErr.NonRetryable() {
+			if !errors.As(err, &appErr) || appErr.Type() != syncapi.ErrTypeInvalidInput || !appErr.NonRetryable() {
 				t.Fatalf("validate = %v, want a non-retryable InvalidInput error", err)
 			}
 			if !strings.Contains(appErr.Message(), tt.wantField) {
@@ -318,8 +319,8 @@ func TestRosterSyncRejectsBadInput(t *testing.T) {
 // (SPEC §4), with the reason the workflow ends with.
 func TestRosterSyncRecordsARefusedRun(t *testing.T) {
 	env := newEnv(t, "from-the-ui")
-	var recorded activities.RejectedRunInput
-	env.OnActivity(a.RecordRejectedRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RejectedRunInput) error {
+	var recorded syncapi.RejectedRunInput
+	env.OnActivity(a.RecordRejectedRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.RejectedRunInput) error {
 		recorded = in
 		return nil
 	})
@@ -350,7 +351,7 @@ func TestRosterSyncWithAnyWorkflowIDRunsTheCanonicalOne(t *testing.T) {
 	if len(childIDs) == 0 || childIDs[0] != RosterWorkflowID("acme") {
 		t.Fatalf("children %v, want the canonical %s first", childIDs, RosterWorkflowID("acme"))
 	}
-	var got RunResult
+	var got syncapi.RunResult
 	if err := env.GetWorkflowResult(&got); err != nil || got.Status != codes.RunCompleted || got.Trigger != "" && got.Trigger != codes.TriggerUI {
 		t.Fatalf("result = %+v, %v", got, err)
 	}

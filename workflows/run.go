@@ -10,9 +10,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // Fan-out shape (README "Why this shape"): a run plans its records in
@@ -32,7 +32,7 @@ type syncKind struct {
 	kind          string
 	chunkWorkflow string
 	// fetch runs the kind's fetch activity.
-	fetch func(ctx workflow.Context, r *syncRun) (activities.FetchResult, error)
+	fetch func(ctx workflow.Context, r *syncRun) (syncapi.FetchResult, error)
 	// plan is the kind's plan activity.
 	plan any
 	// guard decides whether the mass-change guard holds the run; "" lets it
@@ -48,6 +48,7 @@ type syncKind struct {
 // much, write the rest chunk by chunk, record the outcome.
 type syncRun struct {
 	syncKind
+	w         Workflows
 	tenantID  string
 	month     string
 	trigger   string
@@ -57,9 +58,9 @@ type syncRun struct {
 	workflowID string
 	runID      string
 	today      string
-	started    activities.StartRunResult
-	fetched    activities.FetchResult
-	planned    activities.PlanResult
+	started    syncapi.StartRunResult
+	fetched    syncapi.FetchResult
+	planned    syncapi.PlanResult
 	approvedBy string
 	progress   Progress
 	logger     log.Logger
@@ -91,7 +92,7 @@ func settled(ctx workflow.Context, settle bool) (workflow.Context, workflow.Canc
 	return workflow.NewDisconnectedContext(ctx)
 }
 
-func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
+func (r *syncRun) execute(ctx workflow.Context) (syncapi.RunResult, error) {
 	info := workflow.GetInfo(ctx)
 	r.workflowID, r.runID = info.WorkflowExecution.ID, syncRunID(info)
 	r.logger = workflow.GetLogger(ctx)
@@ -105,16 +106,16 @@ func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 	}
 	r.setPhase(ctx, PhaseStarting)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return r.progress, nil }); err != nil {
-		return RunResult{}, err
+		return syncapi.RunResult{}, err
 	}
-	upsertSearch(ctx, searchFor(r.tenantID, r.kind, r.month, r.trigger, codes.RunRunning, r.dryRun).Copy())
+	upsertSearch(ctx, SearchFor(r.tenantID, r.kind, r.month, r.trigger, codes.RunRunning, r.dryRun).Copy())
 
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the run"), a.StartRun, r.runInput(info, workflow.Now(ctx))).
+	if err := workflow.ExecuteLocalActivity(r.w.db(ctx, "record the run"), a.StartRun, r.runInput(info, workflow.Now(ctx))).
 		Get(ctx, &r.started); err != nil {
 		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeTenantNotFound {
+		if errors.As(err, &appErr) && appErr.Type() == syncapi.ErrTypeTenantNotFound {
 			r.setFinal(ctx, codes.RunFailed)
-			return RunResult{}, runFailed(appErr.Message(), err) // no tenant, so no history row to write
+			return syncapi.RunResult{}, runFailed(appErr.Message(), err) // no tenant, so no history row to write
 		}
 		return r.fail(ctx, err)
 	}
@@ -128,8 +129,8 @@ func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 	r.fetched = fetched
 	r.progress.Fetched = fetched.Fetched
 
-	var chunks activities.ChunkRangesResult
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "split the records into chunks"), a.ChunkRanges, activities.ChunkRangesInput{
+	var chunks syncapi.ChunkRangesResult
+	if err := workflow.ExecuteLocalActivity(r.w.db(ctx, "split the records into chunks"), a.ChunkRanges, syncapi.ChunkRangesInput{
 		Kind: r.kind, TenantID: r.tenantID, RunID: r.runID, Size: r.chunkSize,
 	}).Get(ctx, &chunks); err != nil {
 		return r.fail(ctx, err)
@@ -140,7 +141,7 @@ func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 		return r.fail(ctx, temporal.NewNonRetryableApplicationError(
 			"the HRMOS data this run fetched is gone (it was deleted when the run ended, before the workflow was reset past its fetch): "+
 				"reset the workflow to its first workflow task instead, so that it fetches again, or start a new sync",
-			activities.ErrTypeStagingGone, nil))
+			syncapi.ErrTypeStagingGone, nil))
 	}
 	r.progress.Total, r.progress.ChunksTotal = chunks.Staged, len(chunks.Ranges)
 
@@ -167,19 +168,20 @@ func (r *syncRun) execute(ctx workflow.Context) (RunResult, error) {
 	}
 
 	r.setPhase(ctx, PhaseFinishing)
-	var summary activities.RunSummary
-	if err := workflow.ExecuteLocalActivity(dbOptions(ctx, "record the result"), a.FinishRun, activities.FinishRunInput{
+	var res syncapi.RunResult
+	if err := workflow.ExecuteLocalActivity(r.w.db(ctx, "record the result"), a.FinishRun, syncapi.FinishRunInput{
 		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunCompleted, Notices: r.allNotices(), Fetched: r.fetched.Fetched,
 		Staged: r.progress.Total,
-	}).Get(ctx, &summary); err != nil {
+	}).Get(ctx, &res); err != nil {
 		return r.fail(ctx, err)
 	}
 	r.setFinal(ctx, codes.RunCompleted)
-	return resultOf(summary, r.workflowID), nil
+	res.WorkflowID = r.workflowID
+	return res, nil
 }
 
-func (r *syncRun) runInput(info *workflow.Info, now time.Time) activities.RunInput {
-	return activities.RunInput{
+func (r *syncRun) runInput(info *workflow.Info, now time.Time) syncapi.RunInput {
+	return syncapi.RunInput{
 		RunID: r.runID, TenantID: r.tenantID, Kind: r.kind, Month: r.month, Trigger: r.trigger, DryRun: r.dryRun,
 		WorkflowID: info.WorkflowExecution.ID, WorkflowRunID: info.WorkflowExecution.RunID, StartedAt: now,
 	}
@@ -200,40 +202,30 @@ func syncRunID(info *workflow.Info) string {
 
 // planChunks decides every record, chunk by chunk, a few chunks at a time,
 // and returns the chunks that still have records to write.
-func (r *syncRun) planChunks(ctx workflow.Context, ranges []activities.Range) ([]activities.Range, error) {
-	plans := make([]activities.PlanResult, len(ranges))
-	err := forEach(ctx, ranges, maxConcurrentChunks, r.settle, func(ctx workflow.Context, i int, rg activities.Range) error {
-		in := activities.PlanChunkInput{TenantID: r.tenantID, RunID: r.runID, Range: rg, DryRun: r.dryRun, Today: r.today, Month: r.month}
+func (r *syncRun) planChunks(ctx workflow.Context, ranges []syncapi.Range) ([]syncapi.Range, error) {
+	plans := make([]syncapi.PlanResult, len(ranges))
+	err := forEach(ctx, ranges, maxConcurrentChunks, r.settle, func(ctx workflow.Context, i int, rg syncapi.Range) error {
+		in := syncapi.PlanChunkInput{TenantID: r.tenantID, RunID: r.runID, Range: rg, DryRun: r.dryRun, Today: r.today, Month: r.month}
 		summary := fmt.Sprintf("decide chunk %d of %d (HRMOS users %d…)", i+1, len(ranges), rg.First)
 		// A plan records outcomes: once started, it finishes before the
 		// run counts them.
 		lctx, release := settled(ctx, r.settle)
 		defer release()
-		if err := workflow.ExecuteLocalActivity(dbOptions(lctx, summary), r.plan, in).Get(ctx, &plans[i]); err != nil {
+		if err := workflow.ExecuteLocalActivity(r.w.db(lctx, summary), r.plan, in).Get(ctx, &plans[i]); err != nil {
 			return err
 		}
 		p := plans[i]
-		r.planned.Records += p.Records
-		r.planned.Created += p.Created
-		r.planned.Updated += p.Updated
-		r.planned.Unchanged += p.Unchanged
-		r.planned.Skipped += p.Skipped
-		r.planned.Errors += p.Errors
-		r.planned.NewlyRetired += p.NewlyRetired
-		r.planned.Matched += p.Matched
-		r.planned.Pending += p.Pending
-		r.planned.WorkMinutes += p.WorkMinutes
+		r.planned.Merge(p)
 		r.progress.Planned += p.Records
 		r.progress.Done += p.Records - p.Pending
-		r.progress.Created, r.progress.Updated, r.progress.Unchanged = r.planned.Created, r.planned.Updated, r.planned.Unchanged
-		r.progress.Skipped, r.progress.Errors = r.planned.Skipped, r.planned.Errors
+		r.progress.setOutcomes(r.planned.Tally)
 		r.setDetails(ctx)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	var pending []activities.Range
+	var pending []syncapi.Range
 	for i, p := range plans {
 		if p.Pending > 0 {
 			pending = append(pending, ranges[i])
@@ -248,10 +240,10 @@ func (r *syncRun) planChunks(ctx workflow.Context, ranges []activities.Range) ([
 // holds a handful of events per chunk, a chunk one per record it writes.
 // Cancelled, it returns once every chunk it started has ended, so the run
 // counts what they wrote only when they have stopped writing.
-func (r *syncRun) syncChunks(ctx workflow.Context, pending []activities.Range) error {
+func (r *syncRun) syncChunks(ctx workflow.Context, pending []syncapi.Range) error {
 	ctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
-	return forEach(ctx, pending, maxConcurrentChunks, r.settle, func(gctx workflow.Context, i int, rg activities.Range) error {
+	return forEach(ctx, pending, maxConcurrentChunks, r.settle, func(gctx workflow.Context, i int, rg syncapi.Range) error {
 		cctx := workflow.WithChildOptions(gctx, workflow.ChildWorkflowOptions{
 			WorkflowID: chunkWorkflowID(r.workflowID, r.runID, i+1),
 			// Counted from the chunk's start, after any approval: the
@@ -262,7 +254,7 @@ func (r *syncRun) syncChunks(ctx workflow.Context, pending []activities.Range) e
 			// environment only with this).
 			WaitForCancellation:   r.settle,
 			StaticSummary:         fmt.Sprintf("%s sync of %s: chunk %d of %d (HRMOS users %d…)", r.kind, r.tenantID, i+1, len(pending), rg.First),
-			TypedSearchAttributes: searchFor(r.tenantID, r.kind, r.month, r.trigger, "", r.dryRun),
+			TypedSearchAttributes: SearchFor(r.tenantID, r.kind, r.month, r.trigger, "", r.dryRun),
 		})
 		var res ChunkResult
 		if err := workflow.ExecuteChildWorkflow(cctx, r.chunkWorkflow, ChunkInput{
@@ -280,19 +272,20 @@ func (r *syncRun) syncChunks(ctx workflow.Context, pending []activities.Range) e
 
 // fail records the run as failed with a reason support can act on, then
 // ends the workflow failed. It runs even when the workflow was cancelled.
-func (r *syncRun) fail(ctx workflow.Context, cause error) (RunResult, error) {
+func (r *syncRun) fail(ctx workflow.Context, cause error) (syncapi.RunResult, error) {
 	reason := failureReason(cause)
 	r.logger.Warn("sync failed", "tenant", r.tenantID, "kind", r.kind, "reason", reason)
 	dctx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
 	r.setFinal(dctx, codes.RunFailed)
-	var summary activities.RunSummary
-	if err := workflow.ExecuteLocalActivity(dbOptions(dctx, "record the failure"), a.FinishRun, activities.FinishRunInput{
+	var res syncapi.RunResult
+	if err := workflow.ExecuteLocalActivity(r.w.db(dctx, "record the failure"), a.FinishRun, syncapi.FinishRunInput{
 		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunFailed, FailureReason: reason, Fetched: r.fetched.Fetched,
-	}).Get(dctx, &summary); err != nil {
-		return RunResult{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
+	}).Get(dctx, &res); err != nil {
+		return syncapi.RunResult{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
 	}
-	return resultOf(summary, r.workflowID), runFailed(reason, cause)
+	res.WorkflowID = r.workflowID
+	return res, runFailed(reason, cause)
 }
 
 func (r *syncRun) setPhase(ctx workflow.Context, phase string) {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/mock"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // Cancelling a run while its chunks write (the Temporal UI's Cancel, or
@@ -34,8 +34,8 @@ func TestCancellingARunWhileItWritesStopsTheWrites(t *testing.T) {
 	blocked, returned := 0, 0
 	release := make(chan struct{})
 	var writtenBefore, startedAfter []int64
-	f := &fakeRun{n: 100, settled: func(int64) bool { return false }, start: activities.StartRunResult{FirstSync: true}}
-	f.syncCtx = func(ctx context.Context, in activities.RecordInput) (activities.RecordResult, error) {
+	f := &fakeRun{n: 100, settled: func(int64) bool { return false }, start: syncapi.StartRunResult{FirstSync: true}}
+	f.syncCtx = func(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
 		mu.Lock()
 		if cancelled {
 			startedAfter = append(startedAfter, in.HRMOSUserID)
@@ -44,7 +44,7 @@ func TestCancellingARunWhileItWritesStopsTheWrites(t *testing.T) {
 			writtenBefore = append(writtenBefore, in.HRMOSUserID)
 			returned++
 			mu.Unlock()
-			return activities.RecordResult{Outcome: codes.Created}, nil
+			return syncapi.RecordResult{Outcome: codes.Created}, nil
 		}
 		blocked++
 		if blocked == inFlight {
@@ -61,21 +61,21 @@ func TestCancellingARunWhileItWritesStopsTheWrites(t *testing.T) {
 		select {
 		case <-release:
 		case <-ctx.Done():
-			return activities.RecordResult{}, ctx.Err() // cut in two: what the run must not do
+			return syncapi.RecordResult{}, ctx.Err() // cut in two: what the run must not do
 		}
 		time.Sleep(20 * time.Millisecond) // the write's commit, after the cancel
 		mu.Lock()
 		returned++
 		mu.Unlock()
-		return activities.RecordResult{Outcome: codes.Created}, nil
+		return syncapi.RecordResult{Outcome: codes.Created}, nil
 	}
 	returnedAtFinish := -1
-	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishRunInput) (activities.RunSummary, error) {
+	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.FinishRunInput) (syncapi.RunResult, error) {
 		mu.Lock()
 		returnedAtFinish = returned
 		mu.Unlock()
 		f.finished = in
-		return activities.RunSummary{ID: in.RunID, TenantID: in.TenantID, Kind: codes.KindRoster, Status: in.Status, FailureReason: in.FailureReason}, nil
+		return syncapi.RunResult{RunID: in.RunID, TenantID: in.TenantID, Kind: codes.KindRoster, Status: in.Status, FailureReason: in.FailureReason}, nil
 	})
 	f.mock(env, codes.KindRoster) // after FinishRun's: the first one given answers
 
@@ -147,7 +147,7 @@ func TestRefusedInputIsRecordedWithTheWorkflowsReason(t *testing.T) {
 			env.ExecuteWorkflow(tt.workflow, json.RawMessage(tt.input))
 
 			appErr := workflowError(t, env)
-			if appErr.Type() != ErrTypeInvalidInput || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), tt.wantReason) {
+			if appErr.Type() != syncapi.ErrTypeInvalidInput || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), tt.wantReason) {
 				t.Fatalf("error = %q (%s), want a non-retryable InvalidInput saying %q", appErr.Message(), appErr.Type(), tt.wantReason)
 			}
 			if len(f.rejected) != 1 {
@@ -220,7 +220,7 @@ func TestProgressMarkdownShowsPhaseAndCounts(t *testing.T) {
 // The progress query and the current details agree at the end of a run.
 func TestRosterSyncProgressAtTheEnd(t *testing.T) {
 	env := newEnv(t, RosterWorkflowID("acme"))
-	f := &fakeRun{n: 25, settled: func(id int64) bool { return id > 5 }, start: activities.StartRunResult{FirstSync: true}}
+	f := &fakeRun{n: 25, settled: func(id int64) bool { return id > 5 }, start: syncapi.StartRunResult{FirstSync: true}}
 	f.mock(env, codes.KindRoster)
 
 	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme", ChunkSize: 10})
@@ -242,7 +242,7 @@ func TestRosterSyncProgressAtTheEnd(t *testing.T) {
 func TestLaunchedRunPointsAtTheCanonicalWorkflow(t *testing.T) {
 	env := newEnv(t, "5a2c7e1e-3333-4c1d-9a7e-0e6f4b1c2d3e")
 	env.SetStartTime(attendanceStart)
-	f := &fakeRun{n: 3, settled: func(int64) bool { return false }, start: activities.StartRunResult{FirstSync: true}}
+	f := &fakeRun{n: 3, settled: func(int64) bool { return false }, start: syncapi.StartRunResult{FirstSync: true}}
 	f.mock(env, codes.KindAttendance)
 
 	env.ExecuteWorkflow(AttendanceSyncName, json.RawMessage(`{"tenantId":"acme","month":"2026-10"}`))

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // ScheduledSyncInput is the action of a tenant's schedule.
@@ -24,10 +23,10 @@ type ScheduledSyncInput struct {
 
 // ScheduledSyncResult reports both syncs of a scheduled action.
 type ScheduledSyncResult struct {
-	Roster *RunResult `json:"roster,omitempty"`
+	Roster *syncapi.RunResult `json:"roster,omitempty"`
 	// RosterOutcome is "completed", "failed: <reason>" or "skipped: <why>".
-	RosterOutcome string     `json:"rosterOutcome"`
-	Attendance    *RunResult `json:"attendance,omitempty"`
+	RosterOutcome string             `json:"rosterOutcome"`
+	Attendance    *syncapi.RunResult `json:"attendance,omitempty"`
 	// Month is the attendance month, the one before the action's time in Japan.
 	Month             string `json:"month,omitempty"`
 	AttendanceOutcome string `json:"attendanceOutcome,omitempty"`
@@ -44,9 +43,9 @@ var scheduledStartTime = temporal.NewSearchAttributeKeyTime("TemporalScheduledSt
 // does not cost the month's attendance (it runs on the link and 社員番号 an
 // earlier roster sync left), unless the failure stops every sync of the
 // tenant (key rejected, tenant disconnected). It fails when either failed.
-func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncResult, error) {
+func (w Workflows) ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncResult, error) {
 	if in.TenantID == "" {
-		return ScheduledSyncResult{}, temporal.NewNonRetryableApplicationError(`field "tenantId" is required`, ErrTypeInvalidInput, nil)
+		return ScheduledSyncResult{}, temporal.NewNonRetryableApplicationError(`field "tenantId" is required`, syncapi.ErrTypeInvalidInput, nil)
 	}
 	actionTime, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartTime)
 	if !ok {
@@ -102,7 +101,7 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 	return res, nil
 }
 
-func outcomeOf(r RunResult, err error, keep **RunResult) string {
+func outcomeOf(r syncapi.RunResult, err error, keep **syncapi.RunResult) string {
 	switch {
 	case errors.Is(err, errAlreadyRunning):
 		return "skipped: one was already running (started by hand); it was left alone"
@@ -118,14 +117,9 @@ func outcomeOf(r RunResult, err error, keep **RunResult) string {
 // disconnected or unknown tenant): then a second sync is not tried.
 func permanentForTenant(err error) bool {
 	for e := err; e != nil; e = errors.Unwrap(e) {
-		if appErr, ok := e.(*temporal.ApplicationError); ok && slices.Contains(activities.PermanentForTenant, appErr.Type()) {
+		if appErr, ok := e.(*temporal.ApplicationError); ok && slices.Contains(syncapi.PermanentForTenant, appErr.Type()) {
 			return true
 		}
 	}
 	return false
 }
-
-// PreviousMonth is the month before t's month in Japan, "YYYY-MM".
-//
-// Deprecated: use jst.PreviousMonth; kept for callers outside the engine.
-func PreviousMonth(t time.Time) string { return jst.PreviousMonth(t) }

@@ -17,6 +17,7 @@ import (
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // scheduledAt is a scheduled action's nominal time: 3 November 2026, 06:00
@@ -47,26 +48,26 @@ func newScheduledEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 
 // mockRoster replaces the roster child by one that ends with err.
 func (c *children) mockRoster(env *testsuite.TestWorkflowEnvironment, err error) {
-	env.OnWorkflow(RosterSyncName, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, in RosterSyncInput) (RunResult, error) {
+	env.OnWorkflow(RosterSyncName, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, in RosterSyncInput) (syncapi.RunResult, error) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.roster = append(c.roster, in)
 		c.rosterIDs = append(c.rosterIDs, workflow.GetInfo(ctx).WorkflowExecution.ID)
 		if err != nil {
-			return RunResult{}, err
+			return syncapi.RunResult{}, err
 		}
-		return RunResult{TenantID: in.TenantID, Kind: codes.KindRoster, Trigger: in.Trigger, Status: codes.RunCompleted, Created: 3}, nil
+		return syncapi.RunResult{TenantID: in.TenantID, Kind: codes.KindRoster, Trigger: in.Trigger, Status: codes.RunCompleted, Created: 3}, nil
 	})
 }
 
 // mockAttendance replaces the attendance child by one that completes.
 func (c *children) mockAttendance(env *testsuite.TestWorkflowEnvironment) {
-	env.OnWorkflow(AttendanceSyncName, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, in AttendanceSyncInput) (RunResult, error) {
+	env.OnWorkflow(AttendanceSyncName, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, in AttendanceSyncInput) (syncapi.RunResult, error) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.attendance = append(c.attendance, in)
 		c.attendanceIDs = append(c.attendanceIDs, workflow.GetInfo(ctx).WorkflowExecution.ID)
-		return RunResult{TenantID: in.TenantID, Kind: codes.KindAttendance, Month: in.Month, Trigger: in.Trigger, Status: codes.RunCompleted, Updated: 7}, nil
+		return syncapi.RunResult{TenantID: in.TenantID, Kind: codes.KindAttendance, Month: in.Month, Trigger: in.Trigger, Status: codes.RunCompleted, Updated: 7}, nil
 	})
 }
 
@@ -122,12 +123,12 @@ func TestScheduledSyncAfterAFailedRoster(t *testing.T) {
 		cause          error
 		wantAttendance bool
 	}{
-		{"HRMOS unavailable after retries", temporal.NewApplicationError("HRMOS is unavailable: HTTP 503 after 4 attempts", activities.ErrTypeHRMOSUnavailable), true},
-		{"a database error after retries", temporal.NewApplicationError("PostgreSQL error SQLSTATE 53300", activities.ErrTypeDatabase), true},
+		{"HRMOS unavailable after retries", temporal.NewApplicationError("HRMOS is unavailable: HTTP 503 after 4 attempts", syncapi.ErrTypeHRMOSUnavailable), true},
+		{"a database error after retries", temporal.NewApplicationError("PostgreSQL error SQLSTATE 53300", syncapi.ErrTypeDatabase), true},
 		// Forbidden is not retried, but it is about one endpoint, not the tenant.
-		{"HRMOS forbids the users endpoint", temporal.NewNonRetryableApplicationError("HRMOS forbids this API key reading /users", activities.ErrTypeHRMOSForbidden, nil), true},
+		{"HRMOS forbids the users endpoint", temporal.NewNonRetryableApplicationError("HRMOS forbids this API key reading /users", syncapi.ErrTypeHRMOSForbidden, nil), true},
 	}
-	for _, typ := range activities.PermanentForTenant {
+	for _, typ := range syncapi.PermanentForTenant {
 		tests = append(tests, struct {
 			name           string
 			cause          error
@@ -181,19 +182,19 @@ func TestScheduledSyncAfterARealRosterFailure(t *testing.T) {
 		wantReason     string
 	}{
 		{"retryable: HRMOS unavailable on every attempt",
-			temporal.NewApplicationError("HRMOS is unavailable: HTTP 503 after 4 attempts (list users, page 1)", activities.ErrTypeHRMOSUnavailable),
+			temporal.NewApplicationError("HRMOS is unavailable: HTTP 503 after 4 attempts (list users, page 1)", syncapi.ErrTypeHRMOSUnavailable),
 			5, true, "roster: gave up after retries: HRMOS is unavailable: HTTP 503 after 4 attempts (list users, page 1)"},
 		{"permanent: HRMOS rejected the key",
-			temporal.NewNonRetryableApplicationError(activities.KeyRejectedReason, activities.ErrTypeKeyRejected, nil),
+			temporal.NewNonRetryableApplicationError(activities.KeyRejectedReason, syncapi.ErrTypeKeyRejected, nil),
 			1, false, "roster: " + activities.KeyRejectedReason},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newScheduledEnv(t)
 			var attempts atomic.Int32
-			env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(func(context.Context, activities.FetchRosterInput) (activities.FetchResult, error) {
+			env.OnActivity(a.FetchRoster, mock.Anything, mock.Anything).Return(func(context.Context, syncapi.FetchRosterInput) (syncapi.FetchResult, error) {
 				attempts.Add(1)
-				return activities.FetchResult{}, tt.fetchErr
+				return syncapi.FetchResult{}, tt.fetchErr
 			})
 			f := &fakeRun{}
 			f.mock(env, codes.KindRoster)
@@ -283,29 +284,29 @@ func TestScheduledSyncWithoutTenantIsRefused(t *testing.T) {
 	env := newScheduledEnv(t)
 	env.ExecuteWorkflow(ScheduledSyncName, ScheduledSyncInput{Attendance: true})
 	appErr := workflowError(t, env)
-	if appErr.Type() != ErrTypeInvalidInput || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), `"tenantId" is required`) {
+	if appErr.Type() != syncapi.ErrTypeInvalidInput || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), `"tenantId" is required`) {
 		t.Errorf("error = %q (%s)", appErr.Message(), appErr.Type())
 	}
 }
 
 func TestStagingSweeperReturnsTheSweepsCounts(t *testing.T) {
 	env := newEnv(t, "hrmos-staging-sweeper")
-	env.OnActivity(a.Sweep, mock.Anything).Return(activities.SweepResult{Checked: 12, Closed: 2, StagingDeleted: 4321}, nil).Once()
+	env.OnActivity(a.Sweep, mock.Anything).Return(syncapi.SweepResult{Checked: 12, Closed: 2, StagingDeleted: 4321}, nil).Once()
 
 	env.ExecuteWorkflow(StagingSweeperName)
 
-	var got SweepResult
+	var got syncapi.SweepResult
 	if err := env.GetWorkflowResult(&got); err != nil {
 		t.Fatal(err)
 	}
-	if got != (SweepResult{Checked: 12, Closed: 2, StagingDeleted: 4321}) {
+	if got != (syncapi.SweepResult{Checked: 12, Closed: 2, StagingDeleted: 4321}) {
 		t.Errorf("result = %+v", got)
 	}
 }
 
 func TestStagingSweeperFailsWithTheSweep(t *testing.T) {
 	env := newEnv(t, "hrmos-staging-sweeper")
-	env.OnActivity(a.Sweep, mock.Anything).Return(activities.SweepResult{Checked: 3}, errors.New("PostgreSQL is down"))
+	env.OnActivity(a.Sweep, mock.Anything).Return(syncapi.SweepResult{Checked: 3}, errors.New("PostgreSQL is down"))
 
 	env.ExecuteWorkflow(StagingSweeperName)
 

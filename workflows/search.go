@@ -46,9 +46,10 @@ const (
 	KindScheduled = "scheduled"
 )
 
-// searchFor is what a run of a tenant is found by. An empty tenant (a
-// refused input names none), month or status is left out.
-func searchFor(tenantID, kind, month, trigger, status string, dryRun bool) temporal.SearchAttributes {
+// SearchFor is what a run of a tenant is found by, from its start on (the
+// starter's start options, a launcher's child) and as it goes. An empty
+// tenant (a refused input names none), month or status is left out.
+func SearchFor(tenantID, kind, month, trigger, status string, dryRun bool) temporal.SearchAttributes {
 	updates := []temporal.SearchAttributeUpdate{SearchKind.ValueSet(kind), SearchTrigger.ValueSet(trigger), SearchDryRun.ValueSet(dryRun)}
 	if tenantID != "" {
 		updates = append(updates, SearchTenant.ValueSet(tenantID))

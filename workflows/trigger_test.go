@@ -14,6 +14,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // headerOf is the header a client with ContextPropagators writes on a
@@ -43,7 +44,7 @@ func newStartedEnv(t *testing.T, workflowID string, header *commonpb.Header) *te
 		s.SetHeader(header)
 	}
 	env := s.NewTestWorkflowEnvironment()
-	Register(env)
+	New(DefaultOptions()).Register(env)
 	env.RegisterActivity(&activities.Activities{})
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflowID})
 	return env
@@ -92,7 +93,7 @@ func TestTheTriggerIsHowTheRunWasStarted(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			f := &fakeRun{n: 3, settled: func(int64) bool { return true }, start: activities.StartRunResult{FirstSync: true}}
+			f := &fakeRun{n: 3, settled: func(int64) bool { return true }, start: syncapi.StartRunResult{FirstSync: true}}
 			f.mock(env, codes.KindRoster)
 			var childIDs []string
 			env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {

@@ -22,6 +22,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/credentials"
 	"github.com/mediment/hrmos-sync/internal/schedules"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -77,7 +78,7 @@ func NewActivities(cfg config.Config, st *store.Store, c client.Client) (*activi
 		HRMOS:    activities.NewHRMOSClients(cfg.HRMOSBaseURL, cfg.HRMOSRequestTimeout, cfg.HRMOSRetryBaseDelay, cfg.HRMOSRequestsPerMinute),
 		Temporal: c,
 		Now:      time.Now,
-		Guard: activities.GuardSettings{
+		Guard: syncapi.GuardSettings{
 			MaxChangeShare: cfg.GuardMaxChangeShare, AttendanceMaxChangeShare: cfg.GuardAttendanceMaxChangeShare,
 			FirstSyncMinMatchShare: cfg.GuardFirstSyncMinMatchShare, MinEmployees: cfg.GuardMinEmployees,
 			ApprovalTimeout: cfg.GuardApprovalTimeout, Disabled: cfg.GuardDisabled,
@@ -86,9 +87,11 @@ func NewActivities(cfg config.Config, st *store.Store, c client.Client) (*activi
 }
 
 // Register puts every workflow and activity of the engine on a worker,
-// under the names ops type into the Temporal UI.
-func Register(r worker.Registry, acts *activities.Activities) {
-	workflows.Register(r)
+// under the names ops type into the Temporal UI: the workflows built once
+// with wf (the worker binary's workflows.DefaultOptions; a test of an outage
+// passes shorter retry waits).
+func Register(r worker.Registry, acts *activities.Activities, wf workflows.Options) {
+	workflows.New(wf).Register(r)
 	r.RegisterActivity(acts)
 }
 
@@ -126,17 +129,17 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	return added, nil
 }
 
-// NewWorker makes a worker on the task queue with the engine registered.
-// Local activities (one per employee) are bounded near the database pool
-// size so they queue in the worker rather than on PostgreSQL.
-func NewWorker(c client.Client, cfg config.Config, acts *activities.Activities) worker.Worker {
+// NewWorker makes a worker on the task queue with the engine registered
+// (Register). Local activities (one per employee) are bounded near the
+// database pool size so they queue in the worker rather than on PostgreSQL.
+func NewWorker(c client.Client, cfg config.Config, acts *activities.Activities, wf workflows.Options) worker.Worker {
 	w := worker.New(c, cfg.TaskQueue, worker.Options{
 		MaxConcurrentLocalActivityExecutionSize: int(cfg.DatabaseMaxConns) * 2,
 		MaxConcurrentActivityExecutionSize:      50,
 		// On SIGTERM, running tasks get this long to finish before the worker exits.
 		WorkerStopTimeout: 30 * time.Second,
 	})
-	Register(w, acts)
+	Register(w, acts, wf)
 	return w
 }
 

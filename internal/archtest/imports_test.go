@@ -1,152 +1,197 @@
 // Package archtest holds the import rule of the engine's layers (see
 // docs/architecture.md): a change that makes a layer reach into one it must
 // not fails here, not in a review.
+//
+// The rule, as TestLayersReachOnlyWhatTheyMay checks it on every package
+// `go list ./...` names (non-test files):
+//
+//   - A guarded layer (workflows and every package below it; internal/rules,
+//     internal/codes, internal/jst, internal/syncapi and theirs) reaches only
+//     its allow list: the packages of ours it names, the standard packages it
+//     names, and the other modules' packages it names. Reaching is
+//     transitive through our own packages: a package of ours the layer may
+//     use must itself reach nothing outside the layer's list. A standard
+//     package or another module's is a leaf (what it imports is its own
+//     business; the SDK's determinism is workflowcheck's to check).
+//   - The workflows import the activities package and do not walk into it:
+//     instead their code, type-checked, may use of it only the type
+//     Activities and the methods declared on it (the typed nil `a` and
+//     method values `a.X`), never a field, a promoted method or anything else
+//     of the package; and every method of Activities takes and returns only
+//     internal/syncapi's types (with what they hold: internal/codes' types,
+//     time, built-in types) besides context.Context and error. So all the
+//     workflow code reaches through activities is those method values and the
+//     contract, which is itself a guarded layer.
+//   - The activities never import the workflows, through any package.
+//   - internal/hrmos, internal/hrmossim and internal/store reach only the
+//     packages of ours and modules they name; internal/review's own files
+//     import only what it names, and none of the standard packages it must
+//     not.
+//   - Every other package is an adapter, listed by name: a new package has a
+//     rule or is listed, or the test fails.
+//
+// TestTheRuleFailsWhenALayerIsBroken runs the same check on a module of
+// testdata built to break each part of it, and expects each break found.
 package archtest
 
 import (
-	"go/parser"
-	"go/token"
-	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 )
 
-const module = "github.com/mediment/hrmos-sync/"
-
-// rule says what a package may import directly: which packages of ours,
-// and whether anything outside the standard library and Temporal's SDK.
+// rule says what a layer may reach.
 type rule struct {
-	dir string
-	// ours lists the packages of this module it may import.
+	// dir is the layer's package, by its path within the module; with tree,
+	// every package below it too.
+	dir  string
+	tree bool
+	// ours lists the packages of ours it may use; the walk goes on into
+	// them, so what they reach counts as the layer's.
 	ours []string
-	// thirdParty lists import path prefixes allowed beyond the standard
-	// library.
-	thirdParty []string
-	// forbiddenStd lists standard packages it must not import.
-	forbiddenStd []string
+	// opaque lists packages of ours it may import without the walk going
+	// into them: their use is checked apart (the workflows' activities).
+	opaque []string
+	// direct checks the package's own imports only: what it reaches through
+	// the packages of ours it uses is theirs.
+	direct bool
+	// std, when set, is the allow list of standard packages; otherwise any
+	// but those of denyStd.
+	std     []string
+	denyStd []string
+	// modules lists the other modules' packages it may reach: exact paths,
+	// or prefixes ending in "/".
+	modules []string
 }
 
-var rules = []rule{
-	// Workflows are deterministic and free of I/O: they name activities
-	// through the activities package's types, and share only the
-	// vocabulary packages.
-	{dir: "workflows", ours: []string{"activities", "internal/codes", "internal/jst"},
-		thirdParty:   []string{"go.temporal.io/sdk/", "go.temporal.io/api/enums/"},
-		forbiddenStd: []string{"net", "net/http", "os", "os/exec", "database/sql", "math/rand", "math/rand/v2", "crypto/rand", "time/tzdata"}},
-	// The sync rules are pure functions of SPEC §2 and §3.
-	// Unicode normalization (NFKC) is the one outside package: the rules
-	// check what the database's NFKC-normalized keys can index.
-	{dir: "internal/rules", ours: []string{"internal/codes", "internal/jst"},
-		thirdParty:   []string{"golang.org/x/text/unicode/norm"},
-		forbiddenStd: []string{"net", "net/http", "os", "database/sql", "context"}},
+var layers = []rule{
+	// Workflows are deterministic and free of I/O: they schedule activities
+	// through the typed nil (checked apart), pass the contract's types,
+	// share the vocabulary, and use the SDK's workflow API. No Temporal
+	// client: the start options are internal/startopts'.
+	{dir: "workflows", tree: true,
+		ours: []string{"internal/codes", "internal/jst", "internal/syncapi"}, opaque: []string{"activities"},
+		std: []string{"context", "encoding/json", "errors", "fmt", "math", "regexp", "slices", "sort", "strings", "time"},
+		modules: []string{"go.temporal.io/sdk/workflow", "go.temporal.io/sdk/temporal", "go.temporal.io/sdk/log",
+			"go.temporal.io/sdk/converter", "go.temporal.io/sdk/worker", "go.temporal.io/api/enums/v1"}},
+	// The sync rules are pure functions of SPEC §2 and §3. Unicode
+	// normalization (NFKC) is the one outside package: the rules check what
+	// the database's NFKC-normalized keys can index.
+	{dir: "internal/rules", tree: true, ours: []string{"internal/codes", "internal/jst"},
+		std:     []string{"errors", "fmt", "math", "regexp", "slices", "strconv", "strings", "time", "unicode", "unicode/utf8"},
+		modules: []string{"golang.org/x/text/unicode/norm"}},
 	// The vocabulary imports nothing of ours.
-	{dir: "internal/codes"},
-	{dir: "internal/jst"},
+	{dir: "internal/codes", tree: true, std: []string{"math", "time"}},
+	{dir: "internal/jst", tree: true, std: []string{"regexp", "time"}},
+	// The contract between workflows and activities: data, the vocabulary.
+	{dir: "internal/syncapi", tree: true, ours: []string{"internal/codes"}, std: []string{"encoding/json", "math", "time"}},
 	// The HRMOS client and the simulator know nothing of the engine; the
 	// simulator follows the API's description, not our client.
-	{dir: "internal/hrmos", thirdParty: []string{"golang.org/x/time/rate"}},
+	{dir: "internal/hrmos", modules: []string{"golang.org/x/time/rate"}},
 	{dir: "internal/hrmossim"},
-	// The store knows the rules' record shapes, not the client or Temporal.
-	{dir: "internal/store", ours: []string{"internal/codes", "internal/jst", "internal/rules"},
-		thirdParty: []string{"github.com/jackc/"}},
+	// The store knows the rules' record shapes and the contract's ranges and
+	// figures, not the client or Temporal.
+	{dir: "internal/store", ours: []string{"internal/codes", "internal/jst", "internal/rules", "internal/syncapi"},
+		modules: []string{"github.com/jackc/", "golang.org/x/text/unicode/norm"}},
 	// The run review reads the store and words what it finds (the workflows'
 	// Progress and signal name, the activities' key notice). Its own files
 	// import no cobra (the starter parses the flags), no Temporal client (the
 	// starter asks for progress), no environment and no SQL: workflows and
 	// activities still bring the SDK along, so this is not a claim about
 	// what it links.
-	{dir: "internal/review", ours: []string{"activities", "internal/codes", "internal/rules", "internal/store", "workflows"},
-		thirdParty:   []string{"github.com/google/uuid", "go.temporal.io/api/serviceerror"},
-		forbiddenStd: []string{"os", "os/exec", "net", "net/http", "database/sql"}},
+	{dir: "internal/review", direct: true, ours: []string{"activities", "internal/codes", "internal/rules", "internal/store", "workflows"},
+		modules: []string{"github.com/google/uuid", "go.temporal.io/api/serviceerror"},
+		denyStd: []string{"os", "os/exec", "net", "net/http", "database/sql"}},
 }
 
-func TestLayersImportOnlyWhatTheyMay(t *testing.T) {
-	root := filepath.Join("..", "..")
-	for _, r := range rules {
-		files, err := filepath.Glob(filepath.Join(root, r.dir, "*.go"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("%s: no Go files (%v)", r.dir, err)
-		}
-		for _, file := range files {
-			if strings.HasSuffix(file, "_test.go") {
-				continue
-			}
-			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ImportsOnly)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, imp := range f.Imports {
-				path, _ := strconv.Unquote(imp.Path.Value)
-				if problem := r.check(path); problem != "" {
-					t.Errorf("%s imports %s: %s", file, path, problem)
-				}
-			}
-		}
+// adapters are the packages at the edges, which may import what they wire
+// (the activities too: "never the workflows" is checked apart). Listed one
+// by one, subpackages included, so a new package is a decision.
+var adapters = []string{
+	"activities", "worker", "starter", "internal/app", "internal/config", "internal/connect", "internal/credentials",
+	"internal/schedules", "internal/sweeper", "internal/metrics", "internal/testdb", "internal/e2e", "internal/archtest",
+	// How every client starts a sync (the Temporal client's options).
+	"internal/startopts",
+	// Mains and test helpers of packages with a rule.
+	"internal/hrmossim/cmd/hrmos-simulator", "internal/review/reviewtest",
+	// Tooling: the benchmark, the crash soak, their process harness and the
+	// integration tests' harness.
+	"internal/bench", "internal/bench/cmd/hrmos-bench", "internal/soak", "internal/harness", "internal/testenv",
+}
+
+func TestLayersReachOnlyWhatTheyMay(t *testing.T) {
+	vs, err := violations(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		t.Error(v)
 	}
 }
 
-func (r rule) check(path string) string {
-	if rest, ok := strings.CutPrefix(path, module); ok {
-		for _, p := range r.ours {
-			if rest == p {
-				return ""
-			}
-		}
-		return "this layer may not use that package of ours (docs/architecture.md)"
+// Every rule and adapter names a package that exists: a rule left behind by
+// a move would check nothing.
+func TestEveryRuleNamesAPackage(t *testing.T) {
+	g, err := load(filepath.Join("..", ".."), false, "./...")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(strings.SplitN(path, "/", 2)[0], ".") {
-		for _, p := range r.forbiddenStd {
-			if path == p {
-				return "this layer must stay free of I/O and non-determinism"
-			}
-		}
-		return ""
-	}
-	for _, p := range r.thirdParty {
-		if strings.HasPrefix(path, p) || path == strings.TrimSuffix(p, "/") {
-			return ""
+	ours := g.ours()
+	for _, r := range layers {
+		if !slices.Contains(ours, r.dir) {
+			t.Errorf("the rule of %s names no package", r.dir)
 		}
 	}
-	return "this layer may not depend on that module"
-}
-
-// The rule list must cover the layers that exist: a new top-level layer
-// gets a rule of its own.
-func TestEveryLayerHasARuleOrIsAnAdapter(t *testing.T) {
-	adapters := map[string]bool{
-		// Wiring and I/O at the edges may import what they need.
-		"activities": true, "worker": true, "starter": true, "internal/app": true, "internal/config": true,
-		"internal/connect": true, "internal/credentials": true, "internal/schedules": true, "internal/sweeper": true,
-		"internal/metrics": true, "internal/testdb": true, "internal/e2e": true, "internal/archtest": true,
-		// Tooling: the benchmark, the crash soak, their process harness and
-		// the integration tests' harness.
-		"internal/bench": true, "internal/soak": true, "internal/harness": true, "internal/testenv": true,
-	}
-	covered := map[string]bool{}
-	for _, r := range rules {
-		covered[r.dir] = true
-	}
-	root := filepath.Join("..", "..")
-	for _, top := range []string{".", "internal"} {
-		entries, err := os.ReadDir(filepath.Join(root, top))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			dir := filepath.ToSlash(filepath.Join(top, e.Name()))
-			if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || dir == "internal" || !hasGo(filepath.Join(root, dir)) {
-				continue
-			}
-			if !covered[dir] && !adapters[dir] {
-				t.Errorf("package %s has no import rule: add one to archtest (or list it as an adapter)", dir)
-			}
+	for _, a := range adapters {
+		if !slices.Contains(ours, a) {
+			t.Errorf("the adapter %s names no package", a)
 		}
 	}
 }
 
-func hasGo(dir string) bool {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-	return len(files) > 0
+// The check cannot pass while a layer is broken: testdata/broken is a
+// module (of the same path) in which each part of the rule is broken once,
+// and each must be found.
+func TestTheRuleFailsWhenALayerIsBroken(t *testing.T) {
+	vs, err := violations(filepath.Join("testdata", "broken"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct{ what, says string }{
+		{"a subpackage of the workflows imports the store",
+			"workflows/x reaches internal/store (workflows/x → internal/store): this layer may not use that package of ours"},
+		{"the workflows reach the store through a subpackage of theirs",
+			"workflows reaches internal/store (workflows → workflows/x → internal/store)"},
+		{"the workflows reach I/O through a vocabulary package",
+			"workflows reaches net/http (workflows → internal/jst → net/http): a standard package outside this layer's list"},
+		{"the vocabulary does I/O itself",
+			"internal/jst reaches net/http (internal/jst → net/http)"},
+		{"the workflow code uses the activities package beyond its type and methods",
+			"workflows/workflows.go:13: the workflow code uses activities.HeartbeatEvery"},
+		{"the workflow code reaches a field of Activities",
+			"workflows/workflows.go:14: the workflow code reaches Store of activities.Activities"},
+		{"a method of Activities returns a type of the store",
+			"activities.(*Activities).Rows takes or returns []github.com/mediment/hrmos-sync/internal/store.Row, which holds github.com/mediment/hrmos-sync/internal/store.Row"},
+		{"a method of Activities takes a func",
+			"activities.(*Activities).Each takes or returns func(int64), which holds func(int64) (neither data nor a type of the contract)"},
+		{"the activities import the workflows through a package",
+			"activities imports workflows/x: the activities never import the workflows"},
+		{"a package has no rule",
+			"package internal/newlayer has no import rule"},
+	} {
+		if !slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, want.says) }) {
+			t.Errorf("%s: not found (want a violation containing %q)", want.what, want.says)
+		}
+	}
+	if t.Failed() {
+		t.Logf("found:\n%s", strings.Join(vs, "\n"))
+	}
+	// What is not broken passes: the contract's own method, the type and
+	// the methods used as the workflows may.
+	for _, v := range vs {
+		if strings.Contains(v, "(*Activities).Fetch ") || strings.Contains(v, "uses activities.Activities") || strings.Contains(v, "uses activities.Fetch") {
+			t.Errorf("a use the rule allows was reported: %s", v)
+		}
+	}
 }

@@ -25,7 +25,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/harness"
-	"github.com/mediment/hrmos-sync/workflows"
+	"github.com/mediment/hrmos-sync/internal/jst"
 )
 
 // Phases, in the order they run for a size.
@@ -155,7 +155,7 @@ const taskQueue = "hrmos-bench"
 
 // Run runs the benchmark and returns its report; progress goes to cfg.Out.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	b := &bench{cfg: cfg, out: cfg.Out, report: &Report{Started: time.Now()}, month: workflows.PreviousMonth(time.Now()), simNotes: map[string]bool{}}
+	b := &bench{cfg: cfg, out: cfg.Out, report: &Report{Started: time.Now()}, month: jst.PreviousMonth(time.Now()), simNotes: map[string]bool{}}
 	var err error
 	if b.root, err = harness.ModuleRoot(); err != nil {
 		return nil, err

@@ -31,6 +31,7 @@ import (
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // directChunk and directInFlight mirror the workflows: records are planned
@@ -59,7 +60,7 @@ func directAttendance(ctx context.Context, acts *activities.Activities, tenant, 
 func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, month string, dryRun bool) (string, error) {
 	runID := newUUID()
 	env := newActivityEnv(acts)
-	if err := call(env.ExecuteLocalActivity(acts.StartRun, activities.RunInput{
+	if err := call(env.ExecuteLocalActivity(acts.StartRun, syncapi.RunInput{
 		RunID: runID, TenantID: tenant, Kind: kind, Month: month, Trigger: codes.TriggerCLI, DryRun: dryRun,
 		// The SDK's test environment gives every activity one workflow run
 		// ID, which the run's steps record as the run's (a reset's new run
@@ -68,18 +69,18 @@ func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, m
 	}))(nil); err != nil {
 		return runID, fmt.Errorf("start run: %w", err)
 	}
-	var fetched activities.FetchResult
+	var fetched syncapi.FetchResult
 	var err error
 	if kind == codes.KindRoster {
-		err = call(env.ExecuteActivity(acts.FetchRoster, activities.FetchRosterInput{TenantID: tenant, RunID: runID}))(&fetched)
+		err = call(env.ExecuteActivity(acts.FetchRoster, syncapi.FetchRosterInput{TenantID: tenant, RunID: runID}))(&fetched)
 	} else {
-		err = call(env.ExecuteActivity(acts.FetchAttendance, activities.FetchAttendanceInput{TenantID: tenant, RunID: runID, Month: month}))(&fetched)
+		err = call(env.ExecuteActivity(acts.FetchAttendance, syncapi.FetchAttendanceInput{TenantID: tenant, RunID: runID, Month: month}))(&fetched)
 	}
 	if err != nil {
 		return runID, fmt.Errorf("fetch: %w", err)
 	}
-	var chunks activities.ChunkRangesResult
-	if err := call(env.ExecuteLocalActivity(acts.ChunkRanges, activities.ChunkRangesInput{
+	var chunks syncapi.ChunkRangesResult
+	if err := call(env.ExecuteLocalActivity(acts.ChunkRanges, syncapi.ChunkRangesInput{
 		Kind: kind, TenantID: tenant, RunID: runID, Size: directChunk,
 	}))(&chunks); err != nil {
 		return runID, fmt.Errorf("chunks: %w", err)
@@ -90,9 +91,9 @@ func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, m
 	if kind == codes.KindAttendance {
 		plan, write = acts.PlanAttendanceChunk, acts.SyncAttendance
 	}
-	pending, err := planAll(acts, chunks.Ranges, func(env *testsuite.TestActivityEnvironment, r activities.Range) (activities.PlanResult, error) {
-		var res activities.PlanResult
-		err := call(env.ExecuteLocalActivity(plan, activities.PlanChunkInput{
+	pending, err := planAll(acts, chunks.Ranges, func(env *testsuite.TestActivityEnvironment, r syncapi.Range) (syncapi.PlanResult, error) {
+		var res syncapi.PlanResult
+		err := call(env.ExecuteLocalActivity(plan, syncapi.PlanChunkInput{
 			TenantID: tenant, RunID: runID, Range: r, DryRun: dryRun, Today: today, Month: month,
 		}))(&res)
 		return res, err
@@ -104,7 +105,7 @@ func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, m
 		// The writes are called as the worker's local activities call them:
 		// plain methods, no activity context needed, no test environment.
 		err = writeAll(ctx, acts, kind, tenant, runID, pending, func(id int64) error {
-			_, err := write(ctx, activities.RecordInput{TenantID: tenant, RunID: runID, HRMOSUserID: id, Today: today, Month: month})
+			_, err := write(ctx, syncapi.RecordInput{TenantID: tenant, RunID: runID, HRMOSUserID: id, Today: today, Month: month})
 			return err
 		})
 		if err != nil {
@@ -116,9 +117,9 @@ func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, m
 
 // planAll plans every chunk, directPlansOnce at a time, and returns the
 // chunks with records left to write.
-func planAll(acts *activities.Activities, ranges []activities.Range,
-	plan func(env *testsuite.TestActivityEnvironment, r activities.Range) (activities.PlanResult, error)) ([]activities.Range, error) {
-	results := make([]activities.PlanResult, len(ranges))
+func planAll(acts *activities.Activities, ranges []syncapi.Range,
+	plan func(env *testsuite.TestActivityEnvironment, r syncapi.Range) (syncapi.PlanResult, error)) ([]syncapi.Range, error) {
+	results := make([]syncapi.PlanResult, len(ranges))
 	errs := make([]error, len(ranges))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -137,7 +138,7 @@ func planAll(acts *activities.Activities, ranges []activities.Range,
 	}
 	close(next)
 	wg.Wait()
-	var pending []activities.Range
+	var pending []syncapi.Range
 	for i, r := range ranges {
 		if errs[i] != nil {
 			return nil, fmt.Errorf("plan HRMOS users %d…: %w", r.First, errs[i])
@@ -152,7 +153,7 @@ func planAll(acts *activities.Activities, ranges []activities.Range,
 // writeAll lists what each chunk has left and writes it, directInFlight
 // records at once; a record that fails is recorded as its error, as the
 // workflow does after its retries (the direct loop does not retry).
-func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, runID string, chunks []activities.Range, one func(id int64) error) error {
+func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, runID string, chunks []syncapi.Range, one func(id int64) error) error {
 	ids := make(chan int64)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -164,7 +165,7 @@ func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, ru
 			for id := range ids {
 				err := one(id)
 				if err != nil {
-					err = acts.RecordFailure(ctx, activities.RecordFailureInput{TenantID: tenant, RunID: runID, HRMOSUserID: id, Cause: err.Error()})
+					err = acts.RecordFailure(ctx, syncapi.RecordFailureInput{TenantID: tenant, RunID: runID, HRMOSUserID: id, Cause: err.Error()})
 				}
 				if err != nil {
 					mu.Lock()
@@ -177,7 +178,7 @@ func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, ru
 	var listErr error
 	for _, r := range chunks {
 		var left []int64
-		if left, listErr = acts.PendingRecords(ctx, activities.PendingInput{Kind: kind, TenantID: tenant, RunID: runID, Range: r}); listErr != nil {
+		if left, listErr = acts.PendingRecords(ctx, syncapi.PendingInput{Kind: kind, TenantID: tenant, RunID: runID, Range: r}); listErr != nil {
 			break
 		}
 		for _, id := range left {
@@ -190,7 +191,7 @@ func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, ru
 }
 
 func finish(env *testsuite.TestActivityEnvironment, acts *activities.Activities, tenant, runID string, fetched int) error {
-	if err := call(env.ExecuteLocalActivity(acts.FinishRun, activities.FinishRunInput{
+	if err := call(env.ExecuteLocalActivity(acts.FinishRun, syncapi.FinishRunInput{
 		TenantID: tenant, RunID: runID, Status: codes.RunCompleted, Fetched: fetched,
 	}))(nil); err != nil {
 		return fmt.Errorf("finish run: %w", err)

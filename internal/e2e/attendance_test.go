@@ -10,7 +10,9 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -27,7 +29,7 @@ func (e *env) attendance(in workflows.AttendanceSyncInput) (store.Run, error) {
 	if in.Trigger == "" {
 		in.Trigger = codes.TriggerCLI
 	}
-	run, err := e.temporal.ExecuteWorkflow(startedAs(ctx, in.Trigger), workflows.AttendanceStartOptions(e.cfg.TaskQueue, in.TenantID, in.Month, in.Trigger, in.DryRun), workflows.AttendanceSyncName, in)
+	run, err := e.temporal.ExecuteWorkflow(startedAs(ctx, in.Trigger), startopts.Attendance(e.cfg.TaskQueue, in.TenantID, in.Month, in.Trigger, in.DryRun), workflows.AttendanceSyncName, in)
 	if err != nil {
 		e.t.Fatalf("start attendance sync: %v", err)
 	}
@@ -38,7 +40,7 @@ func (e *env) attendance(in workflows.AttendanceSyncInput) (store.Run, error) {
 // failed run) and the workflow's error.
 func (e *env) wait(ctx context.Context, tenant, runID string, get func(context.Context, any) error) (store.Run, error) {
 	e.t.Helper()
-	var result workflows.RunResult
+	var result syncapi.RunResult
 	wfErr := get(ctx, &result)
 	r, err := e.store.Run(ctx, store.RunRef{TenantID: tenant, RunID: runID})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -181,7 +183,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 	e.mustConnect("ui", "ui", c.APIKey)
 	ctx := context.Background()
 
-	run, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, "ui", codes.TriggerUI, false), workflows.RosterSyncName,
+	run, err := e.temporal.ExecuteWorkflow(ctx, startopts.Roster(e.cfg.TaskQueue, "ui", codes.TriggerUI, false), workflows.RosterSyncName,
 		json.RawMessage(`{"tenantId":"ui"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +193,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 		t.Fatalf("roster from the UI = %+v, %v", r, err)
 	}
 
-	run, err = e.temporal.ExecuteWorkflow(ctx, workflows.AttendanceStartOptions(e.cfg.TaskQueue, "ui", month, codes.TriggerUI, false), workflows.AttendanceSyncName,
+	run, err = e.temporal.ExecuteWorkflow(ctx, startopts.Attendance(e.cfg.TaskQueue, "ui", month, codes.TriggerUI, false), workflows.AttendanceSyncName,
 		json.RawMessage(`{"tenantId":"ui","month":"`+month+`"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +208,7 @@ func TestSyncsStartedWithRawJSONAsTheUIDoes(t *testing.T) {
 		{`{"tenantId":"ui","month":"2999-01"}`, `field "month" is in the future`},
 		{`{"tenantId":"ui","month":202610}`, `field "month" has the wrong type`},
 	} {
-		opts := workflows.AttendanceStartOptions(e.cfg.TaskQueue, "ui", "bad", codes.TriggerUI, false)
+		opts := startopts.Attendance(e.cfg.TaskQueue, "ui", "bad", codes.TriggerUI, false)
 		opts.ID += "-" + strings.NewReplacer(`"`, "", "{", "", "}", "", ":", "", ",", "", "/", "").Replace(bad.input)
 		run, err := e.temporal.ExecuteWorkflow(ctx, opts, workflows.AttendanceSyncName, json.RawMessage(bad.input))
 		if err != nil {

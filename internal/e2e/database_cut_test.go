@@ -7,6 +7,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 	"github.com/mediment/hrmos-sync/internal/testenv"
@@ -18,9 +19,7 @@ import (
 // rolled back and retried on a new connection, and the run completes with
 // each employee written once.
 func TestRosterSurvivesCutDatabaseConnections(t *testing.T) {
-	e := newEnv(t)
-	workflows.DBRetryInterval = 50 * time.Millisecond
-	t.Cleanup(func() { workflows.DBRetryInterval = time.Second })
+	e := newEnvRetrying(t, 50*time.Millisecond, 0)
 	c := e.company(hrmossim.GenerateSpec{CompanyID: "cut", Users: 200, Seed: 71})
 	e.mustConnect("cut", "cut", c.APIKey)
 	ctx := context.Background()
@@ -69,7 +68,7 @@ func TestRosterSurvivesCutDatabaseConnections(t *testing.T) {
 		return pids
 	}
 
-	wf, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, "cut", codes.TriggerCLI, false),
+	wf, err := e.temporal.ExecuteWorkflow(ctx, startopts.Roster(e.cfg.TaskQueue, "cut", codes.TriggerCLI, false),
 		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "cut", Trigger: codes.TriggerCLI, ChunkSize: 70})
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmos"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
@@ -57,7 +58,21 @@ func newEnv(t *testing.T) *env {
 // the test defaults before the worker is built from them.
 func newEnvWith(t *testing.T, configure func(*config.Config)) *env {
 	t.Helper()
-	te := testenv.New(t, testenv.Options{Configure: configure})
+	return newEnvOpts(t, testenv.Options{Configure: configure})
+}
+
+// newEnvRetrying is newEnv whose worker retries a failed database step or
+// HRMOS fetch after the waits given (and doubles them from there), for a
+// test of an outage that must end in seconds, not minutes; a zero wait is
+// production's.
+func newEnvRetrying(t *testing.T, db, hrmos time.Duration) *env {
+	t.Helper()
+	return newEnvOpts(t, testenv.Options{Workflows: workflows.Options{DBRetryInterval: db, HRMOSRetryInterval: hrmos}})
+}
+
+func newEnvOpts(t *testing.T, opts testenv.Options) *env {
+	t.Helper()
+	te := testenv.New(t, opts)
 	u, _ := url.Parse(te.DatabaseURL)
 	return &env{t: t, store: te.Store, temporal: te.Client, sim: te.Sim, cfg: te.Config, logs: te.Logs,
 		dbName: strings.TrimPrefix(u.Path, "/"), worker: te.Worker, namespace: te.Namespace}
@@ -131,7 +146,7 @@ func (e *env) roster(in workflows.RosterSyncInput) (store.Run, error) {
 	if in.Trigger == "" {
 		in.Trigger = codes.TriggerCLI
 	}
-	run, err := e.temporal.ExecuteWorkflow(startedAs(ctx, in.Trigger), workflows.RosterStartOptions(e.cfg.TaskQueue, in.TenantID, in.Trigger, in.DryRun), workflows.RosterSyncName, in)
+	run, err := e.temporal.ExecuteWorkflow(startedAs(ctx, in.Trigger), startopts.Roster(e.cfg.TaskQueue, in.TenantID, in.Trigger, in.DryRun), workflows.RosterSyncName, in)
 	if err != nil {
 		e.t.Fatalf("start roster sync: %v", err)
 	}

@@ -11,14 +11,13 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
 func TestRosterFailsWhenHRMOSStaysDown(t *testing.T) {
-	e := newEnv(t)
-	workflows.HRMOSRetryInterval = 100 * time.Millisecond
-	t.Cleanup(func() { workflows.HRMOSRetryInterval = 5 * time.Second })
+	e := newEnvRetrying(t, 0, 100*time.Millisecond)
 	c := e.company(hrmossim.GenerateSpec{CompanyID: "down", Users: 5, Seed: 4})
 	e.mustConnect("down", "down", c.APIKey)
 	e.sim.SetFaults(hrmossim.Faults{FailNextN: 1 << 30, FailStatus: 503})
@@ -33,9 +32,7 @@ func TestRosterFailsWhenHRMOSStaysDown(t *testing.T) {
 }
 
 func TestRosterRecoversFromPassingHRMOSFaults(t *testing.T) {
-	e := newEnv(t)
-	workflows.HRMOSRetryInterval = 100 * time.Millisecond
-	t.Cleanup(func() { workflows.HRMOSRetryInterval = 5 * time.Second })
+	e := newEnvRetrying(t, 0, 100*time.Millisecond)
 	c := e.company(hrmossim.GenerateSpec{CompanyID: "flaky", Users: 120, Seed: 8})
 	e.mustConnect("flaky", "flaky", c.APIKey)
 	e.sim.SetFaults(hrmossim.Faults{FailNextN: 2, FailStatus: 502, RateLimitNextN: 2, TruncateNextN: 1, UnauthorizedNextN: 1})
@@ -53,7 +50,7 @@ func TestSecondRosterStartIsRefusedWhileOneRuns(t *testing.T) {
 	e.sim.SetFaults(hrmossim.Faults{Latency: 1500 * time.Millisecond})
 
 	ctx := context.Background()
-	opts := workflows.RosterStartOptions(e.cfg.TaskQueue, "slow", codes.TriggerCLI, false)
+	opts := startopts.Roster(e.cfg.TaskQueue, "slow", codes.TriggerCLI, false)
 	first, err := e.temporal.ExecuteWorkflow(ctx, opts, workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "slow", Trigger: codes.TriggerCLI})
 	if err != nil {
 		t.Fatal(err)

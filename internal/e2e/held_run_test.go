@@ -10,7 +10,9 @@ import (
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -45,7 +47,7 @@ func TestApprovingTheLauncherApprovesTheHeldRun(t *testing.T) {
 	if err := e.temporal.SignalWorkflow(ctx, launcher.GetID(), launcher.GetRunID(), workflows.ApproveSignal, workflows.Approval{By: "ops"}); err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.RunResult
+	var res syncapi.RunResult
 	if err := launcher.Get(ctx, &res); err != nil {
 		t.Fatalf("the launcher, approved: %v", err)
 	}
@@ -103,7 +105,7 @@ func TestACancelledRunsCountsAreItsItems(t *testing.T) {
 	ctx := context.Background()
 	c := e.company(hrmossim.GenerateSpec{CompanyID: "cancel-w", Users: 1000, Seed: 41})
 	e.mustConnect("cancel-w", "cancel-w", c.APIKey)
-	wf, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, "cancel-w", codes.TriggerCLI, false),
+	wf, err := e.temporal.ExecuteWorkflow(ctx, startopts.Roster(e.cfg.TaskQueue, "cancel-w", codes.TriggerCLI, false),
 		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "cancel-w", ChunkSize: 20})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -15,9 +16,10 @@ import (
 // "HRMOS did not answer", retried, then the run's failure reason: never a
 // heartbeat timeout worded as a worker that stopped responding.
 func TestHangingHRMOSEndsTheRunFailed(t *testing.T) {
-	e := newEnvWith(t, func(c *config.Config) { c.HRMOSRequestTimeout = 100 * time.Millisecond })
-	workflows.HRMOSRetryInterval = 50 * time.Millisecond
-	t.Cleanup(func() { workflows.HRMOSRetryInterval = 5 * time.Second })
+	e := newEnvOpts(t, testenv.Options{
+		Configure: func(c *config.Config) { c.HRMOSRequestTimeout = 100 * time.Millisecond },
+		Workflows: workflows.Options{HRMOSRetryInterval: 50 * time.Millisecond},
+	})
 	c := e.company(hrmossim.GenerateSpec{CompanyID: "mute", Users: 5, Seed: 59})
 	e.mustConnect("mute", "mute", c.APIKey)
 	// The token is issued; the list of users never comes (the simulator

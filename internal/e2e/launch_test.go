@@ -14,6 +14,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -37,7 +38,7 @@ func TestAnyWorkflowIDRunsTheCanonicalSync(t *testing.T) {
 		{workflows.AttendanceSyncName, `{"tenantId":"anyid","month":"` + month + `"}`, workflows.AttendanceWorkflowID("anyid", month)},
 	} {
 		run := e.startFromUI(start.workflowType, start.input)
-		var res workflows.RunResult
+		var res syncapi.RunResult
 		if err := run.Get(ctx, &res); err != nil {
 			t.Fatalf("%s started as %s: %v", start.workflowType, run.GetID(), err)
 		}
@@ -78,7 +79,7 @@ func TestAnyWorkflowIDRunsTheCanonicalSync(t *testing.T) {
 	if err := e.temporal.SignalWorkflow(ctx, rosterID, heldRunID, workflows.ApproveSignal, workflows.Approval{By: "ops"}); err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.RunResult
+	var res syncapi.RunResult
 	if err := held.Get(ctx, &res); err != nil {
 		t.Fatalf("the held run, approved: %v", err)
 	}

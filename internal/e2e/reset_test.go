@@ -14,6 +14,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
 	"github.com/mediment/hrmos-sync/internal/testenv"
@@ -75,19 +76,23 @@ func afterChildStarted(events []*historypb.HistoryEvent) int64 {
 func (e *env) reset(workflowID, runID string, at resetPoint) string {
 	e.t.Helper()
 	ctx := context.Background()
+	// A running workflow's history may not hold the point yet (the
+	// workflow task after a child's start still running): wait for it.
+	var point int64
 	var events []*historypb.HistoryEvent
-	it := e.temporal.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			e.t.Fatal(err)
+	testenv.Eventually(e.t, time.Minute, "a reset point in the history of "+workflowID, func() bool {
+		events = events[:0]
+		it := e.temporal.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			events = append(events, ev)
 		}
-		events = append(events, ev)
-	}
-	point := at(events)
-	if point == 0 {
-		e.t.Fatalf("no reset point in the %d events of %s", len(events), workflowID)
-	}
+		point = at(events)
+		return point != 0
+	})
 	resp, err := e.temporal.ResetWorkflowExecution(ctx, &workflowservice.ResetWorkflowExecutionRequest{
 		Namespace:                 e.namespace,
 		WorkflowExecution:         &commonpb.WorkflowExecution{WorkflowId: workflowID, RunId: runID},
@@ -274,7 +279,7 @@ func TestAResetRunRecordsItselfAndCompletes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		wf, err := e.temporal.ExecuteWorkflow(ctx, workflows.RosterStartOptions(e.cfg.TaskQueue, "busy", codes.TriggerCLI, false),
+		wf, err := e.temporal.ExecuteWorkflow(ctx, startopts.Roster(e.cfg.TaskQueue, "busy", codes.TriggerCLI, false),
 			workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "busy", ChunkSize: 10})
 		if err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -30,7 +31,7 @@ func TestEveryRunAppearsInSyncRuns(t *testing.T) {
 		run := e.startFromUI(bad.workflowType, bad.input)
 		err := run.Get(ctx, nil)
 		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) || appErr.Type() != workflows.ErrTypeInvalidInput {
+		if !errors.As(err, &appErr) || appErr.Type() != syncapi.ErrTypeInvalidInput {
 			t.Fatalf("input %s: err = %v, want InvalidInput", bad.input, err)
 		}
 		r, rerr := e.store.Run(ctx, store.RunRef{TenantID: "rec", RunID: run.GetRunID()})

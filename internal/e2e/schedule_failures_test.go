@@ -55,9 +55,7 @@ func (e *env) triggerSchedule(tenant string) (workflows.ScheduledSyncResult, err
 // attendance (it runs on the links an earlier roster made); a rejected key,
 // which fails every sync of the tenant, stops both.
 func TestFailedRosterDoesNotCostTheMonthsAttendance(t *testing.T) {
-	e := newEnv(t)
-	workflows.HRMOSRetryInterval = 50 * time.Millisecond
-	t.Cleanup(func() { workflows.HRMOSRetryInterval = 5 * time.Second })
+	e := newEnvRetrying(t, 0, 50*time.Millisecond)
 	month := lastMonth()
 	for _, tenant := range []string{"sdown", "skey"} {
 		c := e.company(hrmossim.GenerateSpec{CompanyID: tenant, Users: 12, Seed: 43, Months: []string{month}})

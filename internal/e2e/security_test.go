@@ -12,6 +12,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
 	"github.com/mediment/hrmos-sync/internal/testdb"
@@ -36,7 +37,7 @@ func (e *env) startSlowRoster(tenant string) (workflowID, runID string) {
 	c := e.company(hrmossim.GenerateSpec{CompanyID: tenant, Users: 250, Seed: 77})
 	e.mustConnect(tenant, tenant, c.APIKey)
 	e.sim.SetFaults(hrmossim.Faults{Latency: 700 * time.Millisecond})
-	run, err := e.temporal.ExecuteWorkflow(context.Background(), workflows.RosterStartOptions(e.cfg.TaskQueue, tenant, codes.TriggerCLI, false),
+	run, err := e.temporal.ExecuteWorkflow(context.Background(), startopts.Roster(e.cfg.TaskQueue, tenant, codes.TriggerCLI, false),
 		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: tenant, Trigger: codes.TriggerCLI})
 	if err != nil {
 		e.t.Fatal(err)
@@ -70,9 +71,7 @@ func TestStagingIsDeletedHoweverARunEnds(t *testing.T) {
 		}
 	})
 	t.Run("failed", func(t *testing.T) {
-		e := newEnv(t)
-		workflows.HRMOSRetryInterval = 100 * time.Millisecond
-		t.Cleanup(func() { workflows.HRMOSRetryInterval = 5 * time.Second })
+		e := newEnvRetrying(t, 0, 100*time.Millisecond)
 		_, runID := e.startSlowRoster("fail")
 		e.sim.SetFaults(hrmossim.Faults{FailNextN: 1 << 30, FailStatus: 503})
 		r := e.endedRun("fail", runID)
@@ -259,9 +258,7 @@ func (e *env) finishedRuns(tenant string, n int) []store.Run {
 // it still ends as failed in the table, with its reason, once the database
 // is back (the sweeper reads the reason from the workflow's end).
 func TestRunEndsFailedInTheTableAfterADatabaseOutage(t *testing.T) {
-	e := newEnv(t)
-	workflows.HRMOSRetryInterval, workflows.DBRetryInterval = 100*time.Millisecond, 50*time.Millisecond
-	t.Cleanup(func() { workflows.HRMOSRetryInterval, workflows.DBRetryInterval = 5*time.Second, time.Second })
+	e := newEnvRetrying(t, 50*time.Millisecond, 100*time.Millisecond)
 	wfID, runID := e.startSlowRoster("dbdown")
 
 	// Take the database away from the worker: no new sessions, its own cut.

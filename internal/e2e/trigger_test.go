@@ -11,7 +11,9 @@ import (
 	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -46,7 +48,7 @@ func TestTheTriggerIsHowTheRunWasStarted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var res workflows.RunResult
+		var res syncapi.RunResult
 		if err := run.Get(ctx, &res); err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +61,7 @@ func TestTheTriggerIsHowTheRunWasStarted(t *testing.T) {
 	claimingCLI := json.RawMessage(`{"tenantId":"trg","trigger":"cli"}`)
 
 	// As `starter roster --tenant trg` starts it (starter/sync.go).
-	r := recorded(starter.ExecuteWorkflow(workflows.FromStarter(ctx), workflows.RosterStartOptions(e.cfg.TaskQueue, "trg", codes.TriggerCLI, false),
+	r := recorded(starter.ExecuteWorkflow(workflows.FromStarter(ctx), startopts.Roster(e.cfg.TaskQueue, "trg", codes.TriggerCLI, false),
 		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "trg", Trigger: codes.TriggerCLI}))
 	if r.Trigger != codes.TriggerCLI {
 		t.Errorf("the starter's run recorded trigger %q, want cli", r.Trigger)

@@ -71,14 +71,14 @@ after all retries')`, failedRun)
 	if err := st.RecordChanges(ctx, writing, []store.Change{
 		{HRMOSUserID: 201, EmployeeID: &e1, Column: "working_days", New: s("21.0")},
 		{HRMOSUserID: 202, EmployeeID: &e2, Column: "working_days", Old: s("20.0"), New: s("")},
-	}, nil); err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{201, 202, 203} {
 		testdb.Exec(t, st, `INSERT INTO attendance_staging (sync_run_id, tenant_id, hrmos_user_id, page) VALUES ($1, 'beta', $2, 1)`, writingRun, id)
 	}
 	failed := store.RunRef{TenantID: "beta", RunID: failedRun}
-	if err := st.RecordChanges(ctx, failed, []store.Change{{HRMOSUserID: 201, EmployeeID: &e1, Column: "email", Old: s("a@example.jp"), New: s("b@example.jp")}}, nil); err != nil {
+	if err := st.RecordChanges(ctx, failed, []store.Change{{HRMOSUserID: 201, EmployeeID: &e1, Column: "email", Old: s("a@example.jp"), New: s("b@example.jp")}}); err != nil {
 		t.Fatal(err)
 	}
 	return now

@@ -275,7 +275,7 @@ func DecideAttendance(r AttendanceRow, m AttendanceMatch, existing *AttendanceFi
 		return dec
 	}
 	for _, c := range AttendanceColumns {
-		if !equalInt(*c.Field(existing), *c.Field(&f)) {
+		if !Equal(*c.Field(existing), *c.Field(&f)) {
 			dec.ChangedFields = append(dec.ChangedFields, c.Name)
 		}
 	}
@@ -336,11 +336,4 @@ func abs(n int) int {
 		return -n
 	}
 	return n
-}
-
-func equalInt(a, b *int) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return *a == *b
 }

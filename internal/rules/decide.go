@@ -212,7 +212,7 @@ func changedColumns(e *Employee, f SyncedFields, hrmosUserID int64, company stri
 		changed = append(changed, "hrmos_user_id")
 	}
 	for _, c := range f.Columns() {
-		if !equal(e.Synced.value(c.Name), c.Value) {
+		if !Equal(e.Synced.value(c.Name), c.Value) {
 			changed = append(changed, c.Name)
 		}
 	}
@@ -263,7 +263,10 @@ func isDefault(column string) bool {
 
 func ptrTo(s string) *string { return &s }
 
-func equal(a, b *string) bool {
+// Equal reports whether two optional values are the same: both absent, or
+// both present and equal. The one nil-aware comparison of the engine (the
+// rules' diffs, the store's check of a write's diff against its plan's).
+func Equal[T comparable](a, b *T) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/harness"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/jst"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
@@ -61,7 +62,7 @@ func TestCrashSoak(t *testing.T) {
 
 	// The simulator in process: one generated company with messy data.
 	now := time.Now()
-	month := workflows.PreviousMonth(now)
+	month := jst.PreviousMonth(now)
 	sim, simURL := testenv.NewSimulator(t)
 	company, err := hrmossim.Generate(hrmossim.GenerateSpec{
 		CompanyID: "soak", Users: employees, Seed: seed, Messy: hrmossim.MessyAll(), Months: []string{month}, Now: now,

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // AttendanceRecord is one staged report row with what the database knows of
@@ -100,7 +101,7 @@ func attendanceTargets(f *rules.AttendanceFields) targets {
 // matches and what earlier syncs wrote for their employees' month: two
 // queries for a whole chunk (three when a 社員番号 is shared), nothing
 // locked (the plan of a run; each write decides again under locks).
-func (q *Queries) AttendanceRecords(ctx context.Context, ref RunRef, month string, r Range) ([]AttendanceRecord, error) {
+func (q *Queries) AttendanceRecords(ctx context.Context, ref RunRef, month string, r syncapi.Range) ([]AttendanceRecord, error) {
 	rows, err := q.db.Query(ctx, stagedRowsInRange, ref.RunID, ref.TenantID, r.First, r.Last)
 	if err != nil {
 		return nil, fmt.Errorf("read the staged report rows %d-%d of run %s: %w", r.First, r.Last, ref.RunID, err)
@@ -279,28 +280,20 @@ func (q *Queries) Attendance(ctx context.Context, tenantID string, employeeID in
 	return &f, nil
 }
 
-// MonthFigures are a tenant's synced attendance of one month in aggregate:
-// how many employees have a row and their total working minutes. The
-// mass-change guard compares a month with the one before.
-type MonthFigures struct {
-	Rows        int
-	WorkMinutes int64
-}
-
 // AttendanceMonthFigures sums a tenant's synced month, probing each of the
 // tenant's employees by primary key: linear in the tenant, however many
 // months it has synced. (An index on (tenant_id, month) would make this one
 // range read, but the planner then prefers it to the primary key for the
 // per-employee lookups of a run, reading a whole month per employee.)
-func (q *Queries) AttendanceMonthFigures(ctx context.Context, tenantID, month string) (MonthFigures, error) {
-	var f MonthFigures
+func (q *Queries) AttendanceMonthFigures(ctx context.Context, tenantID, month string) (syncapi.MonthFigures, error) {
+	var f syncapi.MonthFigures
 	err := q.db.QueryRow(ctx, `SELECT count(m.employee_id), coalesce(sum(m.actual_work_minutes), 0)
 		FROM employees e
 		CROSS JOIN LATERAL (SELECT a.employee_id, a.actual_work_minutes FROM monthly_attendance a
 			WHERE a.tenant_id = e.tenant_id AND a.employee_id = e.id AND a.month = $2 OFFSET 0) m
 		WHERE e.tenant_id = $1`, tenantID, month).Scan(&f.Rows, &f.WorkMinutes)
 	if err != nil {
-		return MonthFigures{}, fmt.Errorf("sum the %s attendance of tenant %s: %w", month, tenantID, err)
+		return syncapi.MonthFigures{}, fmt.Errorf("sum the %s attendance of tenant %s: %w", month, tenantID, err)
 	}
 	return f, nil
 }

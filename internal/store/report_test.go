@@ -65,7 +65,7 @@ func loadReviewRuns(t *testing.T, st *store.Store) (emp5, emp7 int64) {
 		{HRMOSUserID: 4, Column: "last_name", New: s("山田")},
 		{HRMOSUserID: 4, Column: "employee_number", New: s("E4")},
 		{HRMOSUserID: 5, EmployeeID: &emp5, Column: "email", Old: s("a@example.jp"), New: s("b@example.jp")},
-	}, nil); err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
 	for id := 1; id <= 6; id++ {
@@ -75,7 +75,7 @@ func loadReviewRuns(t *testing.T, st *store.Store) (emp5, emp7 int64) {
 	if err := st.RecordChanges(ctx, att, []store.Change{
 		{HRMOSUserID: 5, EmployeeID: &emp5, Column: "actual_work_minutes", New: s("160:00")},
 		{HRMOSUserID: 7, EmployeeID: &emp7, Column: "actual_work_minutes", Old: s("160:00"), New: s("150:00")},
-	}, nil); err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
 	// The other tenant's run over the same HRMOS user IDs.
@@ -86,7 +86,7 @@ func loadReviewRuns(t *testing.T, st *store.Store) (emp5, emp7 int64) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RecordChanges(ctx, other, []store.Change{{HRMOSUserID: 4, Column: "email", New: s("x@example.jp")}}, nil); err != nil {
+	if err := st.RecordChanges(ctx, other, []store.Change{{HRMOSUserID: 4, Column: "email", New: s("x@example.jp")}}); err != nil {
 		t.Fatal(err)
 	}
 	return emp5, emp7

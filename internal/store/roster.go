@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // RosterRecord is one staged HRMOS user of a run with the mediment employees
@@ -102,56 +104,85 @@ var stagedUsersInRange = `
 	WHERE s.sync_run_id = $1 AND s.tenant_id = $2 AND s.hrmos_user_id BETWEEN $3 AND $4
 	ORDER BY s.hrmos_user_id`
 
-// candidatesInRange finds, for every staged user of a range, the employees
-// of its tenant that each of its keys finds: one indexed equality per key
-// (never one OR over the tenant, which the planner may answer by walking
-// every employee), each branch fenced (OFFSET 0) so it stays a per-user
-// probe, and each reading the employee's columns itself, so the planner has
-// no join to turn into a walk of the tenant's employees. held tells, for a
-// name+email candidate, that its 社員番号 is another staged user's.
+// The candidates of a staged user are the employees of its tenant that each
+// of its keys finds (SPEC §2 rule 2): one indexed equality per key, never
+// one OR over the tenant, which the planner may answer by walking every
+// employee. candidateLookup is the one text of a key's lookup; the plan
+// reads a whole range through it (candidatesInRange), a record's write one
+// user under row locks (lockedCandidates).
+
+// candidateKeys are the keys, each with its condition on employees (alias
+// e) given how to read a column of the staged user. held is computed for a
+// name+email candidate: its 社員番号 is another staged user's.
+var candidateKeys = []struct {
+	via   string
+	held  bool
+	match func(staged func(column string) string) string
+}{
+	{via: "number", match: func(staged func(string) string) string { return "e.match_number = " + staged("norm_number") }},
+	{via: "name_email", held: true, match: func(staged func(string) string) string {
+		return "e.match_name = " + staged("norm_name") + " AND e.match_email = " + staged("norm_email")
+	}},
+	{via: "link", match: func(staged func(string) string) string { return "e.hrmos_user_id = " + staged("hrmos_user_id") }},
+}
+
+// stagedUser says where a lookup finds the staged user: its run, tenant and
+// HRMOS user ID, and how to read one of its staging columns.
+type stagedUser struct {
+	run, tenant, user string
+	column            func(name string) string
+}
+
+// candidateLookup finds the employees one key of the staged user finds, as
+// rows named as addCandidates reads them; a single-table read of employees,
+// so the planner has no join to turn into a walk of the tenant's employees.
+// tail fences it (OFFSET 0: a per-user probe inside the plan's lateral
+// join) or locks what it finds (FOR UPDATE: a write).
+func candidateLookup(via string, held bool, match string, s stagedUser, tail string) string {
+	heldBy := "false"
+	if held {
+		heldBy = `EXISTS (SELECT 1 FROM roster_staging o
+			WHERE o.sync_run_id = ` + s.run + ` AND o.norm_number = e.match_number AND o.hrmos_user_id <> ` + s.user + `)`
+	}
+	return `SELECT ` + s.user + ` AS staged_user_id, '` + via + `' AS via, ` + heldBy + ` AS held, ` + employeeColumns("e.") + `
+		FROM employees e WHERE e.tenant_id = ` + s.tenant + ` AND ` + match + ` ` + tail
+}
+
+// candidatesInRange finds the candidates of every staged user of a range
+// ($1 run, $2 tenant, HRMOS user IDs $3 to $4): each key's lookup a fenced
+// branch of one lateral join.
 var candidatesInRange = func() string {
-	cols := employeeColumns("e.")
+	s := stagedUser{run: "s.sync_run_id", tenant: "s.tenant_id", user: "s.hrmos_user_id",
+		column: func(name string) string { return "s." + name }}
+	branches := make([]string, len(candidateKeys))
+	for i, k := range candidateKeys {
+		branches[i] = "(" + candidateLookup(k.via, k.held, k.match(s.column), s, "OFFSET 0") + ")"
+	}
 	return `
-	SELECT s.hrmos_user_id AS staged_user_id, k.* FROM roster_staging s
-	CROSS JOIN LATERAL (
-		(SELECT 'number' AS via, false AS held, ` + cols + ` FROM employees e
-		 WHERE e.tenant_id = s.tenant_id AND e.match_number = s.norm_number OFFSET 0)
-		UNION ALL
-		(SELECT 'name_email', EXISTS (SELECT 1 FROM roster_staging o
-			WHERE o.sync_run_id = s.sync_run_id AND o.norm_number = e.match_number AND o.hrmos_user_id <> s.hrmos_user_id), ` + cols + `
-		 FROM employees e
-		 WHERE e.tenant_id = s.tenant_id AND e.match_name = s.norm_name AND e.match_email = s.norm_email OFFSET 0)
-		UNION ALL
-		(SELECT 'link', false, ` + cols + ` FROM employees e
-		 WHERE e.tenant_id = s.tenant_id AND e.hrmos_user_id = s.hrmos_user_id OFFSET 0)
-	) k
+	SELECT k.* FROM roster_staging s
+	CROSS JOIN LATERAL (` + strings.Join(branches, "\n\t\tUNION ALL\n\t\t") + `) k
 	WHERE s.sync_run_id = $1 AND s.tenant_id = $2 AND s.hrmos_user_id BETWEEN $3 AND $4`
 }()
 
-// lockedCandidates are the candidate lookups of one staged user ($1 run, $2
-// tenant, $3 HRMOS user) for its write: each a single-table read that locks
-// what it finds until the transaction ends, by the one index of its key
-// (the staged user's normalized key comes from a one-row subquery).
+// lockedCandidates are the lookups of one staged user ($1 run, $2 tenant,
+// $3 HRMOS user) for its write, one statement per key: each locks what it
+// finds until the transaction ends, by the one index of its key (the staged
+// user's normalized key comes from a one-row subquery).
 var lockedCandidates = func() []string {
-	cols := employeeColumns("")
-	staged := func(col string) string {
-		return `(SELECT ` + col + ` FROM roster_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`
+	s := stagedUser{run: "$1", tenant: "$2", user: "$3::bigint", column: func(name string) string {
+		return `(SELECT ` + name + ` FROM roster_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`
+	}}
+	out := make([]string, len(candidateKeys))
+	for i, k := range candidateKeys {
+		out[i] = candidateLookup(k.via, k.held, k.match(s.column), s, "FOR UPDATE")
 	}
-	return []string{
-		`SELECT $3::bigint AS staged_user_id, 'number' AS via, false AS held, ` + cols + ` FROM employees
-		 WHERE tenant_id = $2 AND match_number = ` + staged("norm_number") + ` FOR UPDATE`,
-		`SELECT $3::bigint AS staged_user_id, 'name_email' AS via, EXISTS (SELECT 1 FROM roster_staging o
-			WHERE o.sync_run_id = $1 AND o.norm_number = employees.match_number AND o.hrmos_user_id <> $3) AS held, ` + cols + `
-		 FROM employees WHERE tenant_id = $2 AND match_name = ` + staged("norm_name") + ` AND match_email = ` + staged("norm_email") + ` FOR UPDATE`,
-		`SELECT $3::bigint AS staged_user_id, 'link' AS via, false AS held, ` + cols + ` FROM employees
-		 WHERE tenant_id = $2 AND hrmos_user_id = ` + staged("hrmos_user_id") + ` FOR UPDATE`,
-	}
+	return out
 }()
 
 // RosterRecords reads the staged users of a range with their candidates:
 // two queries for a whole chunk, nothing locked (the plan of a run; each
 // write decides again under locks).
-func (q *Queries) RosterRecords(ctx context.Context, ref RunRef, r Range) ([]RosterRecord, error) {
+func (q *Queries) RosterRecords(ctx context.Context, ref RunRef, r syncapi.Range) ([]RosterRecord, error) {
 	rows, err := q.db.Query(ctx, stagedUsersInRange, ref.RunID, ref.TenantID, r.First, r.Last)
 	if err != nil {
 		return nil, fmt.Errorf("read the staged HRMOS users %d-%d of run %s: %w", r.First, r.Last, ref.RunID, err)

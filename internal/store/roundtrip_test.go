@@ -11,10 +11,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/uuid"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
 
@@ -46,7 +48,7 @@ func TestEverySyncedFieldRoundTrips(t *testing.T) {
 	if err := st.StageUsers(ctx, run, 1, []rules.HRMOSUser{first}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := st.RosterRecords(ctx, run, store.Range{First: hrmosUserID, Last: hrmosUserID})
+	recs, err := st.RosterRecords(ctx, run, syncapi.Range{First: hrmosUserID, Last: hrmosUserID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +115,7 @@ func TestEverySyncedFieldRoundTrips(t *testing.T) {
 	}
 	checkEmployee(t, st, *id, secondWant)
 	// The plan's read of the employee as a candidate.
-	recs, err = st.RosterRecords(ctx, run, store.Range{First: hrmosUserID, Last: hrmosUserID})
+	recs, err = st.RosterRecords(ctx, run, syncapi.Range{First: hrmosUserID, Last: hrmosUserID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +234,7 @@ func attendanceRoundTrip(t *testing.T, st *store.Store, employeeID int64) {
 			t.Fatal(err)
 		}
 		// The plan's read, then a record's write's read (its month locked).
-		recs, err := st.AttendanceRecords(ctx, run, month, store.Range{First: hrmosUserID, Last: hrmosUserID})
+		recs, err := st.AttendanceRecords(ctx, run, month, syncapi.Range{First: hrmosUserID, Last: hrmosUserID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +376,7 @@ func checkAttendanceChanges(t *testing.T, changes []rules.Change, old *rules.Att
 // startAttendanceRun records a running attendance run of a tenant's month.
 func startAttendanceRun(t *testing.T, st *store.Store, tenant, month string) store.RunRef {
 	t.Helper()
-	id := uuid()
+	id := uuid.NewString()
 	if _, err := st.StartRun(context.Background(), store.Run{ID: id, TenantID: tenant, Kind: "attendance", Month: month, Trigger: "cli",
 		WorkflowID: "w-" + id, WorkflowRunID: id, StartedAt: time.Now()}); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/mediment/hrmos-sync/internal/codes"
 )
 
 // Counts are a run's per-employee tallies.
@@ -164,12 +166,27 @@ func (q *Queries) RecordRejectedRun(ctx context.Context, r Run) (bool, error) {
 // countsFromItems sets a closed run's counts (alias r) from its items, so
 // they always agree with the per-employee list: FinishRun, and the two
 // paths that close a run whose workflow was lost (StartRun, AbandonRun).
-// HasRunThatWrote reads these counts rather than the items.
-const countsFromItems = `(created, updated, unchanged, skipped, errors) = (
-		SELECT count(*) FILTER (WHERE i.outcome = 'created'), count(*) FILTER (WHERE i.outcome = 'updated'),
-		       count(*) FILTER (WHERE i.outcome = 'unchanged'), count(*) FILTER (WHERE i.outcome = 'skipped'),
-		       count(*) FILTER (WHERE i.outcome = 'error')
+// HasRunThatWrote reads these counts rather than the items. It counts every
+// outcome of codes.Outcomes into its column of sync_runs (countColumns).
+var countsFromItems = func() string {
+	columns, counts := make([]string, len(codes.Outcomes)), make([]string, len(codes.Outcomes))
+	for i, o := range codes.Outcomes {
+		column, ok := countColumns[o]
+		if !ok {
+			panic(fmt.Sprintf("store: outcome %q has no count column in sync_runs", o))
+		}
+		columns[i], counts[i] = column, fmt.Sprintf("count(*) FILTER (WHERE i.outcome = '%s')", o)
+	}
+	return `(` + strings.Join(columns, ", ") + `) = (
+		SELECT ` + strings.Join(counts, ", ") + `
 		FROM sync_run_items i WHERE i.tenant_id = r.tenant_id AND i.sync_run_id = r.id)`
+}()
+
+// countColumns are the columns of sync_runs (and fields of Counts) that
+// count each outcome.
+var countColumns = map[codes.Outcome]string{
+	codes.Created: "created", codes.Updated: "updated", codes.Unchanged: "unchanged", codes.Skipped: "skipped", codes.Error: "errors",
+}
 
 // HasRunThatWrote reports whether a run of the kind ever wrote to the
 // tenant: a run that was not a dry run, in any status (a failed or
@@ -323,16 +340,8 @@ type Change struct {
 	New         *string `json:"new" db:"new"`
 }
 
-// RecordChanges stores what a run changes, one row per record. replace
-// first deletes what was recorded for these records (a write that decided
-// again on newer data replaces the plan's diff).
-func (q *Queries) RecordChanges(ctx context.Context, ref RunRef, changes []Change, replace []int64) error {
-	if len(replace) > 0 {
-		if _, err := q.db.Exec(ctx, `DELETE FROM sync_run_changes WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = ANY($3::bigint[])`,
-			ref.RunID, ref.TenantID, replace); err != nil {
-			return fmt.Errorf("replace the recorded changes of run %s: %w", ref.RunID, err)
-		}
-	}
+// RecordChanges stores what a run's plan changes, one row per record.
+func (q *Queries) RecordChanges(ctx context.Context, ref RunRef, changes []Change) error {
 	if len(changes) == 0 {
 		return nil
 	}

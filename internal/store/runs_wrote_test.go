@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
@@ -28,7 +30,7 @@ func TestHasRunThatWrote(t *testing.T) {
 	}
 	start := func(tenant, kind string, dryRun bool) store.RunRef {
 		t.Helper()
-		id, month := uuid(), ""
+		id, month := uuid.NewString(), ""
 		if kind == "attendance" {
 			month = "2026-10"
 		}

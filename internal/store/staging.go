@@ -11,6 +11,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/rules"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // Staging holds one run's personal data in flight (roster_staging,
@@ -277,17 +278,10 @@ func (q *Queries) ClearStaging(ctx context.Context, kind string, ref RunRef) err
 	return nil
 }
 
-// Range is a chunk of a run's staged records: HRMOS user IDs First..Last,
-// both included.
-type Range struct {
-	First int64
-	Last  int64
-}
-
 // ChunkRanges splits a run's staged records into ranges of at most size
 // records by HRMOS user ID, in one pass over the run's primary key, and
 // returns them with the number of staged records.
-func (q *Queries) ChunkRanges(ctx context.Context, kind string, ref RunRef, size int) ([]Range, int, error) {
+func (q *Queries) ChunkRanges(ctx context.Context, kind string, ref RunRef, size int) ([]syncapi.Range, int, error) {
 	table, err := stagingTable(kind)
 	if err != nil {
 		return nil, 0, err
@@ -301,7 +295,7 @@ func (q *Queries) ChunkRanges(ctx context.Context, kind string, ref RunRef, size
 	if err != nil {
 		return nil, 0, fmt.Errorf("split the staged records of run %s into chunks: %w", ref.RunID, err)
 	}
-	var ranges []Range
+	var ranges []syncapi.Range
 	var total int
 	var id, n int64
 	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
@@ -309,7 +303,7 @@ func (q *Queries) ChunkRanges(ctx context.Context, kind string, ref RunRef, size
 			if len(ranges) > 0 {
 				ranges[len(ranges)-1].Last = id - 1
 			}
-			ranges = append(ranges, Range{First: id, Last: math.MaxInt64})
+			ranges = append(ranges, syncapi.Range{First: id, Last: math.MaxInt64})
 		}
 		total = int(n)
 		return nil
@@ -323,7 +317,7 @@ func (q *Queries) ChunkRanges(ctx context.Context, kind string, ref RunRef, size
 // PendingIDs lists the staged records of a range that have no recorded
 // outcome yet: the ones a chunk still has to sync one by one. Each is
 // checked against the run's items through their primary key.
-func (q *Queries) PendingIDs(ctx context.Context, kind string, ref RunRef, r Range) ([]int64, error) {
+func (q *Queries) PendingIDs(ctx context.Context, kind string, ref RunRef, r syncapi.Range) ([]int64, error) {
 	table, err := stagingTable(kind)
 	if err != nil {
 		return nil, err

@@ -2,16 +2,16 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/mediment/hrmos-sync/internal/rules"
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 	"github.com/mediment/hrmos-sync/internal/testdb"
 )
 
@@ -125,7 +125,7 @@ func TestCandidatesAreScopedByTenantAndNormalized(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := st.RosterRecords(ctx, run, store.Range{First: 1, Last: 100})
+	recs, err := st.RosterRecords(ctx, run, syncapi.Range{First: 1, Last: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,18 +150,12 @@ func TestCandidatesAreScopedByTenantAndNormalized(t *testing.T) {
 // startRun records a running run of a tenant, as StartRun does.
 func startRun(t *testing.T, st *store.Store, tenant string) store.RunRef {
 	t.Helper()
-	id := uuid()
+	id := uuid.NewString()
 	if _, err := st.StartRun(context.Background(), store.Run{ID: id, TenantID: tenant, Kind: "roster", Trigger: "cli",
 		WorkflowID: "w-" + id, WorkflowRunID: id, StartedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	return store.RunRef{TenantID: tenant, RunID: id}
-}
-
-func uuid() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // The worker's role reads and writes rows; it cannot change the schema or

@@ -28,8 +28,7 @@ func (a *args) add(v any) string {
 }
 
 // RecordWrite is what one record's transaction writes: its item, its diff,
-// and (write) the statement that changes the employee or month, which must
-// return the employee's id.
+// and (write) the statement that changes the employee or month.
 type RecordWrite struct {
 	Item    Item
 	Changes []rules.Change
@@ -37,7 +36,7 @@ type RecordWrite struct {
 	// write changes exactly that, the recorded diff stays as it is (a
 	// created employee's diff is then not written twice).
 	Planned []rules.Change
-	write   func(a *args) string
+	write   *Write
 	// takeOver, when set, is the link to take over before the write: an
 	// employee linked to this HRMOS user ID under another company.
 	takeOver *staleLink
@@ -73,10 +72,20 @@ const takeOverLinkSQL = `
 	UPDATE employees e SET hrmos_user_id = NULL, hrmos_company_id = NULL, updated_at = now()
 	FROM stale WHERE e.tenant_id = $1 AND e.id = stale.id`
 
+// Write is the statement of a record's write that changes an employee or
+// an employee's month, and the column of its table that holds the
+// employee's id, which WriteRecord has it return.
+type Write struct {
+	// employeeColumn is employees.id or monthly_attendance.employee_id.
+	employeeColumn string
+	// statement renders the INSERT or UPDATE, without RETURNING.
+	statement func(a *args) string
+}
+
 // CreateEmployeeWrite inserts a new employee with HRMOS's values and the
 // defaults of SPEC §2 rule 6, linked to its HRMOS user of company.
-func CreateEmployeeWrite(tenantID string, hrmosUserID int64, company string, f rules.SyncedFields) func(a *args) string {
-	return func(a *args) string {
+func CreateEmployeeWrite(tenantID string, hrmosUserID int64, company string, f rules.SyncedFields) Write {
+	return Write{employeeColumn: "id", statement: func(a *args) string {
 		names := []string{"tenant_id", "hrmos_user_id", "hrmos_company_id"}
 		values := []string{a.add(tenantID), a.add(hrmosUserID), "nullif(" + a.add(company) + ", '')"}
 		for _, c := range f.Columns() {
@@ -87,28 +96,28 @@ func CreateEmployeeWrite(tenantID string, hrmosUserID int64, company string, f r
 			names = append(names, d.Column)
 			values = append(values, a.add(d.Value))
 		}
-		return `INSERT INTO employees (` + strings.Join(names, ", ") + `) VALUES (` + strings.Join(values, ", ") + `) RETURNING id`
-	}
+		return `INSERT INTO employees (` + strings.Join(names, ", ") + `) VALUES (` + strings.Join(values, ", ") + `)`
+	}}
 }
 
 // UpdateEmployeeWrite overwrites the synced columns of a matched employee
 // and links it to its HRMOS user of company. Defaults and mediment-only
 // columns are never touched (rules 6 and 7).
-func UpdateEmployeeWrite(tenantID string, employeeID, hrmosUserID int64, company string, f rules.SyncedFields) func(a *args) string {
-	return func(a *args) string {
+func UpdateEmployeeWrite(tenantID string, employeeID, hrmosUserID int64, company string, f rules.SyncedFields) Write {
+	return Write{employeeColumn: "id", statement: func(a *args) string {
 		sets := []string{"hrmos_user_id = " + a.add(hrmosUserID), "hrmos_company_id = nullif(" + a.add(company) + ", '')", "updated_at = now()"}
 		for _, c := range f.Columns() {
 			sets = append(sets, c.Name+" = "+a.add(c.Value)+"::"+c.Type)
 		}
 		return `UPDATE employees SET ` + strings.Join(sets, ", ") +
-			` WHERE tenant_id = ` + a.add(tenantID) + ` AND id = ` + a.add(employeeID) + ` RETURNING id`
-	}
+			` WHERE tenant_id = ` + a.add(tenantID) + ` AND id = ` + a.add(employeeID)
+	}}
 }
 
 // UpsertAttendanceWrite writes one employee's month, overwriting an earlier
 // sync's values, and records which run wrote it.
-func UpsertAttendanceWrite(tenantID string, employeeID int64, month, runID string, f rules.AttendanceFields) func(a *args) string {
-	return func(a *args) string {
+func UpsertAttendanceWrite(tenantID string, employeeID int64, month, runID string, f rules.AttendanceFields) Write {
+	return Write{employeeColumn: "employee_id", statement: func(a *args) string {
 		names := []string{"tenant_id", "employee_id", "month", "sync_run_id", "synced_at"}
 		values := []string{a.add(tenantID), a.add(employeeID), a.add(month), a.add(runID) + "::uuid", "now()"}
 		updates := []string{"sync_run_id = excluded.sync_run_id", "synced_at = excluded.synced_at"}
@@ -122,13 +131,13 @@ func UpsertAttendanceWrite(tenantID string, employeeID int64, month, runID strin
 			updates = append(updates, c.Name+" = excluded."+c.Name)
 		}
 		return `INSERT INTO monthly_attendance (` + strings.Join(names, ", ") + `) VALUES (` + strings.Join(values, ", ") + `)
-			ON CONFLICT (tenant_id, employee_id, month) DO UPDATE SET ` + strings.Join(updates, ", ") + ` RETURNING employee_id`
-	}
+			ON CONFLICT (tenant_id, employee_id, month) DO UPDATE SET ` + strings.Join(updates, ", ")
+	}}
 }
 
 // WithWrite attaches the statement that changes the employee or month.
-func (w RecordWrite) WithWrite(write func(a *args) string) RecordWrite {
-	w.write = write
+func (w RecordWrite) WithWrite(write Write) RecordWrite {
+	w.write = &write
 	return w
 }
 
@@ -147,11 +156,8 @@ func (q *Queries) WriteRecord(ctx context.Context, ref RunRef, w RecordWrite) (*
 	var with []string
 	var employee string
 	if w.write != nil {
-		with = append(with, "emp AS ("+w.write(a)+")")
-		employee = "(SELECT id FROM emp)"
-		if strings.Contains(with[0], "RETURNING employee_id") {
-			employee = "(SELECT employee_id FROM emp)"
-		}
+		with = append(with, "emp AS ("+w.write.statement(a)+" RETURNING "+w.write.employeeColumn+")")
+		employee = "(SELECT " + w.write.employeeColumn + " FROM emp)"
 	} else {
 		employee = a.add(it.EmployeeID) + "::bigint"
 	}
@@ -203,18 +209,11 @@ func sameChanges(a, b []rules.Change) bool {
 	}
 	for _, c := range a {
 		p, ok := byColumn[c.Column]
-		if !ok || !sameValue(c.Old, p.Old) || !sameValue(c.New, p.New) {
+		if !ok || !rules.Equal(c.Old, p.Old) || !rules.Equal(c.New, p.New) {
 			return false
 		}
 	}
 	return true
-}
-
-func sameValue(a, b *string) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return *a == *b
 }
 
 func nonNil(s []string) []string {

@@ -15,20 +15,20 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // MinAge is how old a running run must be before the sweeper asks about it,
 // so a run that has just started is never raced.
 const MinAge = 5 * time.Minute
 
-// Result counts what a sweep did.
+// Result counts what a sweep did: the counts the StagingSweeper workflow
+// reports, and more for the metrics and the tests.
 type Result struct {
-	Checked int
-	Closed  int
+	syncapi.SweepResult
 	// Continued counts runs found going on under a reset's new workflow
 	// run: their row now names it.
-	Continued      int
-	StagingDeleted int64
+	Continued int
 	// ClosedKinds lists the kind of each run closed, for the metrics.
 	ClosedKinds []string
 }

@@ -71,7 +71,7 @@ func Load(t testing.TB, st *store.Store) {
 		{HRMOSUserID: 101, EmployeeID: emp[101], Column: "social_insurance", New: s("true")},
 		{HRMOSUserID: 102, EmployeeID: emp[102], Column: "email", Old: s("old@example.jp"), New: s("new@example.jp")},
 		{HRMOSUserID: 103, EmployeeID: emp[103], Column: "retirement_date", New: s("2026-09-30")},
-	}, nil); err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -82,7 +82,7 @@ func Load(t testing.TB, st *store.Store) {
 	if err := st.RecordChanges(ctx, held, []store.Change{
 		{HRMOSUserID: 102, EmployeeID: emp[102], Column: "email", Old: s("new@example.jp"), New: s("newer@example.jp")},
 		{HRMOSUserID: 109, Column: "employee_number", New: s("E109")},
-	}, nil); err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{102, 104, 109, 110} {
@@ -94,7 +94,7 @@ func Load(t testing.TB, st *store.Store) {
 		ChangedFields: []string{"email"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RecordChanges(ctx, dry, []store.Change{{HRMOSUserID: 102, EmployeeID: emp[102], Column: "email", Old: s("new@example.jp"), New: s("dry@example.jp")}}, nil); err != nil {
+	if err := st.RecordChanges(ctx, dry, []store.Change{{HRMOSUserID: 102, EmployeeID: emp[102], Column: "email", Old: s("new@example.jp"), New: s("dry@example.jp")}}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,2 @@
+// Package newlayer has no rule.
+package newlayer

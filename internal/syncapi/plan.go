@@ -1,0 +1,93 @@
+package syncapi
+
+import "github.com/mediment/hrmos-sync/internal/codes"
+
+// ChunkRangesInput asks for a run's chunks.
+type ChunkRangesInput struct {
+	Kind     string
+	TenantID string
+	RunID    string
+	Size     int
+}
+
+// ChunkRangesResult splits a run's staged records into chunks.
+type ChunkRangesResult struct {
+	Ranges []Range
+	Staged int
+}
+
+// PlanChunkInput is one chunk of a run to plan.
+type PlanChunkInput struct {
+	TenantID string
+	RunID    string
+	Range    Range
+	DryRun   bool
+	// Today is the run's Japan date (roster: who has retired), fixed once
+	// per run so that every employee is judged against the same day.
+	Today string
+	// Month is the attendance run's month.
+	Month string
+}
+
+// PlanResult counts a chunk's decisions (and, summed with Merge, a run's).
+type PlanResult struct {
+	// Records counts the records decided; Tally their outcomes.
+	Records int
+	Tally
+	// NewlyRetired counts matched employees whose retirement the run records
+	// for the first time (the mass-change guard counts them as changes).
+	NewlyRetired int
+	// Matched counts the roster records decided as an existing mediment
+	// employee (updated or unchanged, retirements included): the guard of a
+	// tenant's first sync compares it with the employees mediment has.
+	Matched int
+	// Pending is how many records the chunk still syncs one by one.
+	Pending int
+	// WorkMinutes sums the actual working time of the month rows the run
+	// writes (attendance; the guard compares it with the month before).
+	WorkMinutes int64
+}
+
+// Merge adds another chunk's plan to p.
+func (p *PlanResult) Merge(q PlanResult) {
+	p.Records += q.Records
+	p.Tally.Merge(q.Tally)
+	p.NewlyRetired += q.NewlyRetired
+	p.Matched += q.Matched
+	p.Pending += q.Pending
+	p.WorkMinutes += q.WorkMinutes
+}
+
+// PendingInput names a chunk whose remaining records to list.
+type PendingInput struct {
+	Kind     string
+	TenantID string
+	RunID    string
+	Range    Range
+}
+
+// RecordInput names one record of a run to sync on its own.
+type RecordInput struct {
+	TenantID    string
+	RunID       string
+	HRMOSUserID int64
+	// Today (roster) and Month (attendance) as for PlanChunkInput.
+	Today string
+	Month string
+}
+
+// RecordResult is one record's outcome: codes only, no personal data.
+type RecordResult struct {
+	Outcome    codes.Outcome
+	ReasonCode string
+}
+
+// RecordFailureInput reports a record whose activity failed after all its
+// retries.
+type RecordFailureInput struct {
+	TenantID    string
+	RunID       string
+	HRMOSUserID int64
+	// Cause is the last attempt's error, already free of personal data.
+	Cause string
+}

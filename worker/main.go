@@ -14,6 +14,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/app"
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/metrics"
+	"github.com/mediment/hrmos-sync/workflows"
 )
 
 func main() {
@@ -59,6 +60,11 @@ func run() error {
 	if m != nil {
 		acts.Metrics = m
 		acts.HRMOS.OnResponse = m.HRMOSRequest
+		// The state ops alert on (held and failed runs, API keys, schedules),
+		// read from the database and Temporal when scraped (README "Metrics").
+		m.Registry().MustRegister(metrics.NewStateCollector(metrics.StateOptions{
+			DB: st.Pool(), Schedules: c.ScheduleClient(), RosterSchedule: cfg.ScheduleRosterCron != "", Logger: logger,
+		}))
 	}
 	// Every sync sets the engine's search attributes, and Temporal refuses a
 	// workflow task that sets unregistered ones: make sure of them first.
@@ -70,7 +76,7 @@ func run() error {
 		logger.Info("registered the engine's search attributes", "added", added)
 	}
 
-	w := app.NewWorker(c, cfg, acts)
+	w := app.NewWorker(c, cfg, acts, workflows.DefaultOptions())
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace, "hrmos_base_url", cfg.HRMOSBaseURL)
 	// On SIGTERM the worker stops polling and lets running tasks finish
 	// (Temporal hands unfinished ones to another worker after their timeouts).

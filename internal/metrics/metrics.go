@@ -1,7 +1,8 @@
 // Package metrics is the worker's Prometheus endpoint: the Temporal SDK's own
 // metrics (polls, task latencies, workflow and activity failures) and the
-// engine's (runs, records, HRMOS requests), in one registry served on one
-// /metrics (README "Metrics").
+// engine's (runs, records, HRMOS requests; and, through a StateCollector,
+// the state ops alert on), in one registry served on one /metrics (README
+// "Metrics").
 //
 // The SDK's metrics reach Prometheus through the SDK's tally contrib
 // (go.temporal.io/sdk/contrib/tally v0.2.0) and tally's Prometheus reporter,
@@ -25,6 +26,10 @@
 // activity types. Tenants are left out on purpose: mediment serves many, and
 // one series per tenant, kind and outcome would grow with every customer;
 // per-tenant detail is in sync_runs and in each run's workflow history.
+// The state gauges of state.go are the exception, and a bounded one: what
+// needs ops (a held run, a failed scheduled run, a key, a schedule) is read
+// from the database and Temporal per connected tenant, for alerts that
+// name the tenant (deploy/prometheus/alerts.yml).
 //
 // A nil *Metrics is valid and records nothing, so tests, the starter and a
 // worker with METRICS_ADDR=off need no registry.

@@ -3,6 +3,15 @@
 # generated company, the worker, then connect and one roster sync. Everything
 # runs on embedded defaults and stays up until Ctrl-C so the UI can be browsed.
 # DEMO_EXIT=1 stops everything after the sync (used to check the demo works).
+#
+# Every run starts fresh: the demo database (hrmos_sync_demo, its own, never
+# DATABASE_URL's default hrmos_sync) is dropped and created again, and the
+# Temporal dev server keeps its state in memory. A demo run after someone
+# played with the last one (approved, edited, disconnected…) would otherwise
+# find that demo's employees, and its roster sync would wait on the
+# mass-change guard, or find that demo's held run still open. When it cannot
+# start fresh (an earlier demo still running, a session still on the demo
+# database) it says why and stops before changing anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
@@ -16,8 +25,10 @@ SIM_ADDR=127.0.0.1:8089
 TENANT=demo
 COMPANY=demo
 USERS=${DEMO_USERS:-300}
+DEMO_DB=hrmos_sync_demo
+TEMPORAL_HTTP_PORT=7243
 
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/hrmos_sync?sslmode=disable"
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DEMO_DB?sslmode=disable"
 export TEMPORAL_ADDRESS=localhost:7233
 export HRMOS_BASE_URL="http://$SIM_ADDR/api"
 export HRMOS_RETRY_BASE_DELAY=200ms
@@ -31,10 +42,34 @@ trap cleanup EXIT INT TERM
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "PostgreSQL"
+refuse() { printf '\nmake demo: %s\n' "$*" >&2; exit 1; }
+
+step "checking that no earlier demo is still running"
+# name:port of everything the demo serves on this host.
+for use in "Temporal:7233" "the Temporal Web UI:8233" "Temporal's HTTP API:$TEMPORAL_HTTP_PORT" \
+           "the HRMOS simulator:${SIM_ADDR##*:}" "the worker's metrics:9464"; do
+  port=${use##*:}
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    refuse "port $port (${use%:*}) is already in use, most likely by an earlier \`make demo\` still running: stop it (Ctrl-C in its terminal) and run \`make demo\` again. Nothing was changed."
+  fi
+done
+echo "ports 7233, 8233, $TEMPORAL_HTTP_PORT, ${SIM_ADDR##*:} and 9464 are free"
+
+step "PostgreSQL: a fresh demo database ($DEMO_DB)"
 bash scripts/ensure-postgres.sh
-psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'hrmos_sync'" | grep -q 1 \
-  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE hrmos_sync"
+others=$(psql -h 127.0.0.1 -U postgres -d postgres -tAc \
+  "SELECT count(*) || CASE count(*) WHEN 1 THEN ' other session' ELSE ' other sessions' END || ' ('
+          || string_agg(DISTINCT coalesce(nullif(application_name, ''), 'unnamed') || ' from ' || coalesce(host(client_addr), 'a local socket'), ', ') || ')'
+     FROM pg_stat_activity WHERE datname = '$DEMO_DB' AND pid <> pg_backend_pid()
+   HAVING count(*) > 0")
+if [ -n "$others" ]; then
+  refuse "the demo database $DEMO_DB is in use by $others, so it cannot be dropped and created again: close them (an earlier demo's worker, a psql) and run \`make demo\` again. Nothing was changed."
+fi
+echo "dropping and creating $DEMO_DB again: every demo starts from an empty database, whatever the last one left"
+psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $DEMO_DB" \
+  || refuse "could not drop the demo database $DEMO_DB (see the error above); nothing else was changed."
+psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $DEMO_DB" \
+  || refuse "could not create the demo database $DEMO_DB (see the error above)."
 
 step "Temporal CLI $TEMPORAL_CLI_VERSION (dev server + Web UI)"
 if [ ! -x "$BIN/temporal" ]; then
@@ -49,8 +84,9 @@ fi
 step "building the worker, the starter and the HRMOS simulator"
 go build -o "$BIN/" ./worker ./starter ./internal/hrmossim/cmd/hrmos-simulator
 
-step "starting the Temporal dev server (UI on http://localhost:8233)"
-"$BIN/temporal" server start-dev --ip 127.0.0.1 --ui-port 8233 --db-filename "$RUN/temporal.db" --log-level warn \
+step "starting the Temporal dev server (UI on http://localhost:8233, HTTP API on :$TEMPORAL_HTTP_PORT; in memory: fresh every demo)"
+rm -f "$RUN"/temporal.db*  # what demos before this one kept on disk
+"$BIN/temporal" server start-dev --ip 127.0.0.1 --ui-port 8233 --http-port "$TEMPORAL_HTTP_PORT" --log-level warn \
   >"$RUN/temporal.log" 2>&1 &
 pids+=($!)
 for i in $(seq 1 60); do
@@ -112,8 +148,14 @@ Where to look:
   a held run           $BIN/starter approve --tenant $TENANT --run <run ID>   (the mass-change guard; see the README)
   filter the UI list   HrmosTenant = "$TENANT" AND HrmosKind = "roster" AND HrmosStatus = "completed"
   metrics              http://localhost:9464/metrics
-  the data             psql -h 127.0.0.1 -U postgres hrmos_sync -c 'select * from sync_runs'
+  the data             psql -h 127.0.0.1 -U postgres $DEMO_DB -c 'select * from sync_runs'
+                       (dropped and created again by the next \`make demo\`)
   sync again           DATABASE_URL=$DATABASE_URL HRMOS_BASE_URL=$HRMOS_BASE_URL $BIN/starter roster --tenant $TENANT --wait
+  as the web app       curl -sS -X POST http://localhost:$TEMPORAL_HTTP_PORT/api/v1/namespaces/default/workflows/hrmos-roster-$TENANT \\
+                         -H 'Content-Type: application/json' \\
+                         -d '{"workflowType":{"name":"RosterSync"},"taskQueue":{"name":"hrmos-sync"},"input":[{"tenantId":"$TENANT"}]}'
+                       (Temporal's HTTP API; the README's "From mediment's web app")
+  a review for Excel   $BIN/starter runs show --tenant $TENANT --run <run ID> --csv > run.csv   (--needs-action: the 要対応 lists)
   start from the UI    Start Workflow → any Workflow ID (the form's Random UUID is fine), Task Queue hrmos-sync,
                        Workflow Type RosterSync, Input {"tenantId":"$TENANT"}
                        (attendance: Workflow Type AttendanceSync, Input {"tenantId":"$TENANT","month":"$LAST_MONTH"})

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"time"
 
@@ -19,7 +20,7 @@ func runsCmd() *cobra.Command {
 	var limit int
 	var show showFlags
 	cmd := &cobra.Command{
-		Use:   "runs --tenant T [--json] [--run ID]",
+		Use:   "runs --tenant T [--json] [--run ID [--csv] [--needs-action]]",
 		Short: "List a tenant's execution history (実行履歴), or review one run (same as `runs show`)",
 		Long: "Lists a tenant's most recent runs, newest first. A running run shows its progress, asked of its\n" +
 			"workflow in Temporal (or why it could not be asked); a run held by the mass-change guard is\n" +
@@ -29,6 +30,9 @@ func runsCmd() *cobra.Command {
 		RunE: runE(func(cmd *cobra.Command, e *env) error {
 			if runID != "" {
 				return showRun(cmd, e, tenant, runID, asJSON, show)
+			}
+			if show.csv || show.needsAction {
+				return errors.New("--csv and --needs-action print one run's review: give --run (`starter runs --tenant " + tenant + "` lists the runs)")
 			}
 			return listRuns(cmd, e, tenant, limit, asJSON)
 		}),

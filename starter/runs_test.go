@@ -78,6 +78,10 @@ func TestRunsShowPrintsTheReviewItsFlagsSelect(t *testing.T) {
 		{"--json --limit", []string{"--run", doneRun, "--json", "--limit", "2"}, review.Filters{JSON: true, Limit: 2, LimitSet: true}},
 		{"a held run", []string{"--run", heldRun, "--outcome", "all"}, review.Filters{Outcome: "all"}},
 		{"a dry run", []string{"--run", dryRun, "--json", "--outcome", "updated"}, review.Filters{Outcome: "updated", JSON: true}},
+		{"--csv", []string{"--run", doneRun, "--csv"}, review.Filters{CSV: true}},
+		{"--csv --outcome --limit", []string{"--run", doneRun, "--csv", "--outcome", "error", "--limit", "2"},
+			review.Filters{CSV: true, Outcome: "error", Limit: 2, LimitSet: true}},
+		{"a held run as CSV", []string{"--run", heldRun, "--csv"}, review.Filters{CSV: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ref := store.RunRef{TenantID: "acme", RunID: tt.args[1]}
@@ -90,11 +94,16 @@ func TestRunsShowPrintsTheReviewItsFlagsSelect(t *testing.T) {
 				t.Fatal(err)
 			}
 			var want bytes.Buffer
-			if tt.filters.JSON {
+			switch {
+			case tt.filters.JSON:
 				if err := writeJSON(&want, rep); err != nil {
 					t.Fatal(err)
 				}
-			} else {
+			case tt.filters.CSV:
+				if err := review.WriteItemsCSV(&want, rep); err != nil {
+					t.Fatal(err)
+				}
+			default:
 				review.WriteText(&want, rep, q)
 			}
 
@@ -110,6 +119,48 @@ func TestRunsShowPrintsTheReviewItsFlagsSelect(t *testing.T) {
 				t.Errorf("runs --tenant acme %s differs from runs show: %v\n%s", strings.Join(tt.args, " "), err, alias)
 			}
 		})
+	}
+}
+
+// --needs-action prints the 要対応 lists alone, complete, as text, JSON or
+// CSV, from `runs show` and `runs --run` alike.
+func TestRunsShowNeedsActionPrintsItsListsAlone(t *testing.T) {
+	st := reviewDB(t)
+	loadRuns(t, st)
+	rep, err := review.Build(context.Background(), st, store.RunRef{TenantID: "acme", RunID: doneRun}, review.Query{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, js, csv bytes.Buffer
+	review.WriteNeedsActionText(&text, rep)
+	if err := writeJSON(&js, rep.NeedsAction); err != nil {
+		t.Fatal(err)
+	}
+	if err := review.WriteNeedsActionCSV(&csv, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--needs-action"}, text.String()},
+		{[]string{"--needs-action", "--json"}, js.String()},
+		{[]string{"--needs-action", "--csv"}, csv.String()},
+	} {
+		for _, cmd := range [][]string{{"runs", "show"}, {"runs"}} {
+			args := append(append(cmd, "--tenant", "acme", "--run", doneRun), tt.args...)
+			out, err := run(t, "", args...)
+			if err != nil || out != tt.want {
+				t.Errorf("%s: %v\n%s\nwant:\n%s", strings.Join(args, " "), err, out, tt.want)
+			}
+		}
+	}
+	mustContain(t, "--needs-action", text.String(), "要対応 (needs action)", "(b) mediment-only fields missing", "社保用の姓名（セイメイ）")
+	if strings.Contains(text.String(), "Outcomes by reason") {
+		t.Errorf("--needs-action lists the outcomes too:\n%s", text.String())
+	}
+	if !strings.HasPrefix(csv.String(), "\ufefflist,employee_id,hrmos_user_id,item,label,") {
+		t.Errorf("--needs-action --csv starts %q", csv.String()[:min(60, csv.Len())])
 	}
 }
 
@@ -132,6 +183,16 @@ func TestRunsShowRefusesBadFlagsAndUnknownRuns(t *testing.T) {
 		{[]string{"runs", "show", "--tenant", "other", "--run", doneRun},
 			"tenant other has no run " + doneRun + "; `starter runs --tenant other` lists its runs"},
 		{[]string{"runs", "show", "--tenant", "acme"}, `required flag(s) "run" not set`},
+		{[]string{"runs", "show", "--tenant", "acme", "--run", doneRun, "--json", "--csv"},
+			"--json and --csv are two ways to print the review: give one of them"},
+		{[]string{"runs", "show", "--tenant", "acme", "--run", doneRun, "--needs-action", "--outcome", "error"},
+			"--needs-action prints the 要対応 lists alone, always complete: --outcome, --reason and --limit do not apply to it"},
+		{[]string{"runs", "--tenant", "acme", "--run", doneRun, "--needs-action", "--limit", "3"},
+			"--needs-action prints the 要対応 lists alone, always complete: --outcome, --reason and --limit do not apply to it"},
+		{[]string{"runs", "--tenant", "acme", "--csv"},
+			"--csv and --needs-action print one run's review: give --run (`starter runs --tenant acme` lists the runs)"},
+		{[]string{"runs", "--tenant", "acme", "--needs-action"},
+			"--csv and --needs-action print one run's review: give --run (`starter runs --tenant acme` lists the runs)"},
 	} {
 		out, err := run(t, "", tt.args...)
 		var ee *exitError

@@ -64,7 +64,8 @@ func scheduleApplyCmd() *cobra.Command {
 			if settings.RosterCron != "" {
 				fmt.Fprintf(out, "; roster also at %q", settings.RosterCron)
 			}
-			fmt.Fprintln(out, ".")
+			fmt.Fprintf(out, ".\nMissed actions are caught up within %s (SCHEDULE_CATCHUP_WINDOW); `starter schedule list` shows each schedule's policies.\n",
+				schedules.FormatWindow(settings.CatchupWindow))
 			return nil
 		}),
 	}
@@ -73,8 +74,14 @@ func scheduleApplyCmd() *cobra.Command {
 func scheduleListCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "List the engine's schedules with their next run times",
-		Args:  cobra.NoArgs,
+		Short: "List the engine's schedules: overlap policy, catch-up window, paused or not, last and next runs",
+		Long: "Lists the engine's schedules as Temporal holds them. OVERLAP is what an action does when the schedule's\n" +
+			"previous one still runs (buffer one: it starts once that one ends; skip: it is skipped). CATCH-UP is how\n" +
+			"late an action missed while Temporal was down still runs (SCHEDULE_CATCHUP_WINDOW); the actions missed\n" +
+			"beyond it, or skipped by the overlap policy, are counted below the table. A paused schedule shows its\n" +
+			"note; the actions it misses while paused are never caught up. None pauses itself on failure (the\n" +
+			"README's Schedules says why). Times are Japan time.",
+		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, e *env) error {
 			c, err := e.temporal()
 			if err != nil {
@@ -90,17 +97,68 @@ func scheduleListCmd() *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(out, 0, 2, 2, ' ', 0)
-			fmt.Fprintln(tw, "SCHEDULE\tTENANT\tPAUSED\tNEXT RUNS (JST)")
+			fmt.Fprintln(tw, "SCHEDULE\tTENANT\tOVERLAP\tCATCH-UP\tPAUSED\tLAST RUN (JST)\tNEXT RUNS (JST)")
+			var notes []string
 			for _, e := range entries {
-				var next []string
-				for _, t := range e.Next {
-					next = append(next, t.In(jst.Zone).Format("2006-01-02 15:04"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, orDash(e.TenantID),
+					schedules.OverlapName(e.Policy.Overlap), schedules.FormatWindow(e.Policy.CatchupWindow),
+					paused(e), lastRun(e.LastAction), nextRuns(e.Next, 2))
+				if e.Policy.PauseOnFailure {
+					notes = append(notes, e.ID+": pauses itself when an action fails")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", e.ID, e.TenantID, e.Paused, strings.Join(next, ", "))
+				if e.Missed > 0 || e.Skipped > 0 {
+					notes = append(notes, fmt.Sprintf("%s: %d actions missed (older than the catch-up window when Temporal could run them), %d skipped by the overlap policy",
+						e.ID, e.Missed, e.Skipped))
+				}
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			for _, n := range notes {
+				fmt.Fprintln(out, n)
+			}
+			fmt.Fprintln(out, "Overlap: what an action does while the schedule's previous one still runs. Catch-up: how late an action missed while\n"+
+				"Temporal was down still runs. A paused schedule never runs the actions it missed while paused.")
+			return nil
 		}),
 	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// paused says whether a schedule is paused, and why when its note says.
+func paused(e schedules.Entry) string {
+	if !e.Paused {
+		return "no"
+	}
+	if e.Note == "" || strings.HasPrefix(e.Note, "managed by `starter schedule apply`") {
+		return "yes"
+	}
+	return "yes: " + e.Note
+}
+
+func lastRun(t *time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	return t.In(jst.Zone).Format("2006-01-02 15:04")
+}
+
+// nextRuns lists the first n of a schedule's next action times.
+func nextRuns(times []time.Time, n int) string {
+	var next []string
+	for _, t := range times[:min(n, len(times))] {
+		next = append(next, t.In(jst.Zone).Format("2006-01-02 15:04"))
+	}
+	if len(next) == 0 {
+		return "none"
+	}
+	return strings.Join(next, ", ")
 }
 
 func sweepCmd() *cobra.Command {

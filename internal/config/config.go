@@ -48,8 +48,14 @@ type Config struct {
 	// ScheduleRosterCron adds a roster-only schedule when set (cron syntax,
 	// Japan time), e.g. "0 6 * * 1" for Mondays at 06:00.
 	ScheduleRosterCron string `env:"SCHEDULE_ROSTER_CRON"`
-	// ScheduleCatchupWindow bounds how late a missed scheduled action still runs.
-	ScheduleCatchupWindow time.Duration `env:"SCHEDULE_CATCHUP_WINDOW, default=24h"`
+	// ScheduleCatchupWindow bounds how late a scheduled action missed while
+	// Temporal itself was down still runs once it is back (an action missed
+	// while only the worker was down is started on time and waits for it,
+	// whatever the window). 7 days: a weekend, and the 3rd inside Japan's New
+	// Year and Golden Week holidays, when an outage may go unnoticed for
+	// days, are 1–6 days; at most 27 days, so that no stale month is ever
+	// run (internal/schedules). It was 24h, which a weekend outage outlasts.
+	ScheduleCatchupWindow time.Duration `env:"SCHEDULE_CATCHUP_WINDOW, default=168h"`
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"LOG_LEVEL, default=info"`

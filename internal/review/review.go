@@ -52,16 +52,20 @@ type Filters struct {
 	LimitSet bool
 	// JSON is --json: a script gets every record unless told otherwise.
 	JSON bool
+	// CSV is --csv: a spreadsheet gets every record unless told otherwise,
+	// as a script does.
+	CSV bool
 }
 
 // Query turns the filters into what to list: by default everything but
-// unchanged records, the first DefaultLimit of each outcome; JSON, or a
-// reason code, lists every outcome; JSON lists every record.
+// unchanged records, the first DefaultLimit of each outcome; JSON or CSV, or
+// a reason code, lists every outcome; JSON and CSV list every record.
 func (f Filters) Query() (Query, error) {
 	q := Query{Reason: f.Reason, Limit: f.Limit}
+	whole := f.JSON || f.CSV
 	if !f.LimitSet {
 		q.Limit = DefaultLimit
-		if f.JSON {
+		if whole {
 			q.Limit = 0
 		}
 	}
@@ -71,7 +75,7 @@ func (f Filters) Query() (Query, error) {
 	switch f.Outcome {
 	case "":
 		q.Outcomes = defaultOutcomes()
-		if f.JSON || f.Reason != "" {
+		if whole || f.Reason != "" {
 			q.Outcomes = allOutcomes()
 		}
 	case "all":

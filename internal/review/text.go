@@ -102,6 +102,13 @@ func WriteText(w io.Writer, rep Report, q Query) {
 	writeNeedsAction(w, rep)
 }
 
+// WriteNeedsActionText writes the run's first lines and its 要対応 report
+// alone, as `starter runs show --needs-action` prints them.
+func WriteNeedsActionText(w io.Writer, rep Report) {
+	writeRunHeader(w, rep.Run)
+	writeNeedsAction(w, rep)
+}
+
 // WriteSummary writes the few lines `starter … --wait` ends with: what the
 // run did, and where to review it.
 func WriteSummary(w io.Writer, r store.Run) {

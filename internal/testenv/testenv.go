@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -44,6 +45,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/testdb"
+	"github.com/mediment/hrmos-sync/workflows"
 )
 
 // Main runs a test binary's tests, then stops its dev server if a test
@@ -103,6 +105,10 @@ func devServer(t testing.TB) *harness.TemporalDev {
 type Temporal struct {
 	Address   string
 	Namespace string
+	// HTTPAddress is host:port of the frontend's HTTP API (Temporal's
+	// grpc-gateway, what mediment's web app and the Web UI call):
+	// POST http://<HTTPAddress>/api/v1/namespaces/<Namespace>/workflows/<ID>.
+	HTTPAddress string
 	// Client is dialled as app.DialTemporal dials, with the workflows'
 	// context propagators; it logs to Logs.
 	Client client.Client
@@ -136,7 +142,25 @@ func NewTemporal(t testing.TB) *Temporal {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return &Temporal{Address: srv.Address, Namespace: ns, Client: c, Logs: logs}
+	return &Temporal{Address: srv.Address, HTTPAddress: httpAddress(t, srv), Namespace: ns, Client: c, Logs: logs}
+}
+
+// httpAddress is where the dev server serves its HTTP API: the
+// --http-port harness.StartTemporalDev gave it (the last one wins, as the
+// CLI reads its flags), on the frontend's host.
+func httpAddress(t testing.TB, srv *harness.TemporalDev) string {
+	t.Helper()
+	port := ""
+	for i, a := range srv.Proc.Args {
+		if a == "--http-port" && i+1 < len(srv.Proc.Args) {
+			port = srv.Proc.Args[i+1]
+		}
+	}
+	host, _, err := net.SplitHostPort(srv.Address)
+	if port == "" || err != nil {
+		t.Fatalf("the dev server's HTTP port is not among its arguments %q", srv.Proc.Args)
+	}
+	return net.JoinHostPort(host, port)
 }
 
 var unsafeInNamespace = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
@@ -170,6 +194,10 @@ type Options struct {
 	Configure func(*config.Config)
 	// Activities changes the activities before the worker registers them.
 	Activities func(*activities.Activities)
+	// Workflows are the options the worker builds its workflows with; a
+	// zero field is production's (workflows.DefaultOptions). A test of an
+	// outage passes short retry waits.
+	Workflows workflows.Options
 }
 
 // New makes a test's Env with its worker running: a namespace on the dev
@@ -194,15 +222,16 @@ func New(t testing.TB, opts Options) *Env {
 		opts.Configure(&cfg)
 	}
 	e.Config = cfg
-	e.Worker = StartWorker(t, e.Temporal, cfg, opts.Activities)
+	e.Worker = StartWorker(t, e.Temporal, cfg, opts.Workflows, opts.Activities)
 	return e
 }
 
 // StartWorker runs the engine's worker in the test as the worker binary
 // runs it (worker/main.go): the store on cfg.DatabaseURL, the activities of
-// app.NewActivities, the search attributes registered, app.NewWorker. When
-// the test fails it logs the worker's last log lines.
-func StartWorker(t testing.TB, tc *Temporal, cfg config.Config, adjust func(*activities.Activities)) worker.Worker {
+// app.NewActivities, the search attributes registered, app.NewWorker with
+// the workflows built from wf. When the test fails it logs the worker's last
+// log lines.
+func StartWorker(t testing.TB, tc *Temporal, cfg config.Config, wf workflows.Options, adjust func(*activities.Activities)) worker.Worker {
 	t.Helper()
 	ctx := context.Background()
 	st, err := app.OpenStore(ctx, cfg)
@@ -220,7 +249,7 @@ func StartWorker(t testing.TB, tc *Temporal, cfg config.Config, adjust func(*act
 	if _, err := app.EnsureSearchAttributes(ctx, tc.Client, tc.Namespace); err != nil {
 		t.Fatal(err)
 	}
-	w := app.NewWorker(tc.Client, cfg, acts)
+	w := app.NewWorker(tc.Client, cfg, acts, wf)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -24,6 +25,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
+	reached := map[enumspb.EventType]bool{}
 	for _, file := range files {
 		t.Run(file, func(t *testing.T) {
 			f, err := os.Open(file)
@@ -44,6 +46,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 				t.Fatal(err)
 			}
 			seen[history.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()] = true
+			for _, ev := range history.Events {
+				reached[ev.GetEventType()] = true
+			}
 			r := worker.NewWorkflowReplayer()
 			New(DefaultOptions()).Register(r)
 			err = r.ReplayWorkflowHistoryWithOptions(nil, history, worker.ReplayWorkflowHistoryOptions{
@@ -53,6 +58,18 @@ func TestReplayRecordedHistories(t *testing.T) {
 				t.Fatalf("replay %s: %v", file, err)
 			}
 		})
+	}
+	// The recordings must reach what production runs, or the replay checks
+	// less than it claims: chunk children, an approval signal (a held run,
+	// and the launcher passing it on), local activities, a failed run.
+	for _, ev := range []enumspb.EventType{
+		enumspb.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, enumspb.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
+		enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+		enumspb.EVENT_TYPE_MARKER_RECORDED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+	} {
+		if !reached[ev] {
+			t.Errorf("no recorded history reaches %s (refresh them with `make replay-histories`)", ev)
+		}
 	}
 	for _, w := range New(DefaultOptions()).All() {
 		if !seen[w.Name] {

@@ -22,7 +22,10 @@ import (
 
 	"github.com/mediment/hrmos-sync/internal/schedules"
 
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
+	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -43,7 +46,8 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	if completed.Errors == 0 {
 		t.Fatal("expected per-employee errors from the messy data, so that error paths are scanned too")
 	}
-	if att := e.mustAttendance(workflows.AttendanceSyncInput{TenantID: "pii", Month: month, ChunkSize: 40}); att.Created == 0 {
+	att := e.mustAttendance(workflows.AttendanceSyncInput{TenantID: "pii", Month: month, ChunkSize: 40})
+	if att.Created == 0 {
 		t.Fatalf("attendance run = %+v", att)
 	}
 	// The schedule's workflow and the sweeper's too.
@@ -58,10 +62,32 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 		}
 	}
 	e.finishedRuns("pii", 4)
-	// A roster started from the UI with the form's random Workflow ID.
+	// A roster started from the UI with the form's random Workflow ID, on a
+	// roster changed enough for the mass-change guard to hold it; approved
+	// on the workflow ops started, which passes the approval on.
+	if _, err := e.sim.MutateUsers("pii", 60, 7); err != nil {
+		t.Fatal(err)
+	}
 	launched, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "5f0e2b8a-ui-random-id", TaskQueue: e.cfg.TaskQueue},
-		workflows.RosterSyncName, json.RawMessage(`{"tenantId":"pii","dryRun":true}`))
+		workflows.RosterSyncName, json.RawMessage(`{"tenantId":"pii","chunkSize":30}`))
 	if err != nil {
+		t.Fatal(err)
+	}
+	var held store.Run
+	testenv.Eventually(t, time.Minute, "the launched roster is held", func() bool {
+		runs, err := e.store.Runs(ctx, "pii", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range runs {
+			if r.Status == codes.RunRunning && r.AwaitingApprovalSince != nil {
+				held = r
+				return true
+			}
+		}
+		return false
+	})
+	if err := e.temporal.SignalWorkflow(ctx, launched.GetID(), launched.GetRunID(), workflows.ApproveSignal, workflows.Approval{By: "ops"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := launched.Get(ctx, nil); err != nil {
@@ -75,7 +101,8 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	if err := e.sim.ExpireTokens("pii"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.roster(workflows.RosterSyncInput{TenantID: "pii"}); err == nil {
+	failed, err := e.roster(workflows.RosterSyncInput{TenantID: "pii"})
+	if err == nil {
 		t.Fatal("the run with a rotated key succeeded")
 	}
 
@@ -142,9 +169,27 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	}
 
 	if os.Getenv("UPDATE_REPLAY_HISTORY") == "1" {
-		e.writeReplayHistories(histories)
+		// What production runs: a roster and a month that write through
+		// chunk children, a run held and then approved through the
+		// workflow ops started, a failed run, the scheduled action, the
+		// sweeper.
+		e.writeReplayHistories(histories, map[string]runOf{
+			"roster_sync":                     {workflowID: completed.WorkflowID, runID: completed.WorkflowRunID},
+			"roster_sync_held_then_approved":  {workflowID: held.WorkflowID, runID: held.WorkflowRunID},
+			"roster_sync_started_with_any_id": {workflowID: launched.GetID(), runID: launched.GetRunID()},
+			"roster_sync_failed":              {workflowID: failed.WorkflowID, runID: failed.WorkflowRunID},
+			"attendance_sync":                 {workflowID: att.WorkflowID, runID: att.WorkflowRunID},
+			"roster_sync_chunk":               {workflowType: workflows.RosterSyncChunkName},
+			"attendance_sync_chunk":           {workflowType: workflows.AttendanceSyncChunkName},
+			"scheduled_sync":                  {workflowType: workflows.ScheduledSyncName},
+			"staging_sweeper":                 {workflowType: workflows.StagingSweeperName},
+		})
 	}
 }
+
+// runOf picks a history to record: by workflow and run ID, or the first
+// of a workflow type.
+type runOf struct{ workflowID, runID, workflowType string }
 
 type history struct {
 	workflowID   string
@@ -219,37 +264,35 @@ func collectValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, out *st
 	out.WriteByte('\n')
 }
 
-// writeReplayHistories refreshes workflows/testdata: one completed history
-// of every workflow type (and of a sync started with any Workflow ID),
-// replayed by the workflows package's tests. Refresh with `make replay-histories`.
-func (e *env) writeReplayHistories(hs []history) {
-	wrote := map[string]bool{}
-	for _, h := range hs {
-		name := map[string]string{
-			workflows.RosterSyncName: "roster_sync.json", workflows.RosterSyncChunkName: "roster_sync_chunk.json",
-			workflows.AttendanceSyncName: "attendance_sync.json", workflows.AttendanceSyncChunkName: "attendance_sync_chunk.json",
-			workflows.ScheduledSyncName: "scheduled_sync.json", workflows.StagingSweeperName: "staging_sweeper.json",
-		}[h.workflowType]
-		if h.workflowType == workflows.RosterSyncName && !strings.HasPrefix(h.workflowID, "hrmos-roster-") {
-			name = "roster_sync_started_with_any_id.json"
+// writeReplayHistories writes the chosen histories to workflows/testdata
+// (name.json, and name.execution with the IDs the workflow reads),
+// replayed by the workflows package's tests. Refresh with
+// `make replay-histories`; the recordings of older code stay beside them
+// (their names end in the date they were recorded) as long as runs of that
+// code may be open.
+func (e *env) writeReplayHistories(hs []history, chosen map[string]runOf) {
+	for name, want := range chosen {
+		i := slices.IndexFunc(hs, func(h history) bool {
+			if want.workflowType != "" {
+				return h.workflowType == want.workflowType
+			}
+			return h.workflowID == want.workflowID && h.runID == want.runID
+		})
+		if i < 0 {
+			e.t.Fatalf("no history for %s (%+v)", name, want)
 		}
-		last := h.Events[len(h.Events)-1].EventType
-		if name == "" || wrote[name] || last != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
-			continue
-		}
+		h := hs[i]
 		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(proto.Message(h.History))
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		path := filepath.Join("..", "..", "workflows", "testdata", name)
+		path := filepath.Join("..", "..", "workflows", "testdata", name+".json")
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			e.t.Fatal(err)
 		}
-		// The workflow reads its own IDs, so the replay needs the originals.
 		ids, _ := json.Marshal(map[string]string{"workflowId": h.workflowID, "runId": h.runID})
 		if err := os.WriteFile(strings.TrimSuffix(path, ".json")+".execution", ids, 0o644); err != nil {
 			e.t.Fatal(err)
 		}
-		wrote[name] = true
 	}
 }

@@ -53,17 +53,34 @@ func DialTemporal(cfg config.Config, logger *slog.Logger) (client.Client, error)
 // that says they are the starter's (workflows.FromStarter), and the worker
 // reads it into the run, which records trigger "cli" only then.
 func DialTemporalWithMetrics(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
-	c, err := client.Dial(client.Options{
-		HostPort:           cfg.TemporalAddress,
-		Namespace:          cfg.TemporalNamespace,
-		Logger:             sdklog.NewStructuredLogger(logger),
-		MetricsHandler:     metricsHandler,
-		ContextPropagators: workflows.ContextPropagators(),
-	})
+	opts, err := ClientOptions(cfg, logger, metricsHandler)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.Dial(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)
 	}
 	return c, nil
+}
+
+// ClientOptions are the Temporal client options of the configuration: the
+// address and namespace, TLS and credentials (connectionOptions), the
+// logger, the SDK's metrics and the workflows' context propagators.
+func ClientOptions(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler) (client.Options, error) {
+	tlsConfig, creds, err := connectionOptions(cfg.TemporalTLS)
+	if err != nil {
+		return client.Options{}, fmt.Errorf("the Temporal connection settings: %w", err)
+	}
+	return client.Options{
+		HostPort:           cfg.TemporalAddress,
+		Namespace:          cfg.TemporalNamespace,
+		Credentials:        creds,
+		ConnectionOptions:  client.ConnectionOptions{TLS: tlsConfig},
+		Logger:             sdklog.NewStructuredLogger(logger),
+		MetricsHandler:     metricsHandler,
+		ContextPropagators: workflows.ContextPropagators(),
+	}, nil
 }
 
 // NewActivities builds the activities with their dependencies.

@@ -22,8 +22,12 @@ type Config struct {
 	DatabaseURL       string `env:"DATABASE_URL, default=postgres://postgres@127.0.0.1:5432/hrmos_sync?sslmode=disable"`
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS, default=localhost:7233"`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE, default=default"`
-	TaskQueue         string `env:"TEMPORAL_TASK_QUEUE, default=hrmos-sync"`
-	HRMOSBaseURL      string `env:"HRMOS_BASE_URL, default=https://ieyasu.co/api"`
+	// TemporalTLS is how the worker and the starter reach a production
+	// Temporal (a self-hosted cluster with mTLS, or Temporal Cloud), under
+	// the names the Temporal CLI reads, so one environment serves both.
+	TemporalTLS  TemporalTLS
+	TaskQueue    string `env:"TEMPORAL_TASK_QUEUE, default=hrmos-sync"`
+	HRMOSBaseURL string `env:"HRMOS_BASE_URL, default=https://ieyasu.co/api"`
 	// CredentialsKey is a base64-encoded 32-byte AES-256 key that encrypts
 	// stored HRMOS API keys.
 	CredentialsKey string `env:"HRMOS_CREDENTIALS_KEY, default=ZGV2LW9ubHktaHJtb3Mtc3luYy1rZXktMzItYnl0ZXM="`
@@ -86,6 +90,24 @@ type Config struct {
 	// (host:port); "off" or an empty value turns it off. The default keeps it on
 	// this host; a container sets 0.0.0.0:9464 (docker-compose.yml).
 	MetricsAddr string `env:"METRICS_ADDR, default=127.0.0.1:9464"`
+}
+
+// TemporalTLS configures the connection to Temporal beyond plaintext:
+// TLS with a client certificate (mTLS) and/or an API key (Temporal Cloud).
+// An API key turns TLS on unless TEMPORAL_TLS=false, as the CLI does.
+// Certificates and keys come as a file path or as PEM in the variable
+// itself (a secret store's mount or its env injection); never log them.
+type TemporalTLS struct {
+	APIKey                  string `env:"TEMPORAL_API_KEY"`
+	Enabled                 string `env:"TEMPORAL_TLS"` // "", "true" or "false"
+	ClientCertPath          string `env:"TEMPORAL_TLS_CLIENT_CERT_PATH"`
+	ClientCertData          string `env:"TEMPORAL_TLS_CLIENT_CERT_DATA"`
+	ClientKeyPath           string `env:"TEMPORAL_TLS_CLIENT_KEY_PATH"`
+	ClientKeyData           string `env:"TEMPORAL_TLS_CLIENT_KEY_DATA"`
+	ServerCACertPath        string `env:"TEMPORAL_TLS_SERVER_CA_CERT_PATH"`
+	ServerCACertData        string `env:"TEMPORAL_TLS_SERVER_CA_CERT_DATA"`
+	ServerName              string `env:"TEMPORAL_TLS_SERVER_NAME"`
+	DisableHostVerification bool   `env:"TEMPORAL_TLS_DISABLE_HOST_VERIFICATION, default=false"`
 }
 
 // Load reads the configuration from the process environment.

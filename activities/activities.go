@@ -40,6 +40,8 @@ type Metrics interface {
 	RunStarted(kind, trigger string)
 	RunFinished(kind, status string)
 	Records(kind, outcome string, n int)
+	// PlanStale counts a record whose planned write no longer held.
+	PlanStale(kind string)
 }
 
 type noMetrics struct{}
@@ -47,6 +49,7 @@ type noMetrics struct{}
 func (noMetrics) RunStarted(string, string)   {}
 func (noMetrics) RunFinished(string, string)  {}
 func (noMetrics) Records(string, string, int) {}
+func (noMetrics) PlanStale(string)            {}
 
 func (a *Activities) metrics() Metrics {
 	if a.Metrics == nil {

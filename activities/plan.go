@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/activity"
@@ -54,6 +55,7 @@ func (a *Activities) PlanRosterChunk(ctx context.Context, in syncapi.PlanChunkIn
 	res := syncapi.PlanResult{Records: len(recs)}
 	var items []store.Item
 	var changes []store.Change
+	var writes []store.PlannedWrite
 	for _, r := range recs {
 		d := rules.DecideRoster(r.User, r.Candidates, in.Today)
 		res.Add(d.Outcome)
@@ -64,13 +66,17 @@ func (a *Activities) PlanRosterChunk(ctx context.Context, in syncapi.PlanChunkIn
 			res.Matched++
 		}
 		changes = append(changes, storeChanges(r.User.ID, employeeOf(d), d.Changes(r.User.ID))...)
-		if settled(d.Outcome, in.DryRun) {
+		switch {
+		case settled(d.Outcome, in.DryRun):
 			items = append(items, rosterItem(r.User.ID, d, employeeOf(d)))
-		} else {
+		case d.TakesOverLink:
+			res.Pending++ // archives another company's link first: decided again at its write
+		default:
 			res.Pending++
+			writes = append(writes, store.PlannedEmployeeWrite(rosterItem(r.User.ID, d, employeeOf(d)), r.CandidatesVersion, r.Versions, d.Fields))
 		}
 	}
-	if err := a.recordPlan(ctx, run, items, changes); err != nil {
+	if err := a.recordPlan(ctx, run, items, changes, writes); err != nil {
 		return syncapi.PlanResult{}, err
 	}
 	a.countRecords(codes.KindRoster, items)
@@ -93,6 +99,7 @@ func (a *Activities) PlanAttendanceChunk(ctx context.Context, in syncapi.PlanChu
 	res := syncapi.PlanResult{Records: len(recs)}
 	var items []store.Item
 	var changes []store.Change
+	var writes []store.PlannedWrite
 	for _, r := range recs {
 		d := rules.DecideAttendance(r.Row, r.Match, r.Existing)
 		res.Add(d.Outcome)
@@ -104,23 +111,28 @@ func (a *Activities) PlanAttendanceChunk(ctx context.Context, in syncapi.PlanChu
 			items = append(items, attendanceItem(r.Row.HRMOSUserID, d))
 		} else {
 			res.Pending++
+			writes = append(writes, store.PlannedAttendanceWrite(attendanceItem(r.Row.HRMOSUserID, d), r.CandidatesVersion, r.MonthVersion, d.Fields))
 		}
 	}
-	if err := a.recordPlan(ctx, run, items, changes); err != nil {
+	if err := a.recordPlan(ctx, run, items, changes, writes); err != nil {
 		return syncapi.PlanResult{}, err
 	}
 	a.countRecords(codes.KindAttendance, items)
 	return res, nil
 }
 
-// recordPlan records a chunk's settled outcomes and its diff in one
-// transaction: a retried plan records the same again, changing nothing.
-func (a *Activities) recordPlan(ctx context.Context, run store.RunRef, items []store.Item, changes []store.Change) error {
+// recordPlan records a chunk's settled outcomes, its diff and the writes it
+// leaves to its records in one transaction: a retried plan records the
+// same again, changing nothing.
+func (a *Activities) recordPlan(ctx context.Context, run store.RunRef, items []store.Item, changes []store.Change, writes []store.PlannedWrite) error {
 	return safe(a.Store.InTx(ctx, func(q *store.Queries) error {
 		if err := q.RecordItems(ctx, run, items); err != nil {
 			return err
 		}
-		return q.RecordChanges(ctx, run, changes)
+		if err := q.RecordChanges(ctx, run, changes); err != nil {
+			return err
+		}
+		return q.RecordPlannedWrites(ctx, run, writes)
 	}))
 }
 
@@ -166,11 +178,17 @@ func storeChanges(hrmosUserID int64, employeeID *int64, changes []rules.Change) 
 }
 
 // SyncEmployee matches, maps, upserts and applies the defaults for one HRMOS
-// employee, and records its outcome and diff, in one transaction of a few
-// round trips. A retry after a crash finds the outcome recorded and returns
-// it, so nothing is written twice.
+// employee, and records its outcome and diff: the plan's decision in one
+// statement while what it was decided from is unchanged, else decided again
+// in one transaction of a few round trips. A retry after a crash finds the
+// outcome recorded and returns it, so nothing is written twice.
 func (a *Activities) SyncEmployee(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
 	run := ref(in.TenantID, in.RunID)
+	if res, ok, err := a.writePlanned(codes.KindRoster, func() (store.PlannedResult, error) {
+		return a.Store.WritePlannedEmployee(ctx, run, in.HRMOSUserID)
+	}); ok || err != nil {
+		return res, err
+	}
 	return a.writeOnce(ctx, codes.KindRoster, run, func(q *store.Queries) (*store.RecordWrite, *store.Item, error) {
 		rec, recorded, err := q.RosterRecordForWrite(ctx, run, in.HRMOSUserID)
 		if err != nil || recorded != nil {
@@ -197,6 +215,11 @@ func (a *Activities) SyncEmployee(ctx context.Context, in syncapi.RecordInput) (
 // transaction.
 func (a *Activities) SyncAttendance(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
 	run := ref(in.TenantID, in.RunID)
+	if res, ok, err := a.writePlanned(codes.KindAttendance, func() (store.PlannedResult, error) {
+		return a.Store.WritePlannedAttendance(ctx, run, in.Month, in.HRMOSUserID)
+	}); ok || err != nil {
+		return res, err
+	}
 	return a.writeOnce(ctx, codes.KindAttendance, run, func(q *store.Queries) (*store.RecordWrite, *store.Item, error) {
 		rec, recorded, err := q.AttendanceRecordForWrite(ctx, run, in.Month, in.HRMOSUserID)
 		if err != nil || recorded != nil {
@@ -209,6 +232,21 @@ func (a *Activities) SyncAttendance(ctx context.Context, in syncapi.RecordInput)
 		}
 		return &w, nil, nil
 	})
+}
+
+// writePlanned applies a record's planned write; ok is false when it no
+// longer holds (store.ErrPlanStale) and the record must be decided again.
+func (a *Activities) writePlanned(kind string, write func() (store.PlannedResult, error)) (res syncapi.RecordResult, ok bool, err error) {
+	planned, err := write()
+	if errors.Is(err, store.ErrPlanStale) {
+		a.metrics().PlanStale(kind)
+		return syncapi.RecordResult{}, false, nil
+	}
+	if err != nil {
+		return syncapi.RecordResult{}, false, safe(err)
+	}
+	a.metrics().Records(kind, planned.Outcome, 1)
+	return syncapi.RecordResult{Outcome: codes.Outcome(planned.Outcome), ReasonCode: planned.ReasonCode}, true, nil
 }
 
 // writeOnce is the transaction both record activities share: decide reads

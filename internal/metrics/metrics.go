@@ -83,6 +83,7 @@ type Metrics struct {
 	runsStarted   *prometheus.CounterVec
 	runsFinished  *prometheus.CounterVec
 	records       *prometheus.CounterVec
+	planStale     *prometheus.CounterVec
 	hrmosRequests *prometheus.CounterVec
 	hrmosLatency  *prometheus.HistogramVec
 
@@ -116,6 +117,10 @@ func New(logger *slog.Logger) *Metrics {
 			Namespace: Namespace, Name: "records_total",
 			Help: "Employees (roster) and report rows (attendance) recorded by runs, by kind and outcome.",
 		}, []string{"kind", "outcome"}),
+		planStale: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "planned_writes_stale_total",
+			Help: "Records whose planned write no longer held at its write (the employee or month changed since the plan), decided again from fresh reads, by kind.",
+		}, []string{"kind"}),
 		hrmosRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "hrmos_requests_total",
 			Help: `HTTP requests to HRMOS (each attempt), by operation and HTTP status ("none": no response).`,
@@ -126,11 +131,12 @@ func New(logger *slog.Logger) *Metrics {
 			Buckets: HRMOSLatencyBuckets,
 		}, []string{"operation"}),
 	}
-	reg.MustRegister(m.runsStarted, m.runsFinished, m.records, m.hrmosRequests, m.hrmosLatency)
+	reg.MustRegister(m.runsStarted, m.runsFinished, m.records, m.planStale, m.hrmosRequests, m.hrmosLatency)
 
 	// Every known series exists from the start at 0, so increase() and rate()
 	// see the first failed run instead of a series that appears at 1.
 	for _, kind := range kinds {
+		m.planStale.WithLabelValues(kind)
 		for _, trigger := range triggers {
 			m.runsStarted.WithLabelValues(kind, trigger)
 		}
@@ -226,6 +232,14 @@ func (m *Metrics) Records(kind, outcome string, n int) {
 		return
 	}
 	m.records.WithLabelValues(known(kind, kinds), knownOutcome(outcome)).Add(float64(n))
+}
+
+// PlanStale counts one record whose planned write no longer held.
+func (m *Metrics) PlanStale(kind string) {
+	if m == nil {
+		return
+	}
+	m.planStale.WithLabelValues(known(kind, kinds)).Inc()
 }
 
 // HRMOSRequest records one HTTP request to HRMOS. Its signature is the HRMOS

@@ -20,6 +20,11 @@ type AttendanceRecord struct {
 	Existing *rules.AttendanceFields
 	// Planned is the diff the run's plan recorded (read for a write only).
 	Planned []rules.Change
+	// CandidatesVersion is the version of the employees its match read
+	// (attendanceVersion), read in the same statement as the match.
+	CandidatesVersion string
+	// MonthVersion is the row version of Existing, "" when none.
+	MonthVersion string
 }
 
 // Employee is the employee the row resolves to, nil when none.
@@ -39,6 +44,7 @@ var stagedRowsInRange = func() string {
 		{"invalid_fields", "s.invalid_fields"}, {"unstorable_fields", "s.unstorable_fields"},
 		{"link", "link.id"}, {"number_ids", "coalesce(num.ids, '{}')"}, {"number_links", "coalesce(num.links, '{}')"},
 		{"rivals", "coalesce(riv.ids, '{}')"},
+		{"candidates_version", attendanceVersion("s.sync_run_id", "s.tenant_id", "s.hrmos_user_id", "s.norm_number")},
 	}
 	for _, c := range rules.AttendanceColumns {
 		if c.Raw != nil {
@@ -162,10 +168,12 @@ func collectStagedRows(rows pgx.Rows) ([]AttendanceRecord, error) {
 	var row rules.AttendanceRow
 	var link *int64
 	var numIDs, numLinks, rivals []int64
+	var version string
 	into := stagedRowTargets(&row)
 	into["link"], into["number_ids"], into["number_links"], into["rivals"] = &link, &numIDs, &numLinks, &rivals
+	into["candidates_version"] = &version
 	err := forEachByName(rows, into, func() error {
-		rec := AttendanceRecord{Row: row, Match: rules.AttendanceMatch{ByLink: link, Rivals: rivals}}
+		rec := AttendanceRecord{Row: row, Match: rules.AttendanceMatch{ByLink: link, Rivals: rivals}, CandidatesVersion: version}
 		for i, id := range numIDs {
 			m := rules.NumberMatch{EmployeeID: id}
 			if numLinks[i] != 0 {
@@ -205,13 +213,16 @@ func (q *Queries) completeAttendance(ctx context.Context, ref RunRef, month stri
 		return fmt.Errorf("read the %s attendance already synced: %w", month, err)
 	}
 	existing := map[int64]*rules.AttendanceFields{}
+	versions := map[int64]string{}
 	var employeeID int64
+	var version string
 	var f rules.AttendanceFields
 	into := attendanceTargets(&f)
-	into["employee_id"] = &employeeID
+	into["employee_id"], into["version"] = &employeeID, &version
 	if err := forEachByName(rows, into, func() error {
 		found := f
 		existing[employeeID] = &found
+		versions[employeeID] = version
 		f = rules.AttendanceFields{}
 		return nil
 	}); err != nil {
@@ -219,7 +230,7 @@ func (q *Queries) completeAttendance(ctx context.Context, ref RunRef, month stri
 	}
 	for i := range recs {
 		if id := recs[i].Employee(); id != nil {
-			recs[i].Existing = existing[*id]
+			recs[i].Existing, recs[i].MonthVersion = existing[*id], versions[*id]
 		}
 	}
 	return nil
@@ -304,12 +315,12 @@ func (q *Queries) AttendanceMonthFigures(ctx context.Context, tenantID, month st
 // one employee's month ($3 one ID) for its write, a primary-key read.
 func existingMonthQuery(lock bool) string {
 	if lock {
-		return `SELECT m.employee_id, ` + attendanceColumns("m.") + ` FROM monthly_attendance m
+		return `SELECT m.employee_id, m.xmin::text AS version, ` + attendanceColumns("m.") + ` FROM monthly_attendance m
 			WHERE m.tenant_id = $1 AND m.employee_id = $3 AND m.month = $2 FOR UPDATE`
 	}
-	return `SELECT m.employee_id, ` + attendanceColumns("m.") + `
+	return `SELECT m.employee_id, m.version, ` + attendanceColumns("m.") + `
 		FROM unnest($3::bigint[]) AS k(employee_id)
-		CROSS JOIN LATERAL (SELECT * FROM monthly_attendance a
+		CROSS JOIN LATERAL (SELECT a.*, a.xmin::text AS version FROM monthly_attendance a
 			WHERE a.tenant_id = $1 AND a.employee_id = k.employee_id AND a.month = $2 OFFSET 0) m`
 }
 

@@ -19,6 +19,12 @@ type RosterRecord struct {
 	Candidates rules.Candidates
 	// Planned is the diff the run's plan recorded (read for a write only).
 	Planned []rules.Change
+	// CandidatesVersion is the version of every employee the user's keys
+	// found (rosterVersion), read before the candidates themselves: a
+	// planned write holds while it is unchanged.
+	CandidatesVersion string
+	// Versions are the candidates' row versions by employee id.
+	Versions map[int64]string
 }
 
 // employeeColumns are what a rules.Employee is read from, by name, built
@@ -64,6 +70,8 @@ var stagedUserColumns = func() string {
 		{"has_gender", "s.has_gender"}, {"gender", "coalesce(s.gender, '')"},
 		{"invalid_fields", "s.invalid_fields"}, {"unstorable_fields", "s.unstorable_fields"},
 		{"number_shared", "dn.shared IS NOT NULL"}, {"name_email_shared", "dm.shared IS NOT NULL"},
+		{"candidates_version", rosterVersion(stagedUser{run: "s.sync_run_id", tenant: "s.tenant_id", user: "s.hrmos_user_id",
+			column: func(name string) string { return "s." + name }})},
 	}
 	for _, f := range rules.UserFields {
 		if f.Raw != nil {
@@ -144,7 +152,7 @@ func candidateLookup(via string, held bool, match string, s stagedUser, tail str
 		heldBy = `EXISTS (SELECT 1 FROM roster_staging o
 			WHERE o.sync_run_id = ` + s.run + ` AND o.norm_number = e.match_number AND o.hrmos_user_id <> ` + s.user + `)`
 	}
-	return `SELECT ` + s.user + ` AS staged_user_id, '` + via + `' AS via, ` + heldBy + ` AS held, ` + employeeColumns("e.") + `
+	return `SELECT ` + s.user + ` AS staged_user_id, '` + via + `' AS via, ` + heldBy + ` AS held, e.xmin::text AS version, ` + employeeColumns("e.") + `
 		FROM employees e WHERE e.tenant_id = ` + s.tenant + ` AND ` + match + ` ` + tail
 }
 
@@ -178,6 +186,26 @@ var lockedCandidates = func() []string {
 	}
 	return out
 }()
+
+// rosterVersion is the version of what a staged user's keys find: "id:xmin"
+// of each employee any key finds, by id. The plan reads it with the staged
+// user, before the candidates (so a change between the two reads makes a
+// write's check fail, never pass), and the planned write compares it with
+// the same expression evaluated at the write: any employee changed, added
+// to or gone from a key since the plan makes the write decide again.
+func rosterVersion(s stagedUser) string {
+	branches := make([]string, len(candidateKeys))
+	for i, k := range candidateKeys {
+		branches[i] = `SELECT e.id, e.xmin::text AS v FROM employees e WHERE e.tenant_id = ` + s.tenant + ` AND ` + k.match(s.column)
+	}
+	return versionOf(branches)
+}
+
+// versionOf renders the version of the employees some lookups find.
+func versionOf(lookups []string) string {
+	return `(SELECT coalesce(string_agg(c.id::text || ':' || c.v, ',' ORDER BY c.id), '') FROM (` +
+		strings.Join(lookups, " UNION ") + `) c)`
+}
 
 // RosterRecords reads the staged users of a range with their candidates:
 // two queries for a whole chunk, nothing locked (the plan of a run; each
@@ -229,8 +257,11 @@ func readRunCompany(row pgx.Row) (string, error) {
 func collectStagedUsers(rows pgx.Rows) ([]RosterRecord, error) {
 	var recs []RosterRecord
 	var u rules.HRMOSUser
-	err := forEachByName(rows, stagedUserTargets(&u), func() error {
-		recs = append(recs, RosterRecord{User: u})
+	var version string
+	into := stagedUserTargets(&u)
+	into["candidates_version"] = &version
+	err := forEachByName(rows, into, func() error {
+		recs = append(recs, RosterRecord{User: u, CandidatesVersion: version})
 		u = rules.HRMOSUser{}
 		return nil
 	})
@@ -244,17 +275,21 @@ func addCandidates(rows pgx.Rows, recs []RosterRecord) error {
 		index[r.User.ID] = i
 	}
 	var hrmosUserID int64
-	var via string
+	var via, version string
 	var held bool
 	var e rules.Employee
 	into := employeeTargets(&e)
-	into["staged_user_id"], into["via"], into["held"] = &hrmosUserID, &via, &held
+	into["staged_user_id"], into["via"], into["held"], into["version"] = &hrmosUserID, &via, &held, &version
 	return forEachByName(rows, into, func() error {
 		i, ok := index[hrmosUserID]
 		if !ok {
 			return nil
 		}
 		c := &recs[i].Candidates
+		if recs[i].Versions == nil {
+			recs[i].Versions = map[int64]string{}
+		}
+		recs[i].Versions[e.ID] = version
 		found := e
 		found.Synced.GenderProvided = true // the stored value takes part in the comparison
 		switch via {

@@ -440,7 +440,7 @@ func (q *Queries) AbandonRun(ctx context.Context, ref RunRef, reason string) err
 }
 
 func (q *Queries) deleteStaging(ctx context.Context, ref RunRef) error {
-	for _, table := range stagingTables {
+	for _, table := range runScratchTables {
 		if _, err := q.db.Exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND sync_run_id = $2`, ref.TenantID, ref.RunID); err != nil {
 			return fmt.Errorf("delete the staging of run %s: %w", ref.RunID, err)
 		}
@@ -452,7 +452,7 @@ func (q *Queries) deleteStaging(ctx context.Context, ref RunRef) error {
 // a safety net behind FinishRun and AbandonRun. It returns how many rows.
 func (q *Queries) DeleteOrphanStaging(ctx context.Context) (int64, error) {
 	var n int64
-	for _, table := range stagingTables {
+	for _, table := range runScratchTables {
 		tag, err := q.db.Exec(ctx, `
 			DELETE FROM `+table+` s USING sync_runs r
 			WHERE s.tenant_id = r.tenant_id AND s.sync_run_id = r.id AND r.status <> 'running'`)

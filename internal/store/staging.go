@@ -25,6 +25,11 @@ import (
 // stagingTables hold runs' personal data in flight, by kind.
 var stagingTables = map[string]string{codes.KindRoster: "roster_staging", codes.KindAttendance: "attendance_staging"}
 
+// runScratchTables are every table that holds a run's data only while it
+// runs: its staging and its planned writes (planned.go), deleted with its
+// end.
+var runScratchTables = []string{"roster_staging", "attendance_staging", "sync_run_writes"}
+
 func stagingTable(kind string) (string, error) {
 	t, ok := stagingTables[kind]
 	if !ok {

@@ -135,7 +135,7 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(st.Pool().Close)
+	t.Cleanup(st.Close)
 	testenv.StartWorker(t, ts, cfg, workflows.DefaultOptions(), func(acts *activities.Activities) {
 		acts.Guard = syncapi.GuardSettings{MinEmployees: 1, MaxChangeShare: 0.01, AttendanceMaxChangeShare: 0.5, ApprovalTimeout: time.Hour}
 	})

@@ -180,7 +180,12 @@ var plannedAttendanceVersion = attendanceVersion("$1", "$2", "$3::bigint",
 // plannedEmployeeSQL creates or updates the employee as planned ($4… the
 // creation defaults), or records the planned error. The update re-checks
 // the employee's row version on the row it locks, so a change committed
-// after the statement's snapshot still fails the check.
+// after the statement's snapshot still fails the check. It finds the
+// employee by its primary key alone: a generic plan made while the tenant
+// was empty would otherwise join p to a walk of the tenant's employees, or
+// pick (tenant_id, employee_number) for "tenant_id = $2" and filter the id
+// (plans_test.go), so the tenant is checked with IS NOT DISTINCT FROM,
+// which no index serves.
 var plannedEmployeeSQL = func() string {
 	names := []string{"tenant_id", "hrmos_user_id", "hrmos_company_id"}
 	values := []string{"$2", "$3", "nullif(p.company, '')"}
@@ -198,7 +203,8 @@ var plannedEmployeeSQL = func() string {
 	created AS (INSERT INTO employees (` + strings.Join(names, ", ") + `)
 		SELECT ` + strings.Join(values, ", ") + ` FROM p WHERE p.outcome = '` + string(codes.Created) + `' RETURNING id),
 	updated AS (UPDATE employees e SET ` + strings.Join(sets, ", ") + ` FROM p
-		WHERE p.outcome = '` + string(codes.Updated) + `' AND e.tenant_id = $2 AND e.id = p.employee_id AND e.xmin::text = p.target_version
+		WHERE p.outcome = '` + string(codes.Updated) + `' AND e.id = (SELECT employee_id FROM p) AND e.tenant_id IS NOT DISTINCT FROM $2
+			AND e.xmin::text = p.target_version
 		RETURNING e.id),
 	done AS (SELECT id FROM created UNION ALL SELECT id FROM updated
 		UNION ALL SELECT p.employee_id FROM p WHERE p.outcome NOT IN ('` + string(codes.Created) + `', '` + string(codes.Updated) + `'))` +

@@ -145,7 +145,7 @@ func firstSyncGuard(g syncapi.GuardSettings, started syncapi.StartRunResult, pla
 	}
 	return fmt.Sprintf("this first sync of the tenant matches only %d of its %d employees in mediment (%.0f%%, less than the %.0f%% the mass-change guard asks of a first sync) "+
 		"and would create %d new ones beside them. A wrong HRMOS company ID is the usual cause: check it (`starter connections`); "+
-		"if it is wrong, cancel this run (the Temporal UI's Request Cancellation) and connect the right company; if it is right, approve the run",
+		"if it is wrong, reject this run (`starter reject`, with your reason) and connect the right company; if it is right, approve the run",
 		plan.Matched, started.Employees, share*100, g.FirstSyncMinMatchShare*100, plan.Created)
 }
 

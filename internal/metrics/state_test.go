@@ -296,8 +296,8 @@ func TestStateCollectorReadsTheState(t *testing.T) {
 		{"hrmos_sync_runs_last_attempt_failed", tkt(tFailing, "attendance", "ui"), 1},       // 2026-09
 		{"hrmos_sync_runs_last_attempt_failed", tkt(tFailing, "attendance", "schedule"), 0}, // 2026-10 synced since, 2026-06 out of the window
 		{"hrmos_sync_runs_last_attempt_failed", tkt(tFailing, "attendance", "cli"), 0},
-		{"hrmos_sync_runs_last_attempt_failed", tkt(tHealthy, "roster", "schedule"), 0}, // superseded
-		{"hrmos_sync_runs_last_attempt_failed", tkt(tHealthy, "roster", "cli"), 0},      // a dry run
+		{"hrmos_sync_runs_last_attempt_failed", tkt(tHealthy, "roster", "schedule"), 0},  // superseded
+		{"hrmos_sync_runs_last_attempt_failed", tkt(tHealthy, "roster", "cli"), 0},       // a dry run
 		{"hrmos_sync_runs_last_attempt_failed", tkt(tHeld, "attendance", "schedule"), 0}, // 2026-09 rejected by ops
 
 		{"hrmos_sync_api_key_expiry_timestamp_seconds", tn(tHealthy), expiry(60 * day)},

@@ -220,6 +220,11 @@ func (r *syncRun) decidable(reject bool) error {
 		why = fmt.Sprintf("%s was already rejected by %s: it ends without writing anything", what, d.by)
 	case d != nil:
 		why = fmt.Sprintf("%s was already approved by %s: it writes its changes", what, d.by)
+	case !r.held && r.waitEnded:
+		why = fmt.Sprintf("%s is no longer held: its wait for approval has ended", what)
+	case !r.held && r.progress.Phase == PhaseApproval:
+		// Its row may say held already: the run records that before it waits.
+		why = fmt.Sprintf("%s is being held by the mass-change guard and is still recording it: try again in a few seconds", what)
 	case !r.held:
 		why = fmt.Sprintf("%s is not held by the mass-change guard (it is %s): only a run waiting for approval can be approved or rejected", what, r.progress.Phase)
 	case reject && !r.canReject:
@@ -320,7 +325,7 @@ func (r *syncRun) awaitApproval(ctx workflow.Context, reason string) error {
 	sel.Select(ctx)
 	// From here every Update is refused; one accepted before, even in the
 	// same workflow task as the timer, was answered and is honoured.
-	r.held = false
+	r.held, r.waitEnded = false, true
 	if err := ctx.Err(); err != nil {
 		return err
 	}

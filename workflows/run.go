@@ -65,12 +65,12 @@ type syncRun struct {
 	rejectedBy string
 	// held is set while the guard holds the run: the approve and reject
 	// Updates' validators accept only then, and only the first decision.
-	held      bool
-	canReject bool
-	decision  *heldDecision
-	decided   workflow.Channel
-	progress  Progress
-	logger    log.Logger
+	held, waitEnded bool
+	canReject       bool
+	decision        *heldDecision
+	decided         workflow.Channel
+	progress        Progress
+	logger          log.Logger
 	// settle lets the writes in flight finish when the run is cancelled,
 	// so that it counts only once they have (writesSettleChange).
 	settle bool

@@ -63,8 +63,10 @@ type syncRun struct {
 	planned    syncapi.PlanResult
 	approvedBy string
 	rejectedBy string
-	// held is set while the guard holds the run: the approve and reject
-	// Updates' validators accept only then, and only the first decision.
+	// held is set while the guard holds the run, waitEnded once that wait
+	// is over: the approve and reject Updates' validators accept only while
+	// held, and only the first decision, which awaitApproval is woken for
+	// by decided. canReject is rejectChange's version.
 	held, waitEnded bool
 	canReject       bool
 	decision        *heldDecision

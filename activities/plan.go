@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.temporal.io/sdk/temporal"
 
 	"go.temporal.io/sdk/activity"
 
@@ -184,11 +185,18 @@ func storeChanges(hrmosUserID int64, employeeID *int64, changes []rules.Change) 
 // outcome recorded and returns it, so nothing is written twice.
 func (a *Activities) SyncEmployee(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
 	run := ref(in.TenantID, in.RunID)
-	if res, ok, err := a.writePlanned(codes.KindRoster, func() (store.PlannedResult, error) {
-		return a.Store.WritePlannedEmployee(ctx, run, in.HRMOSUserID)
+	if res, ok, err := a.writePlannedOne(codes.KindRoster, in.HRMOSUserID, func() (map[int64]store.PlannedResult, error) {
+		return a.Store.WritePlannedEmployees(ctx, run, []int64{in.HRMOSUserID})
 	}); ok || err != nil {
 		return res, err
 	}
+	return a.syncEmployeeAgain(ctx, in)
+}
+
+// syncEmployeeAgain decides a roster record again from fresh reads under
+// row locks and writes it in one transaction.
+func (a *Activities) syncEmployeeAgain(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
+	run := ref(in.TenantID, in.RunID)
 	return a.writeOnce(ctx, codes.KindRoster, run, func(q *store.Queries) (*store.RecordWrite, *store.Item, error) {
 		rec, recorded, err := q.RosterRecordForWrite(ctx, run, in.HRMOSUserID)
 		if err != nil || recorded != nil {
@@ -215,11 +223,18 @@ func (a *Activities) SyncEmployee(ctx context.Context, in syncapi.RecordInput) (
 // transaction.
 func (a *Activities) SyncAttendance(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
 	run := ref(in.TenantID, in.RunID)
-	if res, ok, err := a.writePlanned(codes.KindAttendance, func() (store.PlannedResult, error) {
-		return a.Store.WritePlannedAttendance(ctx, run, in.Month, in.HRMOSUserID)
+	if res, ok, err := a.writePlannedOne(codes.KindAttendance, in.HRMOSUserID, func() (map[int64]store.PlannedResult, error) {
+		return a.Store.WritePlannedAttendance(ctx, run, in.Month, []int64{in.HRMOSUserID})
 	}); ok || err != nil {
 		return res, err
 	}
+	return a.syncAttendanceAgain(ctx, in)
+}
+
+// syncAttendanceAgain decides a report row again from fresh reads under
+// row locks and writes it in one transaction.
+func (a *Activities) syncAttendanceAgain(ctx context.Context, in syncapi.RecordInput) (syncapi.RecordResult, error) {
+	run := ref(in.TenantID, in.RunID)
 	return a.writeOnce(ctx, codes.KindAttendance, run, func(q *store.Queries) (*store.RecordWrite, *store.Item, error) {
 		rec, recorded, err := q.AttendanceRecordForWrite(ctx, run, in.Month, in.HRMOSUserID)
 		if err != nil || recorded != nil {
@@ -234,16 +249,80 @@ func (a *Activities) SyncAttendance(ctx context.Context, in syncapi.RecordInput)
 	})
 }
 
-// writePlanned applies a record's planned write; ok is false when it no
-// longer holds (store.ErrPlanStale) and the record must be decided again.
-func (a *Activities) writePlanned(kind string, write func() (store.PlannedResult, error)) (res syncapi.RecordResult, ok bool, err error) {
-	planned, err := write()
-	if errors.Is(err, store.ErrPlanStale) {
+// SyncEmployees writes a batch of a chunk's roster records as planned, in
+// one statement. A record whose plan no longer holds is decided again and
+// written on its own (SyncEmployee); one whose write then fails is
+// returned as failed, for the workflow to retry it alone. A failed batch
+// statement writes nothing, and its records go one by one.
+func (a *Activities) SyncEmployees(ctx context.Context, in syncapi.BatchInput) (syncapi.BatchResult, error) {
+	return a.writeBatch(ctx, codes.KindRoster, in, func(ids []int64) (map[int64]store.PlannedResult, error) {
+		return a.Store.WritePlannedEmployees(ctx, ref(in.TenantID, in.RunID), ids)
+	}, a.SyncEmployee, a.syncEmployeeAgain)
+}
+
+// SyncAttendances writes a batch of a chunk's report rows as SyncEmployees
+// writes employees.
+func (a *Activities) SyncAttendances(ctx context.Context, in syncapi.BatchInput) (syncapi.BatchResult, error) {
+	return a.writeBatch(ctx, codes.KindAttendance, in, func(ids []int64) (map[int64]store.PlannedResult, error) {
+		return a.Store.WritePlannedAttendance(ctx, ref(in.TenantID, in.RunID), in.Month, ids)
+	}, a.SyncAttendance, a.syncAttendanceAgain)
+}
+
+func (a *Activities) writeBatch(ctx context.Context, kind string, in syncapi.BatchInput,
+	planned func([]int64) (map[int64]store.PlannedResult, error),
+	one, again func(context.Context, syncapi.RecordInput) (syncapi.RecordResult, error)) (syncapi.BatchResult, error) {
+	// A failed statement (one record's value or a trigger refused it, a
+	// link taken meanwhile) wrote nothing: each record then goes alone, so
+	// only its own write fails, with its own error.
+	written, err := planned(in.HRMOSUserIDs)
+	var res syncapi.BatchResult
+	counts := map[string]int{}
+	for _, id := range in.HRMOSUserIDs {
+		if w, ok := written[id]; ok {
+			res.Written = append(res.Written, syncapi.RecordResult{Outcome: codes.Outcome(w.Outcome), ReasonCode: w.ReasonCode})
+			counts[w.Outcome]++
+			continue
+		}
+		write := one
+		if err == nil {
+			// The statement ran and left the record: its plan no longer holds.
+			a.metrics().PlanStale(kind)
+			write = again
+		}
+		r, oneErr := write(ctx, in.Record(id))
+		var appErr *temporal.ApplicationError
+		if errors.As(oneErr, &appErr) && appErr.Type() == syncapi.ErrTypeStagingGone {
+			return syncapi.BatchResult{}, oneErr // the whole run is gone, not this record
+		}
+		if oneErr != nil {
+			res.Failed = append(res.Failed, id)
+			continue
+		}
+		res.Written = append(res.Written, r)
+	}
+	for outcome, n := range counts {
+		a.metrics().Records(kind, outcome, n)
+	}
+	return res, nil
+}
+
+// writePlannedOne applies one record's planned write; ok is false when it
+// no longer holds and the record must be decided again. The unique key of
+// a link (another employee linked to the HRMOS user since the plan) makes
+// the statement fail: that too is a plan that no longer holds.
+func (a *Activities) writePlannedOne(kind string, hrmosUserID int64, write func() (map[int64]store.PlannedResult, error)) (res syncapi.RecordResult, ok bool, err error) {
+	written, err := write()
+	if store.IsUniqueViolation(err) {
 		a.metrics().PlanStale(kind)
 		return syncapi.RecordResult{}, false, nil
 	}
 	if err != nil {
 		return syncapi.RecordResult{}, false, safe(err)
+	}
+	planned, ok := written[hrmosUserID]
+	if !ok {
+		a.metrics().PlanStale(kind)
+		return syncapi.RecordResult{}, false, nil
 	}
 	a.metrics().Records(kind, planned.Outcome, 1)
 	return syncapi.RecordResult{Outcome: codes.Outcome(planned.Outcome), ReasonCode: planned.ReasonCode}, true, nil

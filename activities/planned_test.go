@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -155,5 +156,72 @@ func TestAMonthWrittenAfterThePlanIsDecidedAgain(t *testing.T) {
 	}
 	if n := w.count(`SELECT count(*) FROM monthly_attendance WHERE tenant_id = 'acme' AND month = $1 AND working_days = 99`, month); n != 0 {
 		t.Errorf("the web app's value stayed; the sync's row should have replaced it")
+	}
+}
+
+// A batch writes what still holds in its one statement and decides again,
+// alone, the record the web app changed since the plan: every record of
+// the batch gets its item once, and no duplicate employee is created.
+func TestABatchWritesWhatHoldsAndDecidesTheRestAgain(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	m := newCountingMetrics()
+	w.acts.Metrics = m
+	w.connect("acme", w.company("acme-co", 40))
+	p := w.planRun("acme", codes.KindRoster, "")
+	ids := p.pending[:10]
+	var number string
+	if err := w.store.Pool().QueryRow(context.Background(),
+		`SELECT number FROM roster_staging WHERE sync_run_id = $1 AND hrmos_user_id = $2`, p.in.RunID, ids[3]).Scan(&number); err != nil {
+		t.Fatal(err)
+	}
+	w.exec(`INSERT INTO employees (tenant_id, employee_number, last_name, first_name) VALUES ('acme', $1, 'ウェブ', 'アプリ')`, number)
+
+	res := must[syncapi.BatchResult](w, w.acts.SyncEmployees, syncapi.BatchInput{TenantID: "acme", RunID: p.in.RunID, HRMOSUserIDs: ids, Today: today()})
+	if len(res.Written) != len(ids) || len(res.Failed) != 0 {
+		t.Fatalf("batch wrote %d and failed %v, want all %d written", len(res.Written), res.Failed, len(ids))
+	}
+	if m.stale[codes.KindRoster] != 1 {
+		t.Errorf("decided again %d records, want the one changed", m.stale[codes.KindRoster])
+	}
+	if n := w.count(`SELECT count(*) FROM employees WHERE tenant_id = 'acme' AND employee_number = $1`, number); n != 1 {
+		t.Errorf("%d employees hold the changed record's 社員番号, want 1", n)
+	}
+	if n := w.count(`SELECT count(*) FROM sync_run_items WHERE sync_run_id = $1 AND hrmos_user_id = ANY($2)`, p.in.RunID, ids); n != len(ids) {
+		t.Errorf("%d items for the batch's %d records", n, len(ids))
+	}
+	// Run again (a retry after a crash): everything is recorded, nothing
+	// is written twice.
+	before := w.snapshot("acme")
+	again := must[syncapi.BatchResult](w, w.acts.SyncEmployees, syncapi.BatchInput{TenantID: "acme", RunID: p.in.RunID, HRMOSUserIDs: ids, Today: today()})
+	if len(again.Written) != len(ids) {
+		t.Errorf("the retried batch returned %d outcomes, want %d", len(again.Written), len(ids))
+	}
+	if after := w.snapshot("acme"); after != before {
+		t.Errorf("the retried batch wrote something:\nbefore %+v\nafter  %+v", before, after)
+	}
+}
+
+// One record the database refuses fails the batch's statement, which
+// writes nothing; the batch then writes each record alone, and returns the
+// refused one as failed for the workflow to retry and record, while the
+// others are written.
+func TestOneRefusedRecordLeavesTheRestOfItsBatchWritten(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.connect("acme", w.company("acme-co", 40))
+	p := w.planRun("acme", codes.KindRoster, "")
+	ids := p.pending[:8]
+	w.exec(`CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.hrmos_user_id = ` + strconv.FormatInt(ids[2], 10) + ` THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+		CREATE TRIGGER refuse_one BEFORE INSERT ON employees FOR EACH ROW EXECUTE FUNCTION refuse_one();`)
+
+	res := must[syncapi.BatchResult](w, w.acts.SyncEmployees, syncapi.BatchInput{TenantID: "acme", RunID: p.in.RunID, HRMOSUserIDs: ids, Today: today()})
+	if len(res.Failed) != 1 || res.Failed[0] != ids[2] {
+		t.Errorf("failed = %v, want only HRMOS user %d", res.Failed, ids[2])
+	}
+	if len(res.Written) != len(ids)-1 {
+		t.Errorf("written %d, want %d", len(res.Written), len(ids)-1)
+	}
+	if n := w.count(`SELECT count(*) FROM sync_run_items WHERE sync_run_id = $1 AND hrmos_user_id = ANY($2)`, p.in.RunID, ids); n != len(ids)-1 {
+		t.Errorf("%d items, want %d (all but the refused one)", n, len(ids)-1)
 	}
 }

@@ -33,17 +33,35 @@ type ChunkResult struct {
 	syncapi.Tally
 }
 
+// writeBatchSize is how many records one local activity writes, in one
+// statement, as the plan decided them (batchedWritesChange). A record's
+// write alone was one statement and one local activity: at 100,000 records
+// the local activities' markers and the statements' per-call cost were
+// most of a first sync. batchesInFlight × writeBatchSize stays at
+// recordsInFlight's order, so the pool is as busy as before.
+const (
+	writeBatchSize  = 25
+	batchesInFlight = 4
+)
+
+// batchedWritesChange puts behind a version the chunk that writes its
+// records in batches (SyncEmployees, SyncAttendances), each record whose
+// batch could not write it going alone as before; chunks started before it
+// replay one local activity per record.
+const batchedWritesChange = "write-records-in-batches"
+
 // RosterSyncChunk writes the employees of one chunk of a roster run that
-// have something to do: each its own local activity, named in this
-// workflow's history by its HRMOS user ID.
+// have something to do: a batch of them per local activity, named in this
+// workflow's history by its first HRMOS user ID, and any record the batch
+// could not write on its own.
 func (w Workflows) RosterSyncChunk(ctx workflow.Context, in ChunkInput) (ChunkResult, error) {
-	return w.runChunk(ctx, in, codes.KindRoster, a.SyncEmployee)
+	return w.runChunk(ctx, in, codes.KindRoster, a.SyncEmployee, a.SyncEmployees)
 }
 
 // AttendanceSyncChunk writes the report rows of one chunk of an attendance
 // run that have something to do, one local activity each.
 func (w Workflows) AttendanceSyncChunk(ctx workflow.Context, in ChunkInput) (ChunkResult, error) {
-	return w.runChunk(ctx, in, codes.KindAttendance, a.SyncAttendance)
+	return w.runChunk(ctx, in, codes.KindAttendance, a.SyncAttendance, a.SyncAttendances)
 }
 
 // runChunk lists what is left of the chunk (all of it, or what a crashed
@@ -51,7 +69,7 @@ func (w Workflows) AttendanceSyncChunk(ctx workflow.Context, in ChunkInput) (Chu
 // record's failure is retried, then recorded as that record's error; the
 // others go on. Cancelled, it starts no more records and ends once those in
 // flight have finished (writesSettleChange).
-func (w Workflows) runChunk(ctx workflow.Context, in ChunkInput, kind string, sync any) (ChunkResult, error) {
+func (w Workflows) runChunk(ctx workflow.Context, in ChunkInput, kind string, sync, batch any) (ChunkResult, error) {
 	settle := settleWrites(ctx)
 	var ids []int64
 	if err := workflow.ExecuteLocalActivity(w.db(ctx, fmt.Sprintf("list what is left of HRMOS users %d…", in.Range.First)),
@@ -60,17 +78,57 @@ func (w Workflows) runChunk(ctx workflow.Context, in ChunkInput, kind string, sy
 	}
 	var res ChunkResult
 	setChunkDetails(ctx, kind, len(ids), res)
-	err := forEach(ctx, ids, recordsInFlight, settle, func(ctx workflow.Context, _ int, id int64) error {
+	add := func(outcome codes.Outcome) {
+		res.Synced++
+		res.Add(outcome)
+		setChunkDetails(ctx, kind, len(ids), res)
+	}
+	one := func(ctx workflow.Context, _ int, id int64) error {
 		outcome, err := w.syncOrRecordFailure(ctx, in, id, sync, settle)
 		if err != nil {
 			return err
 		}
-		res.Synced++
-		res.Add(outcome)
-		setChunkDetails(ctx, kind, len(ids), res)
+		add(outcome)
 		return nil
+	}
+	if workflow.GetVersion(ctx, batchedWritesChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		err := forEach(ctx, ids, recordsInFlight, settle, one)
+		return res, err
+	}
+	err := forEach(ctx, batches(ids, writeBatchSize), batchesInFlight, settle, func(ctx workflow.Context, _ int, batchIDs []int64) error {
+		lctx, release := settled(ctx, settle)
+		defer release()
+		var out syncapi.BatchResult
+		err := workflow.ExecuteLocalActivity(w.db(lctx, fmt.Sprintf("HRMOS users %d… (%d records)", batchIDs[0], len(batchIDs))), batch,
+			syncapi.BatchInput{TenantID: in.TenantID, RunID: in.RunID, HRMOSUserIDs: batchIDs, Today: in.Today, Month: in.Month}).Get(ctx, &out)
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.Type() == syncapi.ErrTypeStagingGone || err != nil && ctx.Err() != nil {
+			return err
+		}
+		if err != nil {
+			// The batch failed after its retries: each record goes alone,
+			// and finds the outcome of any the batch wrote recorded.
+			out = syncapi.BatchResult{Failed: batchIDs}
+		}
+		for _, r := range out.Written {
+			add(r.Outcome)
+		}
+		return forEach(ctx, out.Failed, 1, settle, one)
 	})
 	return res, err
+}
+
+// batches splits ids into runs of at most n.
+func batches(ids []int64, n int) [][]int64 {
+	var out [][]int64
+	for len(ids) > n {
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	if len(ids) > 0 {
+		out = append(out, ids)
+	}
+	return out
 }
 
 func setChunkDetails(ctx workflow.Context, kind string, total int, res ChunkResult) {

@@ -135,6 +135,32 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 	}
 	env.OnActivity(a.SyncEmployee, mock.Anything, mock.Anything).Return(record)
 	env.OnActivity(a.SyncAttendance, mock.Anything, mock.Anything).Return(record)
+	// A batch writes its records at once, as its one statement does; a
+	// record that fails is left to the workflow, as the real batch leaves it.
+	batch := func(ctx context.Context, in syncapi.BatchInput) (syncapi.BatchResult, error) {
+		results := make([]syncapi.RecordResult, len(in.HRMOSUserIDs))
+		errs := make([]error, len(in.HRMOSUserIDs))
+		var wg sync.WaitGroup
+		for i, id := range in.HRMOSUserIDs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = record(ctx, in.Record(id))
+			}()
+		}
+		wg.Wait()
+		var out syncapi.BatchResult
+		for i, id := range in.HRMOSUserIDs {
+			if errs[i] != nil {
+				out.Failed = append(out.Failed, id)
+				continue
+			}
+			out.Written = append(out.Written, results[i])
+		}
+		return out, nil
+	}
+	env.OnActivity(a.SyncEmployees, mock.Anything, mock.Anything).Return(batch)
+	env.OnActivity(a.SyncAttendances, mock.Anything, mock.Anything).Return(batch)
 	env.OnActivity(a.RecordFailure, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.RecordFailureInput) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()

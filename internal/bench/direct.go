@@ -34,14 +34,15 @@ import (
 	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
-// directChunk and directInFlight mirror the workflows: records are planned
-// in chunks of 500, four chunks at a time, and as many records are written
-// at once as the worker runs local activities at once (twice
-// DATABASE_MAX_CONNS, 2 × 16).
+// directChunk, directBatch and directInFlight mirror the workflows:
+// records are planned in chunks of 500, four chunks at a time, and written
+// in batches of 25 (one statement each), four batches of each of four
+// chunks at once.
 const (
 	directChunk     = 500
 	directPlansOnce = 4
-	directInFlight  = 32
+	directBatch     = 25
+	directInFlight  = 16
 )
 
 // directRoster runs a roster sync of tenant without Temporal and returns
@@ -87,9 +88,9 @@ func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, m
 	}
 	today := jst.Today(time.Now())
 	plan := acts.PlanRosterChunk
-	write := acts.SyncEmployee
+	write, writeOne := acts.SyncEmployees, acts.SyncEmployee
 	if kind == codes.KindAttendance {
-		plan, write = acts.PlanAttendanceChunk, acts.SyncAttendance
+		plan, write, writeOne = acts.PlanAttendanceChunk, acts.SyncAttendances, acts.SyncAttendance
 	}
 	pending, err := planAll(acts, chunks.Ranges, func(env *testsuite.TestActivityEnvironment, r syncapi.Range) (syncapi.PlanResult, error) {
 		var res syncapi.PlanResult
@@ -104,8 +105,13 @@ func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, m
 	if !dryRun {
 		// The writes are called as the worker's local activities call them:
 		// plain methods, no activity context needed, no test environment.
-		err = writeAll(ctx, acts, kind, tenant, runID, pending, func(id int64) error {
-			_, err := write(ctx, syncapi.RecordInput{TenantID: tenant, RunID: runID, HRMOSUserID: id, Today: today, Month: month})
+		in := syncapi.BatchInput{TenantID: tenant, RunID: runID, Today: today, Month: month}
+		err = writeAll(ctx, acts, kind, tenant, runID, pending, func(ids []int64) ([]int64, error) {
+			in.HRMOSUserIDs = ids
+			res, err := write(ctx, in)
+			return res.Failed, err
+		}, func(id int64) error {
+			_, err := writeOne(ctx, in.Record(id))
 			return err
 		})
 		if err != nil {
@@ -150,27 +156,38 @@ func planAll(acts *activities.Activities, ranges []syncapi.Range,
 	return pending, nil
 }
 
-// writeAll lists what each chunk has left and writes it, directInFlight
-// records at once; a record that fails is recorded as its error, as the
+// writeAll lists what each chunk has left and writes it in batches,
+// directInFlight batches at once; a record its batch could not write is
+// written alone, and one that fails then is recorded as its error, as the
 // workflow does after its retries (the direct loop does not retry).
-func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, runID string, chunks []syncapi.Range, one func(id int64) error) error {
-	ids := make(chan int64)
+func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, runID string, chunks []syncapi.Range,
+	batch func(ids []int64) (failed []int64, err error), one func(id int64) error) error {
+	batches := make(chan []int64)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		firstErr = cmpErr(firstErr, err)
+		mu.Unlock()
+	}
 	for range directInFlight {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for id := range ids {
-				err := one(id)
+			for ids := range batches {
+				failed, err := batch(ids)
 				if err != nil {
-					err = acts.RecordFailure(ctx, syncapi.RecordFailureInput{TenantID: tenant, RunID: runID, HRMOSUserID: id, Cause: err.Error()})
+					failed = ids
 				}
-				if err != nil {
-					mu.Lock()
-					firstErr = cmpErr(firstErr, fmt.Errorf("HRMOS user %d: %w", id, err))
-					mu.Unlock()
+				for _, id := range failed {
+					err := one(id)
+					if err != nil {
+						err = acts.RecordFailure(ctx, syncapi.RecordFailureInput{TenantID: tenant, RunID: runID, HRMOSUserID: id, Cause: err.Error()})
+					}
+					if err != nil {
+						fail(fmt.Errorf("HRMOS user %d: %w", id, err))
+					}
 				}
 			}
 		}()
@@ -181,11 +198,13 @@ func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, ru
 		if left, listErr = acts.PendingRecords(ctx, syncapi.PendingInput{Kind: kind, TenantID: tenant, RunID: runID, Range: r}); listErr != nil {
 			break
 		}
-		for _, id := range left {
-			ids <- id
+		for len(left) > 0 {
+			n := min(directBatch, len(left))
+			batches <- left[:n]
+			left = left[n:]
 		}
 	}
-	close(ids)
+	close(batches)
 	wg.Wait()
 	return cmpErr(listErr, firstErr)
 }

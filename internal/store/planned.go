@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/rules"
@@ -106,28 +107,52 @@ type PlannedResult struct {
 	ReasonCode string
 }
 
-// WritePlannedEmployee applies a roster record's planned write: one
-// statement, or ErrPlanStale.
-func (s *Store) WritePlannedEmployee(ctx context.Context, ref RunRef, hrmosUserID int64) (PlannedResult, error) {
-	return s.planned.writePlanned(ctx, plannedEmployeeSQL, append([]any{ref.RunID, ref.TenantID, hrmosUserID}, defaultValues()...), hrmosUserID, ref)
+// WritePlannedEmployees applies the planned writes of a batch of roster
+// records in one statement and returns what it recorded for each; a
+// record missing from the result was not written (its plan no longer
+// holds, or was never kept, or its outcome is recorded already) and must
+// be decided again. The statement is atomic: an error writes nothing.
+func (q *Queries) WritePlannedEmployees(ctx context.Context, ref RunRef, hrmosUserIDs []int64) (map[int64]PlannedResult, error) {
+	return q.writePlanned(ctx, plannedEmployeeSQL, append([]any{ref.RunID, ref.TenantID, hrmosUserIDs}, defaultValues()...), hrmosUserIDs, ref)
 }
 
-// WritePlannedAttendance applies an attendance record's planned write: one
-// statement, or ErrPlanStale.
-func (s *Store) WritePlannedAttendance(ctx context.Context, ref RunRef, month string, hrmosUserID int64) (PlannedResult, error) {
-	return s.planned.writePlanned(ctx, plannedAttendanceSQL, []any{ref.RunID, ref.TenantID, hrmosUserID, month}, hrmosUserID, ref)
+// WritePlannedAttendance applies the planned writes of a batch of
+// attendance records (the employees' month) in one statement, as
+// WritePlannedEmployees does.
+func (q *Queries) WritePlannedAttendance(ctx context.Context, ref RunRef, month string, hrmosUserIDs []int64) (map[int64]PlannedResult, error) {
+	return q.writePlanned(ctx, plannedAttendanceSQL, []any{ref.RunID, ref.TenantID, hrmosUserIDs, month}, hrmosUserIDs, ref)
 }
 
-func (q *Queries) writePlanned(ctx context.Context, sql string, args []any, hrmosUserID int64, ref RunRef) (PlannedResult, error) {
-	var res PlannedResult
-	err := q.db.QueryRow(ctx, sql, args...).Scan(&res.Outcome, &res.ReasonCode)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return PlannedResult{}, ErrPlanStale
-	}
+func (q *Queries) writePlanned(ctx context.Context, sql string, args []any, hrmosUserIDs []int64, ref RunRef) (map[int64]PlannedResult, error) {
+	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
-		return PlannedResult{}, fmt.Errorf("write the outcome of HRMOS user %d in run %s (as planned): %w", hrmosUserID, ref.RunID, err)
+		return nil, plannedErr(err, hrmosUserIDs, ref)
 	}
-	return res, nil
+	out := make(map[int64]PlannedResult, len(hrmosUserIDs))
+	var id int64
+	var res PlannedResult
+	if _, err := pgx.ForEachRow(rows, []any{&id, &res.Outcome, &res.ReasonCode}, func() error {
+		out[id] = res
+		return nil
+	}); err != nil {
+		return nil, plannedErr(err, hrmosUserIDs, ref)
+	}
+	return out, nil
+}
+
+func plannedErr(err error, hrmosUserIDs []int64, ref RunRef) error {
+	what := fmt.Sprintf("HRMOS user %d", hrmosUserIDs[0])
+	if len(hrmosUserIDs) > 1 {
+		what = fmt.Sprintf("HRMOS users %d… (%d records)", hrmosUserIDs[0], len(hrmosUserIDs))
+	}
+	return fmt.Errorf("write the outcome of %s in run %s (as planned): %w", what, ref.RunID, err)
+}
+
+// IsUniqueViolation is true of an error a unique key raised (SQLSTATE
+// 23505).
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 func defaultValues() []any {
@@ -138,58 +163,61 @@ func defaultValues() []any {
 	return out
 }
 
-// plannedHolds selects the record's planned write ($1 run, $2 tenant, $3
-// HRMOS user) while the versions it was planned from hold and no outcome
-// is recorded for it; extra adds the kind's own conditions.
+// plannedHolds selects the batch's planned writes ($1 run, $2 tenant, $3
+// HRMOS users) whose versions still hold and whose outcome is not recorded
+// yet; extra adds the kind's own conditions. Each check reads the row's
+// own keys (w.hrmos_user_id): index probes per record.
 func plannedHolds(candidates, extra string) string {
 	return `SELECT w.*, coalesce(r.hrmos_company_id, '') AS company
 		FROM sync_run_writes w JOIN sync_runs r ON r.id = w.sync_run_id AND r.tenant_id = w.tenant_id
-		WHERE w.sync_run_id = $1 AND w.tenant_id = $2 AND w.hrmos_user_id = $3
+		WHERE w.sync_run_id = $1 AND w.tenant_id = $2 AND w.hrmos_user_id = ANY($3::bigint[])
 		  AND w.candidates = ` + candidates + extra + `
-		  AND NOT EXISTS (SELECT 1 FROM sync_run_items i WHERE i.sync_run_id = $1 AND i.hrmos_user_id = $3)`
+		  AND NOT EXISTS (SELECT 1 FROM sync_run_items i WHERE i.sync_run_id = $1 AND i.hrmos_user_id = w.hrmos_user_id)`
 }
 
-// recordPlannedItem is the tail every planned write shares: done holds the
-// employee the write concerns when it wrote (none when its row version
-// check failed), the item is recorded from the plan, and the statement
-// returns the outcome, or no row when nothing was written.
-const recordPlannedItem = `,
+// recordPlannedItems is the tail every planned write shares: done holds
+// (hrmos_user_id, id) of each record the write concerns when it wrote
+// (none when its row version check failed), the items are recorded from
+// the plan, and the statement returns each written record's outcome.
+const recordPlannedItems = `,
 	item AS (INSERT INTO sync_run_items (sync_run_id, tenant_id, hrmos_user_id, employee_id, outcome, reason_code, reason, field,
 			changed_fields, needs_attention)
-		SELECT $1, $2, $3, done.id, p.outcome, p.reason_code, nullif(p.reason, ''), nullif(p.field, ''), p.changed_fields, p.needs_attention
-		FROM p, done
+		SELECT $1, $2, p.hrmos_user_id, done.id, p.outcome, p.reason_code, nullif(p.reason, ''), nullif(p.field, ''),
+			p.changed_fields, p.needs_attention
+		FROM p JOIN done ON done.hrmos_user_id = p.hrmos_user_id
 		ON CONFLICT (sync_run_id, hrmos_user_id) DO NOTHING)
-	SELECT p.outcome, p.reason_code FROM p, done`
+	SELECT p.hrmos_user_id, p.outcome, p.reason_code FROM p JOIN done ON done.hrmos_user_id = p.hrmos_user_id`
 
 // plannedValue reads a planned column's value as its SQL type.
 func plannedValue(name, typ string) string {
 	return "(p.fields->>'" + name + "')::" + typ
 }
 
-// plannedRosterVersion is rosterVersion of the staged user $3 of run $1,
-// tenant $2, as a planned write evaluates it.
-var plannedRosterVersion = rosterVersion(stagedUser{run: "$1", tenant: "$2", user: "$3::bigint", column: func(name string) string {
-	return `(SELECT ` + name + ` FROM roster_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`
+// plannedRosterVersion is rosterVersion of the staged user of a planned
+// write (w.hrmos_user_id of run $1, tenant $2), as the write evaluates it.
+var plannedRosterVersion = rosterVersion(stagedUser{run: "$1", tenant: "$2", user: "w.hrmos_user_id", column: func(name string) string {
+	return `(SELECT ` + name + ` FROM roster_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = w.hrmos_user_id)`
 }})
 
 // plannedAttendanceVersion is attendanceVersion of the staged report row
-// of HRMOS user $3 in run $1, tenant $2, as a planned write evaluates it.
-var plannedAttendanceVersion = attendanceVersion("$1", "$2", "$3::bigint",
-	`(SELECT norm_number FROM attendance_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`)
+// of a planned write (w.hrmos_user_id of run $1, tenant $2).
+var plannedAttendanceVersion = attendanceVersion("$1", "$2", "w.hrmos_user_id",
+	`(SELECT norm_number FROM attendance_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = w.hrmos_user_id)`)
 
-// plannedEmployeeSQL creates or updates the employee as planned ($4… the
-// creation defaults), or records the planned error. The update re-checks
+const notWriting = `p.outcome NOT IN ('` + string(codes.Created) + `', '` + string(codes.Updated) + `')`
+
+// plannedEmployeeSQL creates or updates the employees as planned ($4… the
+// creation defaults), or records the planned errors. An update re-checks
 // the employee's row version on the row it locks, so a change committed
-// after the statement's snapshot still fails the check. It finds the
-// employee by its primary key alone: a generic plan made while the tenant
-// was empty would otherwise join p to a walk of the tenant's employees, or
-// pick (tenant_id, employee_number) for "tenant_id = $2" and filter the id
-// (plans_test.go), so the tenant is checked with IS NOT DISTINCT FROM,
-// which no index serves.
+// after the statement's snapshot still fails the check; an employee the
+// web app linked to the same HRMOS user meanwhile fails the statement on
+// the link's unique key (ErrPlanStale for a batch of one, see
+// activities). Run with a custom plan per batch (the worker's sessions),
+// so the statement sees the tenant as it is.
 var plannedEmployeeSQL = func() string {
 	names := []string{"tenant_id", "hrmos_user_id", "hrmos_company_id"}
-	values := []string{"$2", "$3", "nullif(p.company, '')"}
-	sets := []string{"hrmos_user_id = $3", "hrmos_company_id = nullif(p.company, '')", "updated_at = now()"}
+	values := []string{"$2", "p.hrmos_user_id", "nullif(p.company, '')"}
+	sets := []string{"hrmos_user_id = p.hrmos_user_id", "hrmos_company_id = nullif(p.company, '')", "updated_at = now()"}
 	for _, c := range rules.SyncedColumns {
 		names = append(names, c.Name)
 		values = append(values, plannedValue(c.Name, c.Type))
@@ -201,14 +229,14 @@ var plannedEmployeeSQL = func() string {
 	}
 	return `WITH p AS (` + plannedHolds(plannedRosterVersion, "") + `),
 	created AS (INSERT INTO employees (` + strings.Join(names, ", ") + `)
-		SELECT ` + strings.Join(values, ", ") + ` FROM p WHERE p.outcome = '` + string(codes.Created) + `' RETURNING id),
+		SELECT ` + strings.Join(values, ", ") + ` FROM p WHERE p.outcome = '` + string(codes.Created) + `' RETURNING id, hrmos_user_id),
 	updated AS (UPDATE employees e SET ` + strings.Join(sets, ", ") + ` FROM p
-		WHERE p.outcome = '` + string(codes.Updated) + `' AND e.id = (SELECT employee_id FROM p) AND e.tenant_id IS NOT DISTINCT FROM $2
+		WHERE p.outcome = '` + string(codes.Updated) + `' AND e.tenant_id = $2 AND e.id = p.employee_id
 			AND e.xmin::text = p.target_version
-		RETURNING e.id),
-	done AS (SELECT id FROM created UNION ALL SELECT id FROM updated
-		UNION ALL SELECT p.employee_id FROM p WHERE p.outcome NOT IN ('` + string(codes.Created) + `', '` + string(codes.Updated) + `'))` +
-		recordPlannedItem
+		RETURNING e.id, p.hrmos_user_id),
+	done AS (SELECT hrmos_user_id, id FROM created UNION ALL SELECT hrmos_user_id, id FROM updated
+		UNION ALL SELECT p.hrmos_user_id, p.employee_id FROM p WHERE ` + notWriting + `)` +
+		recordPlannedItems
 }()
 
 // attendanceVersion is the version of what an attendance row's match read
@@ -227,15 +255,17 @@ func attendanceVersion(run, tenant, user, number string) string {
 	})
 }
 
-// plannedAttendanceSQL writes the employee's month ($4) as planned, or
-// records the planned error. The month's row version is checked in the
-// statement's snapshot and again, on conflict, on the row it locks.
+// plannedAttendanceSQL writes the employees' month ($4) as planned, or
+// records the planned errors. A month is created only where none exists
+// (one written meanwhile is a conflict that writes nothing) and updated
+// only at the row version the plan read, checked in the statement's
+// snapshot and again on the row it locks.
 var plannedAttendanceSQL = func() string {
 	monthVersion := `coalesce((SELECT m.xmin::text FROM monthly_attendance m
 		WHERE m.tenant_id = $2 AND m.employee_id = w.employee_id AND m.month = $4), '')`
 	names := []string{"tenant_id", "employee_id", "month", "sync_run_id", "synced_at"}
 	values := []string{"$2", "p.employee_id", "$4", "$1", "now()"}
-	updates := []string{"sync_run_id = excluded.sync_run_id", "synced_at = excluded.synced_at"}
+	sets := []string{"sync_run_id = $1", "synced_at = now()"}
 	for _, c := range rules.AttendanceColumns {
 		v := plannedValue(c.Name, "int")
 		if c.Unit == rules.Tenths {
@@ -243,15 +273,19 @@ var plannedAttendanceSQL = func() string {
 		}
 		names = append(names, c.Name)
 		values = append(values, v)
-		updates = append(updates, c.Name+" = excluded."+c.Name)
+		sets = append(sets, c.Name+" = "+v)
 	}
 	return `WITH p AS (` + plannedHolds(plannedAttendanceVersion, " AND w.target_version = "+monthVersion) + `),
-	month AS (INSERT INTO monthly_attendance (` + strings.Join(names, ", ") + `)
-		SELECT ` + strings.Join(values, ", ") + ` FROM p WHERE p.outcome IN ('` + string(codes.Created) + `', '` + string(codes.Updated) + `')
-		ON CONFLICT (tenant_id, employee_id, month) DO UPDATE SET ` + strings.Join(updates, ", ") + `
-		WHERE monthly_attendance.xmin::text = (SELECT target_version FROM p)
+	created AS (INSERT INTO monthly_attendance (` + strings.Join(names, ", ") + `)
+		SELECT ` + strings.Join(values, ", ") + ` FROM p WHERE p.outcome = '` + string(codes.Created) + `' AND p.target_version = ''
+		ON CONFLICT (tenant_id, employee_id, month) DO NOTHING
 		RETURNING employee_id),
-	done AS (SELECT employee_id AS id FROM month
-		UNION ALL SELECT p.employee_id FROM p WHERE p.outcome NOT IN ('` + string(codes.Created) + `', '` + string(codes.Updated) + `'))` +
-		recordPlannedItem
+	updated AS (UPDATE monthly_attendance m SET ` + strings.Join(sets, ", ") + ` FROM p
+		WHERE p.outcome IN ('` + string(codes.Created) + `', '` + string(codes.Updated) + `') AND p.target_version <> ''
+			AND m.tenant_id = $2 AND m.employee_id = p.employee_id AND m.month = $4 AND m.xmin::text = p.target_version
+		RETURNING p.hrmos_user_id, m.employee_id),
+	done AS (SELECT p.hrmos_user_id, c.employee_id AS id FROM created c JOIN p ON p.employee_id = c.employee_id
+		UNION ALL SELECT hrmos_user_id, employee_id FROM updated
+		UNION ALL SELECT p.hrmos_user_id, p.employee_id FROM p WHERE ` + notWriting + `)` +
+		recordPlannedItems
 }()

@@ -41,9 +41,6 @@ type planQuery struct {
 	args []any
 }
 
-// generic is true of the statements that run with generic plans in
-// production (the planned writes' pool of store.OpenStore).
-func (q planQuery) generic() bool { return strings.HasSuffix(q.name, "planned write") }
 
 // A tenant's first sync starts with no employees and ends with thousands:
 // a plan made at the start and kept would be made for a handful of rows.
@@ -54,45 +51,33 @@ func TestSyncQueriesPlannedOnAnEmptyTenantStayLookupsOnceItIsBig(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads 80,000 rows")
 	}
-	// The planned writes' pool keeps generic plans (store.OpenStore): a
-	// plan made on the empty tenant is the one the big tenant gets.
-	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
-		t.Run(mode, func(t *testing.T) {
-			pool := newPlanDB(t)
-			ctx := context.Background()
-			conn, err := pool.Acquire(ctx)
+	pool := newPlanDB(t)
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_custom_plan"); err != nil {
+		t.Fatal(err)
+	}
+	queries := planQueries(runIDs{roster: "00000000-0000-0000-0000-000000000002", attend: "00000000-0000-0000-0000-000000000003"}, []int64{1, 2, 3})
+	for i, q := range queries {
+		if _, err := conn.Conn().Prepare(ctx, fmt.Sprintf("q%d", i), q.sql); err != nil {
+			t.Fatal(err)
+		}
+		// Executed a few times while the tenant is empty, so a plan cache
+		// would have settled.
+		for range 6 {
+			rows, err := conn.Query(ctx, fmt.Sprintf("q%d", i), q.args...)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s: %v", q.name, err)
 			}
-			defer conn.Release()
-			if _, err := conn.Exec(ctx, "SET plan_cache_mode = "+mode); err != nil {
-				t.Fatal(err)
-			}
-			queries := planQueries(runIDs{roster: "00000000-0000-0000-0000-000000000002", attend: "00000000-0000-0000-0000-000000000003"}, []int64{1, 2, 3})
-			for i, q := range queries {
-				if mode == "force_generic_plan" && !q.generic() {
-					continue
-				}
-				if _, err := conn.Conn().Prepare(ctx, fmt.Sprintf("q%d", i), q.sql); err != nil {
-					t.Fatal(err)
-				}
-				// Executed a few times while the tenant is empty, so a plan cache
-				// would have settled.
-				for range 6 {
-					rows, err := conn.Query(ctx, fmt.Sprintf("q%d", i), q.args...)
-					if err != nil {
-						t.Fatalf("%s: %v", q.name, err)
-					}
-					rows.Close()
-				}
-			}
-			for i, q := range loadBigTenant(t, pool) {
-				if mode == "force_generic_plan" && !q.generic() {
-					continue
-				}
-				checkPrepared(t, ctx, conn.Conn(), fmt.Sprintf("q%d", i), q)
-			}
-		})
+			rows.Close()
+		}
+	}
+	for i, q := range loadBigTenant(t, pool) {
+		checkPrepared(t, ctx, conn.Conn(), fmt.Sprintf("q%d", i), q)
 	}
 }
 
@@ -229,9 +214,8 @@ func planQueries(runs runIDs, employees []int64) []planQuery {
 		{"a run's HRMOS company", store.RunCompanyQuery, []any{roster, "big"}},
 		{"a run's HRMOS company and one record's planned diff", store.PlannedChangesQuery, []any{roster, "big", one}},
 		{"another company's link taken over", store.TakeOverLinkSQL, []any{"big", one, "another-company"}},
-		// The planned writes run with generic plans always (store.OpenStore).
-		{"one employee's planned write", store.PlannedEmployeeSQL, append([]any{roster, "big", one + 1}, store.DefaultValues()...)},
-		{"one month's planned write", store.PlannedAttendanceSQL, []any{attend, "big", one + 2, "2026-10"}},
+		{"a batch of planned employee writes", store.PlannedEmployeeSQL, append([]any{roster, "big", []int64{one - 1, one + 1}}, store.DefaultValues()...)},
+		{"a batch of planned month writes", store.PlannedAttendanceSQL, []any{attend, "big", []int64{one - 1, one + 2}, "2026-10"}},
 	}
 }
 

@@ -33,8 +33,6 @@ type Queries struct{ db DBTX }
 type Store struct {
 	*Queries
 	pool *pgxpool.Pool
-	// planned runs the planned writes (planned.go) with generic plans.
-	planned *Queries
 }
 
 // Open connects a pool whose sessions plan every statement anew. maxConns
@@ -43,39 +41,17 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	return open(ctx, url, maxConns, "force_custom_plan")
 }
 
-// OpenStore connects the engine's two pools within maxConns connections:
-// one for everything, planning each statement anew, and one for the
-// planned writes alone, which keep one generic plan per connection. A
-// planned write is the statement run once per written record, and making
-// its plan cost more than running it (1.3 ms against 0.5 ms a record,
-// measured); its generic plan is an index lookup under any statistics
-// (plans_test.go checks it under three), which is not true of every
-// query, hence the second pool rather than a generic session default.
+// OpenStore connects the engine's pool.
 func OpenStore(ctx context.Context, url string, maxConns int32) (*Store, error) {
-	main, writes := int32(0), int32(0)
-	if maxConns > 0 {
-		writes = max(1, maxConns/2)
-		main = max(1, maxConns-writes)
-	}
-	pool, err := open(ctx, url, main, "force_custom_plan")
+	pool, err := Open(ctx, url, maxConns)
 	if err != nil {
 		return nil, err
 	}
-	planned, err := open(ctx, url, writes, "force_generic_plan")
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return &Store{Queries: &Queries{db: pool}, pool: pool, planned: &Queries{db: planned}}, nil
+	return New(pool), nil
 }
 
-// Close closes the store's pools.
-func (s *Store) Close() {
-	s.pool.Close()
-	if p, ok := s.planned.db.(*pgxpool.Pool); ok && p != s.pool {
-		p.Close()
-	}
-}
+// Close closes the store's pool.
+func (s *Store) Close() { s.pool.Close() }
 
 func open(ctx context.Context, url string, maxConns int32, planCacheMode string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
@@ -108,7 +84,7 @@ func open(ctx context.Context, url string, maxConns int32, planCacheMode string)
 
 // New wraps a pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{Queries: &Queries{db: pool}, pool: pool, planned: &Queries{db: pool}}
+	return &Store{Queries: &Queries{db: pool}, pool: pool}
 }
 
 // Pool is the underlying pool.

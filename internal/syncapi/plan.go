@@ -76,6 +76,30 @@ type RecordInput struct {
 	Month string
 }
 
+// BatchInput is a batch of a chunk's records to write in one local
+// activity (SyncEmployees, SyncAttendances).
+type BatchInput struct {
+	TenantID     string
+	RunID        string
+	HRMOSUserIDs []int64
+	// Today (roster) and Month (attendance) as for PlanChunkInput.
+	Today string
+	Month string
+}
+
+// Record is the input of one record of the batch.
+func (in BatchInput) Record(hrmosUserID int64) RecordInput {
+	return RecordInput{TenantID: in.TenantID, RunID: in.RunID, HRMOSUserID: hrmosUserID, Today: in.Today, Month: in.Month}
+}
+
+// BatchResult is what a batch wrote: the outcome of each record written,
+// in the batch's order, and the records whose write failed, which the
+// workflow writes again one by one, with retries, as their own activities.
+type BatchResult struct {
+	Written []RecordResult
+	Failed  []int64
+}
+
 // RecordResult is one record's outcome: codes only, no personal data.
 type RecordResult struct {
 	Outcome    codes.Outcome

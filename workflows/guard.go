@@ -111,6 +111,7 @@ func (r *syncRun) awaitApproval(ctx workflow.Context, reason string) error {
 		syncapi.ApprovalInput{TenantID: r.tenantID, RunID: r.runID, Reason: reason}).Get(ctx, nil); err != nil {
 		return err
 	}
+	r.notifyHeld(ctx, reason)
 
 	var approval Approval
 	approved := false

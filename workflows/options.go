@@ -27,6 +27,9 @@ type Options struct {
 	// HRMOSRetryInterval is the first wait before retrying a failed fetch
 	// from HRMOS; it doubles up to a minute over 5 attempts.
 	HRMOSRetryInterval time.Duration
+	// NotifyRetryInterval is the first wait before retrying a message to
+	// ops that the webhook did not take (1 s when zero; workflows/notify.go).
+	NotifyRetryInterval time.Duration
 }
 
 // DefaultOptions are production's. Tests of a database or HRMOS outage pass

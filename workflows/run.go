@@ -120,6 +120,7 @@ func (r *syncRun) execute(ctx workflow.Context) (syncapi.RunResult, error) {
 		return r.fail(ctx, err)
 	}
 	r.logger.Info("sync started", "tenant", r.tenantID, "kind", r.kind, "month", r.month, "dryRun", r.dryRun)
+	r.notifyKeyExpiry(ctx)
 
 	r.setPhase(ctx, PhaseFetching)
 	fetched, err := r.fetch(ctx, r)
@@ -279,10 +280,16 @@ func (r *syncRun) fail(ctx workflow.Context, cause error) (syncapi.RunResult, er
 	defer cancel()
 	r.setFinal(dctx, codes.RunFailed)
 	var res syncapi.RunResult
-	if err := workflow.ExecuteLocalActivity(r.w.db(dctx, "record the failure"), a.FinishRun, syncapi.FinishRunInput{
+	err := workflow.ExecuteLocalActivity(r.w.db(dctx, "record the failure"), a.FinishRun, syncapi.FinishRunInput{
 		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunFailed, FailureReason: reason, Fetched: r.fetched.Fetched,
-	}).Get(dctx, &res); err != nil {
-		return syncapi.RunResult{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
+	}).Get(dctx, &res)
+	if err != nil {
+		reason += " (and recording the failure failed too: " + failureReason(err) + ")"
+	}
+	// Once recorded, so that the run ops open reads as failed.
+	r.notifyFailed(dctx, reason, cause)
+	if err != nil {
+		return syncapi.RunResult{}, runFailed(reason, cause)
 	}
 	res.WorkflowID = r.workflowID
 	return res, runFailed(reason, cause)

@@ -251,7 +251,7 @@ func cmdLine(label, cmd string) line {
 func trigger(m Message) []string {
 	var s []string
 	if m.Trigger != "" {
-		s = append(s, "started by: "+m.Trigger)
+		s = append(s, "started from: "+m.Trigger)
 	}
 	if m.RunID != "" {
 		s = append(s, "run "+m.RunID)

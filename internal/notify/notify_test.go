@@ -37,7 +37,7 @@ func TestMessages(t *testing.T) {
 				"Review: starter runs show --tenant acme --run 0193a1b2-run",
 				"Approve: starter approve --tenant acme --run 0193a1b2-run --by NAME",
 				`Refuse: starter reject --tenant acme --run 0193a1b2-run --reason "…"`,
-				`Send a Signal, name "approve", input {"by":"your name"}`, "started by: schedule · run 0193a1b2-run"},
+				`Send a Signal, name "approve", input {"by":"your name"}`, "started from: schedule · run 0193a1b2-run"},
 			wantMD: []string{"<" + link + "|hrmos-roster-acme>", "`starter approve --tenant acme --run 0193a1b2-run --by NAME`"},
 		},
 		{

@@ -22,10 +22,10 @@ import (
 // histories in testdata, runs in flight when the worker is upgraded).
 const notifyOpsChange = "notify-ops"
 
-// notifyAttempts and the interval bound one message: about a minute of
-// attempts with the default interval (1 s, doubling to 20 s), and at most
-// two minutes in all, so a failing run ends within them however dead the
-// webhook is.
+// notifyAttempts and the schedule-to-close timeout bound one message: five
+// attempts (waits of 1, 2, 4 and 8 s between them with the default
+// interval), each post bounded by NOTIFY_WEBHOOK_TIMEOUT, and two minutes
+// in all, so that a failing run ends within them however dead the webhook.
 const (
 	notifyAttempts        = 5
 	notifyScheduleToClose = 2 * time.Minute

@@ -198,6 +198,9 @@ func next(m Message) []line {
 	if m.Kind == "attendance" {
 		again = fmt.Sprintf("starter attendance --tenant %s --month %s --wait", m.TenantID, orDefault(m.Month, "YYYY-MM"))
 	}
+	if m.DryRun {
+		again += " --dry-run"
+	}
 	switch m.Code {
 	case "HRMOSKeyRejected", "HRMOSCompanyNotFound", "HRMOSForbidden", "TenantNotConnected", "CredentialsUndecryptable":
 		return []line{

@@ -70,6 +70,13 @@ func TestMessages(t *testing.T) {
 			not:  []string{"Reconnect"},
 		},
 		{
+			name: "a failed dry run is run again as a dry run",
+			m: with(func(m *Message) {
+				m.Event, m.Code, m.DryRun, m.Why = Failed, "HRMOSUnavailable", true, "gave up after retries"
+			}),
+			want: []string{"HRMOS sync failed: dry run of the roster sync of tenant acme", "Run it again: starter roster --tenant acme --wait --dry-run"},
+		},
+		{
 			name: "a reason with Slack's markup characters is escaped in the blocks",
 			m: with(func(m *Message) {
 				m.Event, m.Code = Failed, "SyncFailed"

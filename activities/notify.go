@@ -88,7 +88,7 @@ func (a *Activities) NotifyOps(ctx context.Context, in syncapi.NotifyInput) (syn
 			return syncapi.NotifyResult{}, safe(err)
 		}
 		if !ok {
-			return syncapi.NotifyResult{NotSent: "said today already (at most once a day per tenant)"}, nil
+			return syncapi.NotifyResult{NotSent: "another run said it today, or is saying it (at most once a day per tenant)"}, nil
 		}
 		claimed = &n
 	default:

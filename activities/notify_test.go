@@ -124,7 +124,7 @@ func TestNotifyOpsSaysAnExpiringKeyOnceADay(t *testing.T) {
 	if res := key("acme"); !res.Sent {
 		t.Fatalf("the first run that finds the key: %+v", res)
 	}
-	if res := key("acme"); res.Sent || !strings.Contains(res.NotSent, "said today already") {
+	if res := key("acme"); res.Sent || !strings.Contains(res.NotSent, "another run said it today") {
 		t.Errorf("a second run the same day: %+v, want nothing sent", res)
 	}
 	if res := key("beta"); !res.Sent {

@@ -280,17 +280,13 @@ func (r *syncRun) fail(ctx workflow.Context, cause error) (syncapi.RunResult, er
 	defer cancel()
 	r.setFinal(dctx, codes.RunFailed)
 	var res syncapi.RunResult
-	err := workflow.ExecuteLocalActivity(r.w.db(dctx, "record the failure"), a.FinishRun, syncapi.FinishRunInput{
+	if err := workflow.ExecuteLocalActivity(r.w.db(dctx, "record the failure"), a.FinishRun, syncapi.FinishRunInput{
 		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunFailed, FailureReason: reason, Fetched: r.fetched.Fetched,
-	}).Get(dctx, &res)
-	if err != nil {
-		reason += " (and recording the failure failed too: " + failureReason(err) + ")"
+	}).Get(dctx, &res); err != nil {
+		r.notifyFailed(dctx, reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
+		return syncapi.RunResult{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
 	}
-	// Once recorded, so that the run ops open reads as failed.
-	r.notifyFailed(dctx, reason, cause)
-	if err != nil {
-		return syncapi.RunResult{}, runFailed(reason, cause)
-	}
+	r.notifyFailed(dctx, reason, cause) // once recorded, so that the run ops open reads as failed
 	res.WorkflowID = r.workflowID
 	return res, runFailed(reason, cause)
 }

@@ -23,9 +23,6 @@ const (
 	ErrTypeCredentials  = "CredentialsUndecryptable"
 	ErrTypeStagingGone  = "StagingGone"
 	ErrTypeDatabase     = "Database"
-	// ErrTypeNotifyRefused: the ops webhook refused a message in a way no
-	// retry changes (a revoked webhook, a payload it does not take).
-	ErrTypeNotifyRefused = "NotifyRefused"
 )
 
 // NonRetryable lists the error types no retry can fix: the workflows put

@@ -14,6 +14,10 @@ const (
 	NotifyKeyExpiry = "key_expiry"
 )
 
+// ErrTypeNotifyRefused: the ops webhook refused a message in a way no
+// retry changes (a revoked webhook, a payload it does not take).
+const ErrTypeNotifyRefused = "NotifyRefused"
+
 // NotifyCodeHeld is the code of the mass-change guard's reason.
 const NotifyCodeHeld = "mass_change"
 

@@ -111,7 +111,6 @@ func (r *syncRun) awaitApproval(ctx workflow.Context, reason string) error {
 		syncapi.ApprovalInput{TenantID: r.tenantID, RunID: r.runID, Reason: reason}).Get(ctx, nil); err != nil {
 		return err
 	}
-	r.notifyHeld(ctx, reason)
 
 	var approval Approval
 	approved := false
@@ -123,6 +122,7 @@ func (r *syncRun) awaitApproval(ctx workflow.Context, reason string) error {
 	timerCtx, cancelTimer := workflow.WithCancel(ctx)
 	defer cancelTimer()
 	timer := workflow.NewTimer(timerCtx, timeout)
+	r.notifyHeld(ctx, reason, timeout) // once the row says held: `starter approve` reads it
 	sel := workflow.NewSelector(ctx)
 	sel.AddReceive(signals, func(c workflow.ReceiveChannel, _ bool) {
 		c.Receive(ctx, &approval)

@@ -77,12 +77,9 @@ func (r *syncRun) notifyKeyExpiry(ctx workflow.Context) {
 	r.notifyOps(ctx, "tell ops: the HRMOS API key expires soon", syncapi.NotifyInput{Event: syncapi.NotifyKeyExpiry})
 }
 
-// notifyHeld tells ops the run waits for approval, why, and until when.
-func (r *syncRun) notifyHeld(ctx workflow.Context, reason string) {
-	timeout := r.started.Guard.ApprovalTimeout
-	if timeout <= 0 {
-		timeout = 72 * time.Hour // awaitApproval's default
-	}
+// notifyHeld tells ops the run waits for approval, why, and until when
+// (it fails after timeout unless approved).
+func (r *syncRun) notifyHeld(ctx workflow.Context, reason string, timeout time.Duration) {
 	r.notifyOps(ctx, "tell ops: held for approval", syncapi.NotifyInput{
 		Event: syncapi.NotifyHeld, Code: syncapi.NotifyCodeHeld, Reason: reason, HeldUntil: workflow.Now(ctx).Add(timeout),
 	})

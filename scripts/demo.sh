@@ -146,6 +146,7 @@ Where to look:
   execution history    $BIN/starter runs --tenant $TENANT [--json]
   one run, reviewed    $BIN/starter runs show --tenant $TENANT --run <run ID> [--json] [--outcome error] [--limit 0]
   a held run           $BIN/starter approve --tenant $TENANT --run <run ID>   (the mass-change guard; see the README)
+                       or $BIN/starter reject --tenant $TENANT --run <run ID> --reason "<why>"   (writes nothing)
   filter the UI list   HrmosTenant = "$TENANT" AND HrmosKind = "roster" AND HrmosStatus = "completed"
   metrics              http://localhost:9464/metrics
   the data             psql -h 127.0.0.1 -U postgres $DEMO_DB -c 'select * from sync_runs'

@@ -59,6 +59,6 @@ func (e *env) close() {
 		e.tc.Close()
 	}
 	if e.st != nil {
-		e.st.Pool().Close()
+		e.st.Close()
 	}
 }

@@ -47,6 +47,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(migrateCmd(), connectCmd(), disconnectCmd(), rosterCmd(), attendanceCmd(), runsCmd(), scheduleCmd(), connectionsCmd(), rotateCredentialsKeyCmd(), sweepCmd(),
-		setupCmd(), approveCmd())
+		setupCmd(), approveCmd(), rejectCmd())
 	return root
 }

@@ -69,6 +69,8 @@ func followRun(ctx context.Context, c client.Client, run client.WorkflowRun, res
 				view.say("It writes nothing until approved. Review what it would do:  starter runs show --tenant %s --run %s", tenant, run.GetRunID())
 				view.say("Approve it:  starter approve --tenant %s --run %s   (or the Temporal UI: Signal %q, input {\"by\":\"your name\"})",
 					tenant, run.GetRunID(), workflows.ApproveSignal)
+				view.say("Or reject it, writing nothing:  starter reject --tenant %s --run %s --reason \"<why>\"   (or Signal %q, input {\"by\":\"your name\",\"reason\":\"why\"})",
+					tenant, run.GetRunID(), workflows.RejectSignal)
 			}
 			approvalShown = p.AwaitingApproval
 			view.show(p)

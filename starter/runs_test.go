@@ -256,3 +256,24 @@ func TestApproveRefusesARunThatIsNotHeld(t *testing.T) {
 		t.Errorf("approve as another tenant: %v", err)
 	}
 }
+
+// reject refuses, from the history row, what approve refuses, and a blank
+// reason before anything else: the reason is the run's failure reason.
+func TestRejectRefusesARunThatIsNotHeld(t *testing.T) {
+	st := reviewDB(t)
+	loadRuns(t, st)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--run", doneRun, "--reason", "wrong"}, "run " + doneRun + " of tenant acme is not awaiting approval: it has already finished (completed); nothing to reject"},
+		{[]string{"--run", "00000000-0000-0000-0000-000000000999", "--reason", "wrong"}, "tenant acme has no run 00000000-0000-0000-0000-000000000999"},
+		{[]string{"--run", heldRun, "--reason", "  "}, "--reason must say why the run is rejected"},
+		{[]string{"--run", heldRun}, `required flag(s) "reason" not set`},
+	} {
+		_, err := run(t, "", append([]string{"reject", "--tenant", "acme"}, tt.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("reject %s: %v, want %q", strings.Join(tt.args, " "), err, tt.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/app"
@@ -104,11 +106,18 @@ func TestInterruptingTheWaitLeavesTheRunGoing(t *testing.T) {
 	}
 }
 
-// A roster run that would change more than the mass-change guard allows
-// waits after its plan; `runs` marks it, `runs show` shows what it would
-// write, `approve` lets it go, and the `--wait` that started it follows it
-// to its end.
-func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
+// heldWorld is a tenant whose next roster run the mass-change guard holds:
+// a worker on the test's dev server with a guard that holds any run
+// changing more than 1% of the tenant, and a company changed in HRMOS since
+// the tenant's first sync.
+type heldWorld struct {
+	ts      *testenv.Temporal
+	st      *store.Store
+	changed int
+}
+
+func newHeldWorld(t *testing.T) heldWorld {
+	t.Helper()
 	ts := temporalServer(t)
 	ctx := context.Background()
 	_, dbURL := testdb.New(t)
@@ -135,7 +144,7 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(st.Pool().Close)
+	t.Cleanup(st.Close)
 	testenv.StartWorker(t, ts, cfg, workflows.DefaultOptions(), func(acts *activities.Activities) {
 		acts.Guard = syncapi.GuardSettings{MinEmployees: 1, MaxChangeShare: 0.01, AttendanceMaxChangeShare: 0.5, ApprovalTimeout: time.Hour}
 	})
@@ -151,13 +160,15 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 	if err != nil || changed == 0 {
 		t.Fatalf("mutate: %d, %v", changed, err)
 	}
+	return heldWorld{ts: ts, st: st, changed: changed}
+}
 
-	// Started with --wait, the run is followed by its progress query until
-	// it ends; the test approves once the starter has said it is held.
-	waitOut, waited := runInBackground(t, "roster", "--tenant", "acme", "--wait")
+// held waits until a run of tenant acme awaits approval, and returns it.
+func (w heldWorld) held(t *testing.T) store.Run {
+	t.Helper()
 	var held store.Run
 	testenv.Eventually(t, 3*time.Minute, "a run of tenant acme awaits approval", func() bool {
-		runs, err := st.Runs(context.Background(), "acme", 5)
+		runs, err := w.st.Runs(context.Background(), "acme", 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,6 +178,21 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 		}
 		return i >= 0
 	})
+	return held
+}
+
+// A roster run that would change more than the mass-change guard allows
+// waits after its plan; `runs` marks it, `runs show` shows what it would
+// write, `approve` lets it go (an Update: its answer says what the run now
+// writes), and the `--wait` that started it follows it to its end.
+func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
+	w := newHeldWorld(t)
+	changed := w.changed
+
+	// Started with --wait, the run is followed by its progress query until
+	// it ends; the test approves once the starter has said it is held.
+	waitOut, waited := runInBackground(t, "roster", "--tenant", "acme", "--wait")
+	held := w.held(t)
 	testenv.Eventually(t, 3*time.Minute, "roster --wait says the run is held", func() bool {
 		return strings.Contains(waitOut.String(), "The mass-change guard holds this run")
 	})
@@ -199,7 +225,8 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 	if err != nil {
 		t.Fatalf("approve: %v\n%s", err, out)
 	}
-	mustContain(t, "approve", out, "Approved run "+held.ID+" of tenant acme as tester")
+	mustContain(t, "approve", out, "Approved run "+held.ID+" of tenant acme as tester",
+		fmt.Sprintf("it now writes its changes: created 0, updated %d", changed))
 
 	var waitErr error
 	select {
@@ -224,6 +251,90 @@ func TestHeldRosterRunIsReviewedThenApproved(t *testing.T) {
 	}
 	if _, err := run(t, "", "approve", "--tenant", "acme", "--run", held.ID); err == nil || !strings.Contains(err.Error(), "already finished") {
 		t.Errorf("approving a finished run: %v", err)
+	}
+}
+
+// `reject` ends a held run failed with the reason, writing nothing; the
+// run's validator refuses, through the server, a rejection without a
+// reason, and the refused Update leaves no trace in the run's history.
+func TestHeldRosterRunIsRejected(t *testing.T) {
+	w := newHeldWorld(t)
+	ctx := context.Background()
+	employees := func() string {
+		var rows string
+		if err := w.st.Pool().QueryRow(ctx, `SELECT string_agg(e::text, E'\n' ORDER BY e.id) FROM employees e WHERE tenant_id = 'acme'`).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	unchanged := employees()
+
+	waitOut, waited := runInBackground(t, "roster", "--tenant", "acme", "--wait")
+	held := w.held(t)
+
+	if _, err := run(t, "", "reject", "--tenant", "acme", "--run", held.ID); err == nil || !strings.Contains(err.Error(), `"reason" not set`) {
+		t.Errorf("reject without --reason: %v, want the flag required", err)
+	}
+	// The UI's Update form can leave the reason out: the validator refuses.
+	h, err := w.ts.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: held.WorkflowID, RunID: held.WorkflowRunID, UpdateName: workflows.RejectUpdate,
+		Args: []any{workflows.Rejection{By: "ui"}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err == nil || !strings.Contains(err.Error(), "a rejection needs a reason") {
+		t.Errorf("a reject Update without a reason: %v, want refused by the validator", err)
+	}
+
+	out, err := run(t, "", "reject", "--tenant", "acme", "--run", held.ID, "--reason", "the HRMOS import went wrong", "--by", "tester")
+	if err != nil {
+		t.Fatalf("reject: %v\n%s", err, out)
+	}
+	mustContain(t, "reject", out, "Rejected run "+held.ID+" of tenant acme as tester", `"rejected by tester: the HRMOS import went wrong" and writes nothing`,
+		fmt.Sprintf("it would have written: created 0, updated %d", w.changed))
+
+	select {
+	case err = <-waited:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the rejected run did not end")
+	}
+	if err == nil {
+		t.Errorf("roster --wait of the rejected run succeeded:\n%s", waitOut)
+	}
+	mustContain(t, "roster --wait", waitOut.String()+fmt.Sprint(err), "rejected by tester: the HRMOS import went wrong")
+
+	r, err := w.st.Run(ctx, store.RunRef{TenantID: "acme", RunID: held.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != "failed" || r.FailureReason != "rejected by tester: the HRMOS import went wrong" || r.Created != 0 || r.Updated != 0 ||
+		!slices.ContainsFunc(r.Notices, func(n string) bool { return strings.HasPrefix(n, "rejected: ") }) {
+		t.Errorf("the rejected run's row: %+v", r)
+	}
+	if got := employees(); got != unchanged {
+		t.Errorf("the rejected run changed employees:\nbefore\n%s\nafter\n%s", unchanged, got)
+	}
+	// Only the accepted Update is in the history: the refused one is not.
+	accepted, refused := 0, 0
+	it := w.ts.Client.GetWorkflowHistory(ctx, held.WorkflowID, held.WorkflowRunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+			accepted++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED:
+			refused++
+		}
+	}
+	if accepted != 1 || refused != 0 {
+		t.Errorf("the run's history holds %d accepted and %d rejected Updates, want the one accepted", accepted, refused)
+	}
+	if _, err := run(t, "", "reject", "--tenant", "acme", "--run", held.ID, "--reason", "again"); err == nil || !strings.Contains(err.Error(), "already finished (failed); nothing to reject") {
+		t.Errorf("rejecting a finished run: %v", err)
 	}
 }
 

@@ -47,7 +47,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer st.Pool().Close()
+	defer st.Close()
 	c, err := app.DialTemporalWithMetrics(cfg, logger, m.TemporalHandler())
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func TestRosterGuard(t *testing.T) {
 			started: first(100), plan: syncapi.PlanResult{Records: 120, Tally: syncapi.Tally{Created: 117, Unchanged: 3}, Matched: 3},
 			want: []string{"this first sync of the tenant matches only 3 of its 100 employees in mediment (3%, less than the 50%",
 				"would create 117 new ones beside them", "A wrong HRMOS company ID is the usual cause", "`starter connections`",
-				"cancel this run", "if it is right, approve the run"}},
+				"reject this run (`starter reject`", "if it is right, approve the run"}},
 		{name: "a first sync that matches few but creates nobody builds no second roster and writes",
 			started: first(100), plan: syncapi.PlanResult{Records: 100, Tally: syncapi.Tally{Errors: 90, Skipped: 10}}},
 		{name: "records in error are not matches",

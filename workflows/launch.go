@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -24,8 +25,9 @@ type launchSpec struct {
 	// (a schedule's action); otherwise cancelling the starter cancels it.
 	abandon bool
 	// forwardApprovals passes the approve signals the starting workflow
-	// receives on to the sync while it runs (forwardsApprovals).
-	forwardApprovals bool
+	// receives on to the sync while it runs (forwardsApprovals);
+	// forwardRejections the reject signals too (forwardsRejections).
+	forwardApprovals, forwardRejections bool
 }
 
 // Summary is the one line the Temporal UI lists for a sync: tenant, kind,
@@ -79,7 +81,7 @@ func runCanonical(ctx workflow.Context, s launchSpec) (syncapi.RunResult, error)
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, s.workflowType, s.input)
 	if s.forwardApprovals {
-		forwardApprovalsUntilDone(ctx, child, s.workflowID)
+		forwardApprovalsUntilDone(ctx, child, s.workflowID, s.forwardRejections)
 	}
 	var res syncapi.RunResult
 	err := child.Get(ctx, &res)
@@ -100,17 +102,41 @@ func forwardsApprovals(ctx workflow.Context) bool {
 	return workflow.GetVersion(ctx, forwardApprovalChange, workflow.DefaultVersion, 1) >= 1
 }
 
+// forwardRejectChange puts the forwarding of rejections behind a version:
+// a workflow that started before it ignored the reject signal, and replays
+// so.
+const forwardRejectChange = "forward-reject-to-the-sync"
+
+// forwardsRejections reports whether this workflow passes rejections on.
+func forwardsRejections(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, forwardRejectChange, workflow.DefaultVersion, 1) >= 1
+}
+
 // forwardApprovalsUntilDone passes each approve signal this workflow
 // receives (the UI launcher, a scheduled action: the workflow ops started
-// or are looking at) on to the sync it runs, until that sync ends. The sync
-// acts on it only while the mass-change guard holds it. Approvals that
-// arrived before the sync was started were not meant for it, and are
-// dropped.
-func forwardApprovalsUntilDone(ctx workflow.Context, child workflow.ChildWorkflowFuture, childID string) {
+// or are looking at) on to the sync it runs, until that sync ends; with
+// rejections, each reject signal too. The sync acts on them only while the
+// mass-change guard holds it. Signals that arrived before the sync was
+// started were not meant for it, and are dropped.
+func forwardApprovalsUntilDone(ctx workflow.Context, child workflow.ChildWorkflowFuture, childID string, rejections bool) {
 	logger := workflow.GetLogger(ctx)
 	signals := workflow.GetSignalChannel(ctx, ApproveSignal)
 	for signals.ReceiveAsync(&Approval{}) {
 		logger.Warn("dropped an approval sent before the sync started", "workflow", childID)
+	}
+	var rejects workflow.ReceiveChannel
+	if rejections {
+		rejects = workflow.GetSignalChannel(ctx, RejectSignal)
+		for rejects.ReceiveAsync(&Rejection{}) {
+			logger.Warn("dropped a rejection sent before the sync started", "workflow", childID)
+		}
+	}
+	pass := func(name string, input any) {
+		if err := child.SignalChildWorkflow(ctx, name, input).Get(ctx, nil); err != nil {
+			logger.Warn("could not pass a signal on to the sync", "signal", name, "workflow", childID, "error", err)
+			return
+		}
+		logger.Info("passed a signal on to the sync", "signal", name, "workflow", childID)
 	}
 	for done := false; !done; {
 		sel := workflow.NewSelector(ctx)
@@ -120,14 +146,45 @@ func forwardApprovalsUntilDone(ctx workflow.Context, child workflow.ChildWorkflo
 			if !c.ReceiveAsync(&approval) {
 				return // not an approval's input: dropped by the SDK
 			}
-			if err := child.SignalChildWorkflow(ctx, ApproveSignal, approval).Get(ctx, nil); err != nil {
-				logger.Warn("could not pass an approval on to the sync", "workflow", childID, "error", err)
-				return
-			}
-			logger.Info("passed an approval on to the sync", "workflow", childID)
+			pass(ApproveSignal, approval)
 		})
+		if rejects != nil {
+			sel.AddReceive(rejects, func(c workflow.ReceiveChannel, _ bool) {
+				var rejection Rejection
+				if !c.ReceiveAsync(&rejection) {
+					return
+				}
+				pass(RejectSignal, rejection)
+			})
+		}
 		sel.Select(ctx)
 	}
+}
+
+// refuseDecisionUpdates registers approve and reject Updates on a workflow
+// that starts syncs (the UI launcher, a scheduled action) only to refuse
+// them, saying where to send them: an Update's answer is the held run's
+// own (whether it is held, what it will write), which a workflow cannot ask
+// another for. running names the sync it runs now, "" when none.
+func refuseDecisionUpdates(ctx workflow.Context, running func() string) error {
+	refuse := func() error {
+		where := "it is not running a sync now"
+		if id := running(); id != "" {
+			where = fmt.Sprintf("send the Update to workflow %s, the sync it runs (`starter approve`/`starter reject` find it)", id)
+		}
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("this workflow only starts the sync, it does not hold it: %s; or send the Signal of the same name here, which is passed on", where),
+			ErrTypeNotHeld, nil)
+	}
+	for _, name := range []string{ApproveUpdate, RejectUpdate} {
+		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
+			func(ctx workflow.Context, _ json.RawMessage) (Decision, error) { return Decision{}, refuse() },
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, _ json.RawMessage) error { return refuse() }})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // launch is a sync started from the Temporal UI with an ID of its own (the
@@ -141,6 +198,10 @@ func launch(ctx workflow.Context, s launchSpec) (syncapi.RunResult, error) {
 		return syncapi.RunResult{}, err
 	}
 	s.forwardApprovals = forwardsApprovals(ctx)
+	s.forwardRejections = s.forwardApprovals && forwardsRejections(ctx)
+	if err := refuseDecisionUpdates(ctx, func() string { return s.workflowID }); err != nil {
+		return syncapi.RunResult{}, err
+	}
 	workflow.SetCurrentDetails(ctx, launcherDetails(s))
 	res, err := runCanonical(ctx, s)
 	if errors.Is(err, errAlreadyRunning) {
@@ -162,6 +223,9 @@ func launcherDetails(s launchSpec) string {
 		Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun), s.workflowID)
 	if s.forwardApprovals {
 		d += fmt.Sprintf(".\n\nWhen the mass-change guard holds it, approving this workflow approves it: Signal `%s` with input `{\"by\":\"your name\"}`.", ApproveSignal)
+	}
+	if s.forwardRejections {
+		d += fmt.Sprintf(" Rejecting it here rejects it: Signal `%s` with input `{\"by\":\"your name\",\"reason\":\"why\"}`.", RejectSignal)
 	}
 	return d
 }

@@ -61,10 +61,12 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 	// The recordings must reach what production runs, or the replay checks
 	// less than it claims: chunk children, an approval signal (a held run,
-	// and the launcher passing it on), local activities, a failed run.
+	// and the launcher passing it on), a decision by Update (a held run
+	// rejected), local activities, a failed run.
 	for _, ev := range []enumspb.EventType{
 		enumspb.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, enumspb.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
 		enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+		enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
 		enumspb.EVENT_TYPE_MARKER_RECORDED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
 	} {
 		if !reached[ev] {

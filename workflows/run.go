@@ -62,8 +62,17 @@ type syncRun struct {
 	fetched    syncapi.FetchResult
 	planned    syncapi.PlanResult
 	approvedBy string
-	progress   Progress
-	logger     log.Logger
+	rejectedBy string
+	// held is set while the guard holds the run, waitEnded once that wait
+	// is over: the approve and reject Updates' validators accept only while
+	// held, and only the first decision, which awaitApproval is woken for
+	// by decided. canReject is rejectChange's version.
+	held, waitEnded bool
+	canReject       bool
+	decision        *heldDecision
+	decided         workflow.Channel
+	progress        Progress
+	logger          log.Logger
 	// settle lets the writes in flight finish when the run is cancelled,
 	// so that it counts only once they have (writesSettleChange).
 	settle bool
@@ -92,7 +101,18 @@ func settled(ctx workflow.Context, settle bool) (workflow.Context, workflow.Canc
 	return workflow.NewDisconnectedContext(ctx)
 }
 
+// execute runs the sync and, before the workflow returns, lets every Update
+// handler finish (they never block: this is the SDK's rule kept, so that no
+// caller is left without its answer).
 func (r *syncRun) execute(ctx workflow.Context) (syncapi.RunResult, error) {
+	res, err := r.steps(ctx)
+	dctx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	_ = workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
+	return res, err
+}
+
+func (r *syncRun) steps(ctx workflow.Context) (syncapi.RunResult, error) {
 	info := workflow.GetInfo(ctx)
 	r.workflowID, r.runID = info.WorkflowExecution.ID, syncRunID(info)
 	r.logger = workflow.GetLogger(ctx)
@@ -106,6 +126,9 @@ func (r *syncRun) execute(ctx workflow.Context) (syncapi.RunResult, error) {
 	}
 	r.setPhase(ctx, PhaseStarting)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return r.progress, nil }); err != nil {
+		return syncapi.RunResult{}, err
+	}
+	if err := r.setDecisionHandlers(ctx); err != nil {
 		return syncapi.RunResult{}, err
 	}
 	upsertSearch(ctx, SearchFor(r.tenantID, r.kind, r.month, r.trigger, codes.RunRunning, r.dryRun).Copy())
@@ -282,6 +305,7 @@ func (r *syncRun) fail(ctx workflow.Context, cause error) (syncapi.RunResult, er
 	var res syncapi.RunResult
 	if err := workflow.ExecuteLocalActivity(r.w.db(dctx, "record the failure"), a.FinishRun, syncapi.FinishRunInput{
 		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunFailed, FailureReason: reason, Fetched: r.fetched.Fetched,
+		Notices: r.failureNotices(),
 	}).Get(dctx, &res); err != nil {
 		r.notifyFailed(dctx, reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
 		return syncapi.RunResult{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
@@ -328,8 +352,9 @@ func (p Progress) markdown(kind, tenantID, month string, dryRun bool) string {
 		if p.StartedBy != "" {
 			where += fmt.Sprintf(" or `%s`, which started it", p.StartedBy)
 		}
-		b.WriteString(fmt.Sprintf("**Waiting for approval**: %s. Approve: Signal `%s` with input `{\"by\":\"your name\"}` to %s, or `starter approve`.\n\n",
-			p.ApprovalReason, ApproveSignal, where))
+		b.WriteString(fmt.Sprintf("**Waiting for approval**: %s. Approve: Signal `%s` with input `{\"by\":\"your name\"}` to %s, or `starter approve`. "+
+			"Reject: Signal `%s` with input `{\"by\":\"your name\",\"reason\":\"why\"}`, or `starter reject`.\n\n",
+			p.ApprovalReason, ApproveSignal, where, RejectSignal))
 	}
 	// Few lines: the UI's Current Details panel shows about six before it
 	// scrolls.
@@ -346,6 +371,14 @@ func (p Progress) markdown(kind, tenantID, month string, dryRun bool) string {
 		b.WriteString(fmt.Sprintf("- chunks written: %d of %d\n", p.ChunksDone, p.ChunksTotal))
 	}
 	return b.String()
+}
+
+// failureNotices are the notices of a failed run: a rejection's.
+func (r *syncRun) failureNotices() []string {
+	if r.rejectedBy == "" {
+		return nil
+	}
+	return []string{noticeRejected(r.rejectedBy)}
 }
 
 func (r *syncRun) allNotices() []string {
@@ -378,6 +411,12 @@ func noticeUsersWithoutID(n int) string {
 
 func noticeNoRows(month string) string {
 	return fmt.Sprintf("%s: HRMOS's monthly report for %s has no rows; nothing was synced", codes.NoticeNoRows, month)
+}
+
+// noticeRejected marks a run ops rejected: its failure is their decision,
+// not a fault (the failed-scheduled-run alert leaves it out).
+func noticeRejected(by string) string {
+	return fmt.Sprintf("%s: the mass-change guard held this run and %s rejected it; nothing was written", codes.NoticeRejected, by)
 }
 
 func noticeApproved(by string) string {

@@ -55,18 +55,25 @@ func (w Workflows) ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (S
 	// started by hand from the UI's Start Workflow form records "ui".
 	trigger := startedFrom(ctx, codes.TriggerSchedule)
 	forward := forwardsApprovals(ctx)
+	forwardRejects := forward && forwardsRejections(ctx)
+	running := ""
+	if err := refuseDecisionUpdates(ctx, func() string { return running }); err != nil {
+		return ScheduledSyncResult{}, err
+	}
 	upsertSearch(ctx, SearchTenant.ValueSet(in.TenantID), SearchKind.ValueSet(KindScheduled),
 		SearchTrigger.ValueSet(trigger), SearchStatus.ValueSet(codes.RunRunning))
 	var res ScheduledSyncResult
 	var failures []string
 
 	rosterSpec := launchSpec{kind: codes.KindRoster, tenantID: in.TenantID, trigger: trigger,
-		workflowID: RosterWorkflowID(in.TenantID), workflowType: RosterSyncName, abandon: true, forwardApprovals: forward,
+		workflowID: RosterWorkflowID(in.TenantID), workflowType: RosterSyncName, abandon: true, forwardApprovals: forward, forwardRejections: forwardRejects,
 		input: RosterSyncInput{TenantID: in.TenantID, Trigger: trigger}}
 	if forward {
 		workflow.SetCurrentDetails(ctx, launcherDetails(rosterSpec))
 	}
+	running = rosterSpec.workflowID
 	roster, err := runCanonical(ctx, rosterSpec)
+	running = ""
 	res.RosterOutcome = outcomeOf(roster, err, &res.Roster)
 	if err != nil && !errors.Is(err, errAlreadyRunning) {
 		failures = append(failures, "roster: "+failureReason(err))
@@ -80,11 +87,13 @@ func (w Workflows) ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (S
 		} else {
 			spec := launchSpec{kind: codes.KindAttendance, tenantID: in.TenantID, month: res.Month,
 				trigger: trigger, workflowID: AttendanceWorkflowID(in.TenantID, res.Month), workflowType: AttendanceSyncName,
-				abandon: true, forwardApprovals: forward, input: AttendanceSyncInput{TenantID: in.TenantID, Month: res.Month, Trigger: trigger}}
+				abandon: true, forwardApprovals: forward, forwardRejections: forwardRejects, input: AttendanceSyncInput{TenantID: in.TenantID, Month: res.Month, Trigger: trigger}}
 			if forward {
 				workflow.SetCurrentDetails(ctx, "roster sync "+res.RosterOutcome+"; "+launcherDetails(spec))
 			}
+			running = spec.workflowID
 			attendance, aerr := runCanonical(ctx, spec)
+			running = ""
 			res.AttendanceOutcome = outcomeOf(attendance, aerr, &res.Attendance)
 			if aerr != nil && !errors.Is(aerr, errAlreadyRunning) {
 				failures = append(failures, "attendance "+res.Month+": "+failureReason(aerr))

@@ -167,11 +167,7 @@ func NewWorker(c client.Client, cfg config.Config, acts *activities.Activities, 
 
 // OpenStore connects to PostgreSQL.
 func OpenStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
-	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConns)
-	if err != nil {
-		return nil, err
-	}
-	return store.New(pool), nil
+	return store.OpenStore(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConns)
 }
 
 // ScheduleSettings turns the configuration into schedule settings.

@@ -131,6 +131,11 @@ type PhaseResult struct {
 	DirectStatements    float64       `json:"directStatementsPerRecord,omitempty"`
 	// Ratio is the Temporal run's wall time / the direct loop's.
 	Ratio float64 `json:"ratio,omitempty"`
+	// Shares is each phase's part of the Temporal run's wall time
+	// (fetching, planning, writing, recording the run, Temporal).
+	Shares map[string]float64 `json:"wallShares,omitempty"`
+	// TopStatements are the worker's statements of this phase by total time.
+	TopStatements []harness.Statement `json:"topStatements,omitempty"`
 }
 
 // bench is one run's shared state.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // PrintSize prints one size's table.
@@ -23,6 +24,26 @@ func PrintSize(w io.Writer, sr *SizeReport) {
 			fmt.Fprintf(w, "  %s: %s\n", r.Label, r.Note)
 		}
 	}
+	for _, r := range sr.Phases {
+		if len(r.Shares) > 0 {
+			fmt.Fprintf(w, "  %s, wall time: %s\n", r.Label, formatShares(r.Shares))
+		}
+		for _, st := range r.TopStatements {
+			fmt.Fprintf(w, "    %8.0f ms %7d calls %7.2f ms/call  %s\n", st.TotalMillis, st.Calls, st.MeanMillis, shortQuery(st.Query, 100))
+		}
+	}
+}
+
+// shortQuery is a statement on one line, cut to n bytes at a rune boundary.
+func shortQuery(q string, n int) string {
+	q = strings.Join(strings.Fields(q), " ")
+	if len(q) <= n {
+		return q
+	}
+	for n > 0 && !utf8.RuneStart(q[n]) {
+		n--
+	}
+	return q[:n] + "…"
 }
 
 func (r PhaseResult) cells() []string {
@@ -98,6 +119,31 @@ func Markdown(w io.Writer, r *Report) {
 				fmt.Fprintf(w, "| %d | %s |\n", s.Employees, strings.Join(c, " | "))
 			}
 		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Where each phase's wall time went (from the histories: the spans in which a fetch, plan, write or run-recording activity ran; Temporal is the rest):")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| employees | phase | fetching | planning | writing | recording the run | Temporal |")
+		fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|")
+		for _, s := range r.Sizes {
+			for _, p := range s.Phases {
+				if len(p.Shares) == 0 {
+					continue
+				}
+				fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s |\n", s.Employees, p.Label,
+					percent(p.Shares[shareFetch]), percent(p.Shares[sharePlan]), percent(p.Shares[shareWrite]), percent(p.Shares[shareRecord]), percent(p.Shares["Temporal"]))
+			}
+		}
+		for _, s := range r.Sizes {
+			for _, p := range s.Phases {
+				if len(p.TopStatements) == 0 {
+					continue
+				}
+				fmt.Fprintf(w, "\nTop statements, %d employees, %s:\n\n| calls | total ms | mean ms | rows | statement |\n|---:|---:|---:|---:|---|\n", s.Employees, p.Label)
+				for _, st := range p.TopStatements {
+					fmt.Fprintf(w, "| %d | %.0f | %.2f | %d | `%s` |\n", st.Calls, st.TotalMillis, st.MeanMillis, st.Rows, strings.ReplaceAll(shortQuery(st.Query, 160), "|", "\\|"))
+				}
+			}
+		}
 		for _, s := range r.Sizes {
 			for _, p := range s.Phases {
 				if p.Note != "" {
@@ -137,10 +183,7 @@ func Markdown(w io.Writer, r *Report) {
 		fmt.Fprintln(w, "| calls | total ms | mean ms | rows | statement |")
 		fmt.Fprintln(w, "|---:|---:|---:|---:|---|")
 		for _, st := range s.Statements {
-			q := strings.Join(strings.Fields(st.Query), " ")
-			if len(q) > 160 {
-				q = q[:160] + "…"
-			}
+			q := shortQuery(st.Query, 160)
 			fmt.Fprintf(w, "| %d | %.0f | %.2f | %d | `%s` |\n", st.Calls, st.TotalMillis, st.MeanMillis, st.Rows, strings.ReplaceAll(q, "|", "\\|"))
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/mediment/hrmos-sync/activities"
@@ -81,7 +82,7 @@ func (b *bench) size(ctx context.Context, n int) (*SizeReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer st.Pool().Close()
+		defer st.Close()
 		if s.acts, err = app.NewActivities(cfg, st, nil); err != nil {
 			return nil, err
 		}
@@ -147,6 +148,9 @@ func (r PhaseResult) summary() string {
 	if r.StatementsPerRecord >= 0 {
 		s += fmt.Sprintf(", %.1f statements/record", r.StatementsPerRecord)
 	}
+	if len(r.Shares) > 0 {
+		s += "; wall time: " + formatShares(r.Shares)
+	}
 	if r.DirectStatus != "" {
 		s += fmt.Sprintf("; direct loop %s %s, ratio %.2f", r.DirectStatus, r.DirectWall.Round(time.Millisecond), r.Ratio)
 	}
@@ -170,6 +174,7 @@ func (b *bench) temporalPhase(ctx context.Context, s *sizeRun, r *PhaseResult) {
 		b.note("peak RSS is the worker's since it started, not per phase: " + err.Error())
 	}
 	calls0, haveCalls, _ := b.pg.StatementCalls(ctx, s.db, workerRole)
+	statements0, _ := b.pg.StatementTotals(ctx, s.db, workerRole)
 	start := time.Now()
 	stop := b.progress(ctx, s.pool, kind, fmt.Sprintf("%d employees, %s (Temporal)", s.n, r.Label), start)
 	run, err := s.tc.ExecuteWorkflow(ctx, opts, wfType, input)
@@ -187,10 +192,15 @@ func (b *bench) temporalPhase(ctx context.Context, s *sizeRun, r *PhaseResult) {
 		if row, err := readRun(ctx, s.pool, "workflow_run_id", run.GetRunID()); err == nil {
 			r.fill(row)
 		}
-		r.LargestHistory, r.Workflows, err = largestHistory(ctx, s.tc, run.GetID(), run.GetRunID())
+		var tl timeline
+		r.LargestHistory, r.Workflows, tl, err = readHistories(ctx, s.tc, run.GetID(), run.GetRunID())
 		if err != nil {
 			b.note("largest history: " + err.Error())
 		}
+		r.Shares = tl.shares(r.Wall)
+	}
+	if statements1, err := b.pg.StatementTotals(ctx, s.db, workerRole); err == nil && statements0 != nil {
+		r.TopStatements = harness.TopSince(statements0, statements1, 5)
 	}
 	if calls1, ok, _ := b.pg.StatementCalls(ctx, s.db, workerRole); ok && haveCalls && r.Records > 0 {
 		r.StatementsPerRecord = float64(calls1-calls0) / float64(r.Records)
@@ -300,29 +310,31 @@ func every(interval time.Duration, f func()) (stop func()) {
 	return func() { close(done); <-finished }
 }
 
-// largestHistory reads the history of the workflow and of every child it
-// started, recursively, and returns the largest event count and how many
-// workflows there were.
-func largestHistory(ctx context.Context, c client.Client, id, runID string) (largest, workflows int, err error) {
+// readHistories reads the history of the workflow and of every child it
+// started, recursively, and returns the largest event count, how many
+// workflows there were and when each phase's activities ran.
+func readHistories(ctx context.Context, c client.Client, id, runID string) (largest, workflows int, tl timeline, err error) {
 	type wf struct{ id, run string }
 	queue := []wf{{id, runID}}
+	tl = timeline{}
 	for len(queue) > 0 {
 		w := queue[0]
 		queue = queue[1:]
 		workflows++
 		it := c.GetWorkflowHistory(ctx, w.id, w.run, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		n := 0
+		var events []*historypb.HistoryEvent
 		for it.HasNext() {
 			ev, err := it.Next()
 			if err != nil {
-				return largest, workflows, fmt.Errorf("read the history of %s: %w", w.id, err)
+				return largest, workflows, tl, fmt.Errorf("read the history of %s: %w", w.id, err)
 			}
-			n++
+			events = append(events, ev)
 			if a := ev.GetChildWorkflowExecutionStartedEventAttributes(); a != nil {
 				queue = append(queue, wf{a.GetWorkflowExecution().GetWorkflowId(), a.GetWorkflowExecution().GetRunId()})
 			}
 		}
-		largest = max(largest, n)
+		tl.add(events)
+		largest = max(largest, len(events))
 	}
-	return largest, workflows, nil
+	return largest, workflows, tl, nil
 }

@@ -11,4 +11,5 @@ const (
 	NoticeKeyExpiresSoon    = "key_expires_soon"
 	NoticeKeyExpired        = "key_expired"
 	NoticeApproved          = "approved"
+	NoticeRejected          = "rejected"
 )

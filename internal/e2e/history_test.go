@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/mediment/hrmos-sync/internal/schedules"
+	"github.com/mediment/hrmos-sync/internal/startopts"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
@@ -73,25 +74,67 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var held store.Run
-	testenv.Eventually(t, time.Minute, "the launched roster is held", func() bool {
-		runs, err := e.store.Runs(ctx, "pii", 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range runs {
-			if r.Status == codes.RunRunning && r.AwaitingApprovalSince != nil {
-				held = r
-				return true
+	heldRun := func(what string) store.Run {
+		var held store.Run
+		testenv.Eventually(t, time.Minute, what+" is held", func() bool {
+			runs, err := e.store.Runs(ctx, "pii", 10)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		return false
-	})
+			for _, r := range runs {
+				if r.Status == codes.RunRunning && r.AwaitingApprovalSince != nil && r.ApprovedAt == nil {
+					held = r
+					return true
+				}
+			}
+			return false
+		})
+		return held
+	}
+	held := heldRun("the launched roster")
 	if err := e.temporal.SignalWorkflow(ctx, launched.GetID(), launched.GetRunID(), workflows.ApproveSignal, workflows.Approval{By: "ops"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := launched.Get(ctx, nil); err != nil {
 		t.Fatalf("roster started with any Workflow ID: %v", err)
+	}
+	// Two more held runs, rejected: one through the launcher's reject
+	// signal, which passes it on, one by the Update on the run itself.
+	if _, err := e.sim.MutateUsers("pii", 60, 8); err != nil {
+		t.Fatal(err)
+	}
+	rejectedLaunch, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "5f0e2b8a-ui-rejected", TaskQueue: e.cfg.TaskQueue},
+		workflows.RosterSyncName, json.RawMessage(`{"tenantId":"pii","chunkSize":30}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	heldRun("the roster rejected through the launcher")
+	if err := e.temporal.SignalWorkflow(ctx, rejectedLaunch.GetID(), rejectedLaunch.GetRunID(), workflows.RejectSignal,
+		workflows.Rejection{By: "ops", Reason: "the import in HRMOS went wrong"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rejectedLaunch.Get(ctx, nil); err == nil || !strings.Contains(err.Error(), "rejected by ops: the import in HRMOS went wrong") {
+		t.Fatalf("the roster rejected through the launcher: %v", err)
+	}
+	// As `starter roster` starts it.
+	if _, err := e.temporal.ExecuteWorkflow(startedAs(ctx, codes.TriggerCLI), startopts.Roster(e.cfg.TaskQueue, "pii", codes.TriggerCLI, false),
+		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "pii", ChunkSize: 30, Trigger: codes.TriggerCLI}); err != nil {
+		t.Fatal(err)
+	}
+	rejected := heldRun("the roster rejected by Update")
+	h, err := e.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: rejected.WorkflowID, RunID: rejected.WorkflowRunID, UpdateName: workflows.RejectUpdate,
+		Args: []any{workflows.Rejection{By: "ops", Reason: "not this month"}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decision workflows.Decision
+	if err := h.Get(ctx, &decision); err != nil || decision.Decision != workflows.DecisionRejected {
+		t.Fatalf("the reject Update: %+v, %v", decision, err)
+	}
+	if err := e.temporal.GetWorkflow(ctx, rejected.WorkflowID, rejected.WorkflowRunID).Get(ctx, nil); err == nil {
+		t.Fatal("the rejected roster completed")
 	}
 
 	// The key is regenerated in HRMOS and the cached token dies with it.
@@ -171,18 +214,21 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 	if os.Getenv("UPDATE_REPLAY_HISTORY") == "1" {
 		// What production runs: a roster and a month that write through
 		// chunk children, a run held and then approved through the
+		// workflow ops started, one rejected by Update and one through the
 		// workflow ops started, a failed run, the scheduled action, the
 		// sweeper.
 		e.writeReplayHistories(histories, map[string]runOf{
-			"roster_sync":                     {workflowID: completed.WorkflowID, runID: completed.WorkflowRunID},
-			"roster_sync_held_then_approved":  {workflowID: held.WorkflowID, runID: held.WorkflowRunID},
-			"roster_sync_started_with_any_id": {workflowID: launched.GetID(), runID: launched.GetRunID()},
-			"roster_sync_failed":              {workflowID: failed.WorkflowID, runID: failed.WorkflowRunID},
-			"attendance_sync":                 {workflowID: att.WorkflowID, runID: att.WorkflowRunID},
-			"roster_sync_chunk":               {workflowType: workflows.RosterSyncChunkName},
-			"attendance_sync_chunk":           {workflowType: workflows.AttendanceSyncChunkName},
-			"scheduled_sync":                  {workflowType: workflows.ScheduledSyncName},
-			"staging_sweeper":                 {workflowType: workflows.StagingSweeperName},
+			"roster_sync":                               {workflowID: completed.WorkflowID, runID: completed.WorkflowRunID},
+			"roster_sync_held_then_approved":            {workflowID: held.WorkflowID, runID: held.WorkflowRunID},
+			"roster_sync_held_then_rejected":            {workflowID: rejected.WorkflowID, runID: rejected.WorkflowRunID},
+			"roster_sync_rejected_through_the_launcher": {workflowID: rejectedLaunch.GetID(), runID: rejectedLaunch.GetRunID()},
+			"roster_sync_started_with_any_id":           {workflowID: launched.GetID(), runID: launched.GetRunID()},
+			"roster_sync_failed":                        {workflowID: failed.WorkflowID, runID: failed.WorkflowRunID},
+			"attendance_sync":                           {workflowID: att.WorkflowID, runID: att.WorkflowRunID},
+			"roster_sync_chunk":                         {workflowType: workflows.RosterSyncChunkName},
+			"attendance_sync_chunk":                     {workflowType: workflows.AttendanceSyncChunkName},
+			"scheduled_sync":                            {workflowType: workflows.ScheduledSyncName},
+			"staging_sweeper":                           {workflowType: workflows.StagingSweeperName},
 		})
 	}
 }

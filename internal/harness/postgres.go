@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -273,6 +275,56 @@ func (pg *Postgres) TopStatements(ctx context.Context, db, role string, limit in
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Statement])
+}
+
+// StatementTotals is role's statements in db so far by pg_stat_statements'
+// query id (nil when it is not loaded): take two and TopSince tells what ran
+// between them.
+func (pg *Postgres) StatementTotals(ctx context.Context, db, role string) (map[int64]Statement, error) {
+	if !pg.Statements {
+		return nil, nil
+	}
+	c, err := pgx.Connect(ctx, pg.URL(db, ""))
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close(ctx)
+	rows, err := c.Query(ctx, `
+		SELECT s.queryid, s.query, s.calls, s.total_exec_time, s.rows FROM pg_stat_statements s
+		JOIN pg_database d ON d.oid = s.dbid JOIN pg_roles r ON r.oid = s.userid
+		WHERE d.datname = $1 AND r.rolname = $2`, db, role)
+	if err != nil {
+		return nil, fmt.Errorf("read pg_stat_statements: %w", err)
+	}
+	out := map[int64]Statement{}
+	var id int64
+	var st Statement
+	_, err = pgx.ForEachRow(rows, []any{&id, &st.Query, &st.Calls, &st.TotalMillis, &st.Rows}, func() error {
+		prev := out[id] // a query id can repeat across top-level and nested
+		out[id] = Statement{Query: st.Query, Calls: prev.Calls + st.Calls, TotalMillis: prev.TotalMillis + st.TotalMillis, Rows: prev.Rows + st.Rows}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read pg_stat_statements: %w", err)
+	}
+	return out, nil
+}
+
+// TopSince is the limit statements that took the most time between two
+// StatementTotals.
+func TopSince(before, after map[int64]Statement, limit int) []Statement {
+	var out []Statement
+	for id, a := range after {
+		b := before[id]
+		d := Statement{Query: a.Query, Calls: a.Calls - b.Calls, TotalMillis: a.TotalMillis - b.TotalMillis, Rows: a.Rows - b.Rows}
+		if d.Calls <= 0 {
+			continue
+		}
+		d.MeanMillis = d.TotalMillis / float64(d.Calls)
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(x, y Statement) int { return cmp.Compare(y.TotalMillis, x.TotalMillis) })
+	return out[:min(limit, len(out))]
 }
 
 func containsWord(list, word string) bool {

@@ -120,7 +120,7 @@ var (
 		"How long the oldest run held for approval has waited, by tenant and kind; absent when none is held.",
 		[]string{"tenant", "kind"}, nil)
 	lastAttemptFailedDesc = prometheus.NewDesc(Namespace+"_runs_last_attempt_failed",
-		"Syncs whose last run failed, by tenant, kind and that run's trigger: the roster (0 or 1) and each attendance month, among the runs started in the last 62 days; dry runs are left out.",
+		"Syncs whose last run failed, by tenant, kind and that run's trigger: the roster (0 or 1) and each attendance month, among the runs started in the last 62 days; dry runs are left out, and a run ops rejected (starter reject) is no failure.",
 		[]string{"tenant", "kind", "trigger"}, nil)
 	keyExpiryDesc = prometheus.NewDesc(Namespace+"_api_key_expiry_timestamp_seconds",
 		"When the tenant's HRMOS API key expires (3 months after it was set), as a Unix time; absent when unknown. Days left: (this - time()) / 86400.",
@@ -213,11 +213,15 @@ const heldRunsQuery = `SELECT tenant_id, kind, count(*) AS held, min(awaiting_ap
 // whole history. Dry runs write nothing, so they neither count as a
 // failure nor clear one; an attendance run refused before it had a month
 // is no month to sync again. A run still going is the last attempt too:
-// a failure being retried is not reported failed.
+// a failure being retried is not reported failed. A run ops rejected while
+// the mass-change guard held it (its "rejected" notice) failed by their
+// decision: it is the last attempt, and no failure to alert on.
 const lastAttemptsQuery = `SELECT c.tenant_id, r.kind, r.trigger, count(*) AS failed
 	FROM hrmos_connections c
 	CROSS JOIN LATERAL (
-		SELECT DISTINCT ON (s.kind, s.month) s.kind, s.trigger, s.status
+		SELECT DISTINCT ON (s.kind, s.month) s.kind, s.trigger,
+			CASE WHEN s.status = 'failed' AND EXISTS (SELECT FROM unnest(s.notices) n WHERE starts_with(n, '` + codes.NoticeRejected + `: '))
+				THEN 'rejected' ELSE s.status END AS status
 		FROM sync_runs s
 		WHERE s.tenant_id = c.tenant_id AND s.started_at >= $1 AND NOT s.dry_run
 			AND NOT (s.kind = 'attendance' AND s.month IS NULL)

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/mediment/hrmos-sync/internal/app"
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/metrics"
 	"github.com/mediment/hrmos-sync/internal/schedules"
 	"github.com/mediment/hrmos-sync/internal/store"
@@ -98,6 +99,9 @@ func newStateWorld(t *testing.T) *stateWorld {
 		// held: waiting since t0-30m; an approved run still writing is not held.
 		{tenant: tHeld, kind: "roster", trigger: "schedule", status: "running", ago: 40 * time.Minute, heldFor: 30 * time.Minute},
 		{tenant: tHeld, kind: "attendance", month: "2026-11", trigger: "ui", status: "running", ago: 3 * time.Hour, heldFor: 3 * time.Hour, approved: true},
+		// A scheduled month held and rejected by ops: failed, but their
+		// decision, not a failure to alert on.
+		{tenant: tHeld, kind: "attendance", month: "2026-09", trigger: "schedule", status: "failed", ago: 2 * day, heldFor: 2 * day, rejected: true},
 		// failing: the roster's last run failed by schedule after one that
 		// completed; of three attendance months, one failed by schedule and
 		// was synced by hand since, one failed from the UI, one failed by
@@ -179,6 +183,8 @@ type run struct {
 	// heldFor: held by the guard since t0-heldFor; approved: and approved.
 	heldFor  time.Duration
 	approved bool
+	// rejected: a failed run ops rejected while held (its notice says so).
+	rejected bool
 }
 
 func (w *stateWorld) run(t *testing.T, r run) {
@@ -203,11 +209,17 @@ func (w *stateWorld) run(t *testing.T, r run) {
 		s := "failed on purpose"
 		reason = &s
 	}
+	notices := []string{}
+	if r.rejected {
+		s := "rejected by ops: the month looks wrong"
+		reason = &s
+		notices = append(notices, codes.NoticeRejected+": the mass-change guard held this run and ops rejected it; nothing was written")
+	}
 	testdb.Exec(t, w.owner, `INSERT INTO sync_runs (id, tenant_id, kind, month, trigger, dry_run, workflow_id, workflow_run_id, status,
-			started_at, finished_at, failure_reason, awaiting_approval_since, approved_at)
+			started_at, finished_at, failure_reason, awaiting_approval_since, approved_at, notices)
 		VALUES (gen_random_uuid(), $1, $2, nullif($3, ''), $4, $5, gen_random_uuid()::text, gen_random_uuid()::text, $6,
-			$7, $8, $9, $10, $11)`,
-		r.tenant, r.kind, r.month, r.trigger, r.dry, r.status, started, finished, reason, heldSince, approvedAt)
+			$7, $8, $9, $10, $11, $12)`,
+		r.tenant, r.kind, r.month, r.trigger, r.dry, r.status, started, finished, reason, heldSince, approvedAt, notices)
 }
 
 // clock is the collector's clock, moved by the test.
@@ -284,8 +296,9 @@ func TestStateCollectorReadsTheState(t *testing.T) {
 		{"hrmos_sync_runs_last_attempt_failed", tkt(tFailing, "attendance", "ui"), 1},       // 2026-09
 		{"hrmos_sync_runs_last_attempt_failed", tkt(tFailing, "attendance", "schedule"), 0}, // 2026-10 synced since, 2026-06 out of the window
 		{"hrmos_sync_runs_last_attempt_failed", tkt(tFailing, "attendance", "cli"), 0},
-		{"hrmos_sync_runs_last_attempt_failed", tkt(tHealthy, "roster", "schedule"), 0}, // superseded
-		{"hrmos_sync_runs_last_attempt_failed", tkt(tHealthy, "roster", "cli"), 0},      // a dry run
+		{"hrmos_sync_runs_last_attempt_failed", tkt(tHealthy, "roster", "schedule"), 0},  // superseded
+		{"hrmos_sync_runs_last_attempt_failed", tkt(tHealthy, "roster", "cli"), 0},       // a dry run
+		{"hrmos_sync_runs_last_attempt_failed", tkt(tHeld, "attendance", "schedule"), 0}, // 2026-09 rejected by ops
 
 		{"hrmos_sync_api_key_expiry_timestamp_seconds", tn(tHealthy), expiry(60 * day)},
 		{"hrmos_sync_api_key_expiry_timestamp_seconds", tn(tExpiring), expiry(5 * day)},

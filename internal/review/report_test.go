@@ -143,6 +143,7 @@ func TestRunsShowTellsOpsWhatTheRunDid(t *testing.T) {
 			want: []string{"Roster sync of tenant acme: running\n", "  AWAITING APPROVAL since ", ": the mass-change guard holds it because it would change 2 of the tenant's 4 employees.\n",
 				"  Nothing is written until it is approved: `starter approve --tenant acme --run " + reviewtest.HeldRun + "`\n",
 				`  (or the Temporal UI: workflow hrmos-roster-acme → Signal, name "approve", input {"by":"your name"}).` + "\n",
+				"  If it is wrong, reject it, writing nothing: `starter reject --tenant acme --run " + reviewtest.HeldRun + " --reason \"<why>\"`\n",
 				"  would create             not written yet: awaiting approval                1\n",
 				"  would update             not written yet: awaiting approval                1\n",
 				"  no outcome yet           planned errors, recorded when it writes           1\n",

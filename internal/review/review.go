@@ -148,13 +148,21 @@ func AwaitingApproval(r store.Run) bool {
 
 // Approvable refuses, in one sentence, a run that is not waiting for
 // approval.
-func Approvable(r store.Run) error {
+func Approvable(r store.Run) error { return decidable(r, "approve") }
+
+// Rejectable refuses, in one sentence, a run that is not waiting for
+// approval, and so cannot be rejected.
+func Rejectable(r store.Run) error { return decidable(r, "reject") }
+
+// decidable is what the database knows of whether the run waits for a
+// decision; the run's workflow has the last word (its Update's validator).
+func decidable(r store.Run, verb string) error {
 	what := fmt.Sprintf("run %s of tenant %s", r.ID, r.TenantID)
 	switch {
 	case r.Status != codes.RunRunning:
-		return fmt.Errorf("%s is not awaiting approval: it has already finished (%s); nothing to approve", what, r.Status)
+		return fmt.Errorf("%s is not awaiting approval: it has already finished (%s); nothing to %s", what, r.Status, verb)
 	case r.AwaitingApprovalSince == nil:
-		return fmt.Errorf("%s is not awaiting approval: it is running and the mass-change guard has not held it; nothing to approve", what)
+		return fmt.Errorf("%s is not awaiting approval: it is running and the mass-change guard has not held it; nothing to %s", what, verb)
 	case r.ApprovedAt != nil:
 		return fmt.Errorf("%s was already approved by %s at %s; it is writing its changes", what, r.ApprovedBy, r.ApprovedAt.Local().Format("2006-01-02 15:04:05"))
 	}

@@ -61,7 +61,7 @@ func WriteRuns(w io.Writer, tenant string, views []RunView) error {
 		return err
 	}
 	if held {
-		fmt.Fprintf(w, "\nA run awaiting approval writes nothing until approved: review it with `starter runs show --tenant %s --run <run>`, then `starter approve --tenant %s --run <run>`.\n", tenant, tenant)
+		fmt.Fprintf(w, "\nA run awaiting approval writes nothing until approved: review it with `starter runs show --tenant %s --run <run>`, then `starter approve --tenant %s --run <run>`, or `starter reject --tenant %s --run <run> --reason \"<why>\"`.\n", tenant, tenant, tenant)
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ func WriteText(w io.Writer, rep Report, q Query) {
 			r.AwaitingApprovalSince.Local().Format("2006-01-02 15:04:05"), r.ApprovalReason)
 		fmt.Fprintf(w, "  Nothing is written until it is approved: `starter approve --tenant %s --run %s`\n", r.TenantID, r.ID)
 		fmt.Fprintf(w, "  (or the Temporal UI: workflow %s → Signal, name %q, input {\"by\":\"your name\"}).\n", r.WorkflowID, workflows.ApproveSignal)
+		fmt.Fprintf(w, "  If it is wrong, reject it, writing nothing: `starter reject --tenant %s --run %s --reason \"<why>\"`\n", r.TenantID, r.ID)
+		fmt.Fprintf(w, "  (or Signal, name %q, input {\"by\":\"your name\",\"reason\":\"why\"}).\n", workflows.RejectSignal)
 	}
 	if r.ApprovedBy != "" && r.ApprovedAt != nil {
 		fmt.Fprintf(w, "  approved by %s at %s\n", r.ApprovedBy, r.ApprovedAt.Local().Format("2006-01-02 15:04:05"))

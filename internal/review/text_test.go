@@ -162,7 +162,7 @@ func TestRunsListsTheHistoryNewestFirst(t *testing.T) {
 		{"a running run whose progress is unknown says why", lines[3], "2026-10-01 03:00:00  roster (dry run)    ui        running                     no progress: boom                     0        0        0        0          0        0       L    "},
 		{"a failed run shows its reason on one line", lines[4], "2026-10-01 03:00:00  roster              ui        failed                      -                                     12       0        0        0          0        1       F    HRMOS rejected the key"},
 		{"a held run is followed by how to review and approve it", strings.Join(lines[5:], "\n"),
-			"\nA run awaiting approval writes nothing until approved: review it with `starter runs show --tenant acme --run <run>`, then `starter approve --tenant acme --run <run>`.\n"},
+			"\nA run awaiting approval writes nothing until approved: review it with `starter runs show --tenant acme --run <run>`, then `starter approve --tenant acme --run <run>`, or `starter reject --tenant acme --run <run> --reason \"<why>\"`.\n"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s:\n got %q\nwant %q", tt.name, tt.got, tt.want)

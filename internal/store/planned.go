@@ -108,14 +108,14 @@ type PlannedResult struct {
 
 // WritePlannedEmployee applies a roster record's planned write: one
 // statement, or ErrPlanStale.
-func (q *Queries) WritePlannedEmployee(ctx context.Context, ref RunRef, hrmosUserID int64) (PlannedResult, error) {
-	return q.writePlanned(ctx, plannedEmployeeSQL, append([]any{ref.RunID, ref.TenantID, hrmosUserID}, defaultValues()...), hrmosUserID, ref)
+func (s *Store) WritePlannedEmployee(ctx context.Context, ref RunRef, hrmosUserID int64) (PlannedResult, error) {
+	return s.planned.writePlanned(ctx, plannedEmployeeSQL, append([]any{ref.RunID, ref.TenantID, hrmosUserID}, defaultValues()...), hrmosUserID, ref)
 }
 
 // WritePlannedAttendance applies an attendance record's planned write: one
 // statement, or ErrPlanStale.
-func (q *Queries) WritePlannedAttendance(ctx context.Context, ref RunRef, month string, hrmosUserID int64) (PlannedResult, error) {
-	return q.writePlanned(ctx, plannedAttendanceSQL, []any{ref.RunID, ref.TenantID, hrmosUserID, month}, hrmosUserID, ref)
+func (s *Store) WritePlannedAttendance(ctx context.Context, ref RunRef, month string, hrmosUserID int64) (PlannedResult, error) {
+	return s.planned.writePlanned(ctx, plannedAttendanceSQL, []any{ref.RunID, ref.TenantID, hrmosUserID, month}, hrmosUserID, ref)
 }
 
 func (q *Queries) writePlanned(ctx context.Context, sql string, args []any, hrmosUserID int64, ref RunRef) (PlannedResult, error) {
@@ -166,14 +166,27 @@ func plannedValue(name, typ string) string {
 	return "(p.fields->>'" + name + "')::" + typ
 }
 
+// plannedRosterVersion is rosterVersion of the staged user $3 of run $1,
+// tenant $2, as a planned write evaluates it.
+var plannedRosterVersion = rosterVersion(stagedUser{run: "$1", tenant: "$2", user: "$3::bigint", column: func(name string) string {
+	return `(SELECT ` + name + ` FROM roster_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`
+}})
+
+// plannedAttendanceVersion is attendanceVersion of the staged report row
+// of HRMOS user $3 in run $1, tenant $2, as a planned write evaluates it.
+var plannedAttendanceVersion = attendanceVersion("$1", "$2", "$3::bigint",
+	`(SELECT norm_number FROM attendance_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`)
+
 // plannedEmployeeSQL creates or updates the employee as planned ($4… the
 // creation defaults), or records the planned error. The update re-checks
 // the employee's row version on the row it locks, so a change committed
-// after the statement's snapshot still fails the check.
+// after the statement's snapshot still fails the check. It finds the
+// employee by its primary key alone: a generic plan made while the tenant
+// was empty would otherwise join p to a walk of the tenant's employees, or
+// pick (tenant_id, employee_number) for "tenant_id = $2" and filter the id
+// (plans_test.go), so the tenant is checked with IS NOT DISTINCT FROM,
+// which no index serves.
 var plannedEmployeeSQL = func() string {
-	staged := stagedUser{run: "$1", tenant: "$2", user: "$3::bigint", column: func(name string) string {
-		return `(SELECT ` + name + ` FROM roster_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`
-	}}
 	names := []string{"tenant_id", "hrmos_user_id", "hrmos_company_id"}
 	values := []string{"$2", "$3", "nullif(p.company, '')"}
 	sets := []string{"hrmos_user_id = $3", "hrmos_company_id = nullif(p.company, '')", "updated_at = now()"}
@@ -186,11 +199,12 @@ var plannedEmployeeSQL = func() string {
 		names = append(names, d.Column)
 		values = append(values, fmt.Sprintf("$%d::boolean", 4+i))
 	}
-	return `WITH p AS (` + plannedHolds(rosterVersion(staged), "") + `),
+	return `WITH p AS (` + plannedHolds(plannedRosterVersion, "") + `),
 	created AS (INSERT INTO employees (` + strings.Join(names, ", ") + `)
 		SELECT ` + strings.Join(values, ", ") + ` FROM p WHERE p.outcome = '` + string(codes.Created) + `' RETURNING id),
 	updated AS (UPDATE employees e SET ` + strings.Join(sets, ", ") + ` FROM p
-		WHERE p.outcome = '` + string(codes.Updated) + `' AND e.tenant_id = $2 AND e.id = p.employee_id AND e.xmin::text = p.target_version
+		WHERE p.outcome = '` + string(codes.Updated) + `' AND e.id = (SELECT employee_id FROM p) AND e.tenant_id IS NOT DISTINCT FROM $2
+			AND e.xmin::text = p.target_version
 		RETURNING e.id),
 	done AS (SELECT id FROM created UNION ALL SELECT id FROM updated
 		UNION ALL SELECT p.employee_id FROM p WHERE p.outcome NOT IN ('` + string(codes.Created) + `', '` + string(codes.Updated) + `'))` +
@@ -217,7 +231,6 @@ func attendanceVersion(run, tenant, user, number string) string {
 // records the planned error. The month's row version is checked in the
 // statement's snapshot and again, on conflict, on the row it locks.
 var plannedAttendanceSQL = func() string {
-	number := `(SELECT norm_number FROM attendance_staging WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`
 	monthVersion := `coalesce((SELECT m.xmin::text FROM monthly_attendance m
 		WHERE m.tenant_id = $2 AND m.employee_id = w.employee_id AND m.month = $4), '')`
 	names := []string{"tenant_id", "employee_id", "month", "sync_run_id", "synced_at"}
@@ -232,7 +245,7 @@ var plannedAttendanceSQL = func() string {
 		values = append(values, v)
 		updates = append(updates, c.Name+" = excluded."+c.Name)
 	}
-	return `WITH p AS (` + plannedHolds(attendanceVersion("$1", "$2", "$3::bigint", number), " AND w.target_version = "+monthVersion) + `),
+	return `WITH p AS (` + plannedHolds(plannedAttendanceVersion, " AND w.target_version = "+monthVersion) + `),
 	month AS (INSERT INTO monthly_attendance (` + strings.Join(names, ", ") + `)
 		SELECT ` + strings.Join(values, ", ") + ` FROM p WHERE p.outcome IN ('` + string(codes.Created) + `', '` + string(codes.Updated) + `')
 		ON CONFLICT (tenant_id, employee_id, month) DO UPDATE SET ` + strings.Join(updates, ", ") + `

@@ -41,6 +41,10 @@ type planQuery struct {
 	args []any
 }
 
+// generic is true of the statements that run with generic plans in
+// production (the planned writes' pool of store.OpenStore).
+func (q planQuery) generic() bool { return strings.HasSuffix(q.name, "planned write") }
+
 // A tenant's first sync starts with no employees and ends with thousands:
 // a plan made at the start and kept would be made for a handful of rows.
 // The engine's sessions plan every statement anew (store.Open sets
@@ -50,33 +54,45 @@ func TestSyncQueriesPlannedOnAnEmptyTenantStayLookupsOnceItIsBig(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads 80,000 rows")
 	}
-	pool := newPlanDB(t)
-	ctx := context.Background()
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_custom_plan"); err != nil {
-		t.Fatal(err)
-	}
-	queries := planQueries(runIDs{roster: "00000000-0000-0000-0000-000000000002", attend: "00000000-0000-0000-0000-000000000003"}, []int64{1, 2, 3})
-	for i, q := range queries {
-		if _, err := conn.Conn().Prepare(ctx, fmt.Sprintf("q%d", i), q.sql); err != nil {
-			t.Fatal(err)
-		}
-		// Executed a few times while the tenant is empty, so a plan cache
-		// would have settled.
-		for range 6 {
-			rows, err := conn.Query(ctx, fmt.Sprintf("q%d", i), q.args...)
+	// The planned writes' pool keeps generic plans (store.OpenStore): a
+	// plan made on the empty tenant is the one the big tenant gets.
+	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+		t.Run(mode, func(t *testing.T) {
+			pool := newPlanDB(t)
+			ctx := context.Background()
+			conn, err := pool.Acquire(ctx)
 			if err != nil {
-				t.Fatalf("%s: %v", q.name, err)
+				t.Fatal(err)
 			}
-			rows.Close()
-		}
-	}
-	for i, q := range loadBigTenant(t, pool) {
-		checkPrepared(t, ctx, conn.Conn(), fmt.Sprintf("q%d", i), q)
+			defer conn.Release()
+			if _, err := conn.Exec(ctx, "SET plan_cache_mode = "+mode); err != nil {
+				t.Fatal(err)
+			}
+			queries := planQueries(runIDs{roster: "00000000-0000-0000-0000-000000000002", attend: "00000000-0000-0000-0000-000000000003"}, []int64{1, 2, 3})
+			for i, q := range queries {
+				if mode == "force_generic_plan" && !q.generic() {
+					continue
+				}
+				if _, err := conn.Conn().Prepare(ctx, fmt.Sprintf("q%d", i), q.sql); err != nil {
+					t.Fatal(err)
+				}
+				// Executed a few times while the tenant is empty, so a plan cache
+				// would have settled.
+				for range 6 {
+					rows, err := conn.Query(ctx, fmt.Sprintf("q%d", i), q.args...)
+					if err != nil {
+						t.Fatalf("%s: %v", q.name, err)
+					}
+					rows.Close()
+				}
+			}
+			for i, q := range loadBigTenant(t, pool) {
+				if mode == "force_generic_plan" && !q.generic() {
+					continue
+				}
+				checkPrepared(t, ctx, conn.Conn(), fmt.Sprintf("q%d", i), q)
+			}
+		})
 	}
 }
 
@@ -97,6 +113,18 @@ func TestSyncQueriesStayIndexLookupsWhateverTheStatistics(t *testing.T) {
 			}
 			for _, q := range queries {
 				checkPlan(t, ctx, pool, q)
+			}
+			// The planned writes ran all of their plan, not only its check.
+			var office string
+			var minutes int
+			if err := pool.QueryRow(ctx, `SELECT (SELECT office FROM employees WHERE tenant_id = 'big' AND hrmos_user_id = $1),
+				(SELECT m.actual_work_minutes FROM employees e JOIN monthly_attendance m
+				ON m.tenant_id = e.tenant_id AND m.employee_id = e.id AND m.month = '2026-10'
+				WHERE e.tenant_id = 'big' AND e.hrmos_user_id = $2)`, planTenantSize/2+8, planTenantSize/2+9).Scan(&office, &minutes); err != nil {
+				t.Fatal(err)
+			}
+			if office != "本社" || minutes != 9601 {
+				t.Errorf("after the planned writes: office %q, minutes %d; a check failed and the write never ran", office, minutes)
 			}
 		})
 	}
@@ -154,6 +182,21 @@ func loadBigTenant(t *testing.T, pool *pgxpool.Pool) []planQuery {
 	} {
 		mustExec(t, pool, sql)
 	}
+	// Planned writes that hold for the records the planned writes below
+	// apply (two, since one's update changes the version the other's was
+	// planned from): the check reads every lookup, then the update runs.
+	planned := int64(n/2 + 8)
+	for _, fx := range []struct {
+		sql  string
+		args []any
+	}{
+		{store.PlannedEmployeeUpdateFixture, []any{roster, "big", planned}},
+		{store.PlannedMonthUpdateFixture, []any{attend, "big", planned + 1, "2026-10"}},
+	} {
+		if tag, err := pool.Exec(context.Background(), fx.sql, fx.args...); err != nil || tag.RowsAffected() != 1 {
+			t.Fatalf("keep a planned write: %v, %d rows", err, tag.RowsAffected())
+		}
+	}
 	var employees []int64
 	if err := pool.QueryRow(context.Background(), `SELECT array_agg(id) FROM (SELECT id FROM employees WHERE tenant_id = 'big'
 		ORDER BY id OFFSET $1 LIMIT $2) e`, n/2, planChunk).Scan(&employees); err != nil {
@@ -186,6 +229,9 @@ func planQueries(runs runIDs, employees []int64) []planQuery {
 		{"a run's HRMOS company", store.RunCompanyQuery, []any{roster, "big"}},
 		{"a run's HRMOS company and one record's planned diff", store.PlannedChangesQuery, []any{roster, "big", one}},
 		{"another company's link taken over", store.TakeOverLinkSQL, []any{"big", one, "another-company"}},
+		// The planned writes run with generic plans always (store.OpenStore).
+		{"one employee's planned write", store.PlannedEmployeeSQL, append([]any{roster, "big", one + 1}, store.DefaultValues()...)},
+		{"one month's planned write", store.PlannedAttendanceSQL, []any{attend, "big", one + 2, "2026-10"}},
 	}
 }
 

@@ -59,12 +59,11 @@ func New(t testing.TB) (*store.Store, string) {
 	}
 	u.Path = "/" + name
 	dbURL := u.String()
-	pool, err := store.Open(ctx, dbURL, 20)
+	s, err := store.OpenStore(ctx, dbURL, 20)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
-	t.Cleanup(pool.Close)
-	s := store.New(pool)
+	t.Cleanup(s.Close)
 	if _, _, err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate test database: %v", err)
 	}

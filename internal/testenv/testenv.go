@@ -238,7 +238,7 @@ func StartWorker(t testing.TB, tc *Temporal, cfg config.Config, wf workflows.Opt
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(st.Pool().Close)
+	t.Cleanup(st.Close)
 	acts, err := app.NewActivities(cfg, st, tc.Client)
 	if err != nil {
 		t.Fatal(err)

@@ -86,8 +86,13 @@ func (r *syncRun) notifyHeld(ctx workflow.Context, reason string, timeout time.D
 }
 
 // notifyFailed tells ops the run failed, with the reason its history row
-// records and the code of its cause.
+// records and the code of its cause. A run ops rejected is their decision,
+// nothing for them to act on (the alerts leave it out too), and its reason
+// is their free text: it says nothing.
 func (r *syncRun) notifyFailed(ctx workflow.Context, reason string, cause error) {
+	if failureCode(cause) == ErrTypeRejected {
+		return
+	}
 	r.notifyOps(ctx, "tell ops: the run failed", syncapi.NotifyInput{Event: syncapi.NotifyFailed, Code: failureCode(cause), Reason: reason})
 }
 

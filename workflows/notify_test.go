@@ -101,7 +101,7 @@ func TestAHeldRunThatFailsTellsOpsTwice(t *testing.T) {
 	}
 	for i, want := range [][]string{
 		{"HRMOS sync held for approval: roster sync of tenant acme", "mass_change: it would create 100", link,
-			"starter approve --tenant acme --run " + runID, "starter reject --tenant acme --run " + runID, "started from: ui"},
+			"starter approve --tenant acme --run " + runID, "starter reject --tenant acme --run " + runID, `or "reject" with input {"by":"your name","reason":"why"}`, "started from: ui"},
 		{"HRMOS sync failed: roster sync of tenant acme", "SyncFailed: the mass-change guard held this run", "nobody approved it within 1h0m0s",
 			link, "starter runs show --tenant acme --run " + runID, "starter roster --tenant acme --wait"},
 	} {
@@ -110,6 +110,30 @@ func TestAHeldRunThatFailsTellsOpsTwice(t *testing.T) {
 				t.Errorf("message %d does not say %q:\n%s", i+1, w, texts[i])
 			}
 		}
+	}
+}
+
+// A held run that ops reject (here by Update, as `starter reject` sends
+// it) tells ops that it was held, and nothing when rejected: it is their
+// decision, and its reason is their free text.
+func TestARejectedRunTellsOpsOnlyThatItWasHeld(t *testing.T) {
+	h := newWebhook(t)
+	env := newNotifyEnv(t, h)
+	f := heldRoster(72 * time.Hour)
+	f.mock(env, codes.KindRoster)
+	var got *answer
+	env.RegisterDelayedCallback(func() {
+		got = update(env, RejectUpdate, Rejection{By: "sato", Reason: "the wrong HRMOS company is connected"})
+	}, time.Hour)
+
+	env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme"})
+
+	if appErr := workflowError(t, env); got == nil || !got.accepted || !strings.HasPrefix(appErr.Message(), "rejected by sato") {
+		t.Fatalf("the run ended with %q after the Update %+v, want it rejected", appErr.Message(), got)
+	}
+	posts, texts := h.got()
+	if posts != 1 || len(texts) != 1 || !strings.Contains(texts[0], "held for approval") {
+		t.Fatalf("the webhook was posted %d times: %q; want the held message only", posts, texts)
 	}
 }
 

@@ -115,7 +115,7 @@ func TestOpsAreToldOnTheirWebhook(t *testing.T) {
 		{"HRMOS API key of tenant ntf expires in 5 days", "starter connect --tenant ntf --company ntf", "found by the roster sync run " + first.ID, link(first)},
 		{"HRMOS sync held for approval: roster sync of tenant ntf", "mass_change: it would create", link(held),
 			"starter runs show --tenant ntf --run " + held.ID, "starter approve --tenant ntf --run " + held.ID + " --by NAME",
-			"starter reject --tenant ntf --run " + held.ID + ` --reason "…"`, `name "approve", input {"by":"your name"}`},
+			"starter reject --tenant ntf --run " + held.ID + ` --reason "…" --by NAME`, `Update, name "approve" with input {"by":"your name"}`},
 		{"HRMOS sync failed: roster sync of tenant ntf", "nobody approved it within 3s", link(held), "starter roster --tenant ntf --wait"},
 		{"HRMOS sync failed: roster sync of tenant ntf", "HRMOSKeyRejected: ", link(rejected),
 			"Reconnect: starter connect --tenant ntf --company ntf", "Then run it again: starter roster --tenant ntf --wait"},

@@ -177,13 +177,17 @@ func held(m Message, l links) parts {
 			l.workflowLine(m),
 			cmdLine("Review", fmt.Sprintf("starter runs show --tenant %s --run %s", m.TenantID, m.RunID)),
 			cmdLine("Approve", fmt.Sprintf("starter approve --tenant %s --run %s --by NAME", m.TenantID, m.RunID)),
-			cmdLine("Refuse", fmt.Sprintf(`starter reject --tenant %s --run %s --reason "…"`, m.TenantID, m.RunID)),
-			{label: "In the UI", body: esc(`the workflow's More Actions → Send a Signal, name "approve", input {"by":"your name"}`),
-				plain: `the workflow's More Actions → Send a Signal, name "approve", input {"by":"your name"}`},
+			cmdLine("Reject", fmt.Sprintf(`starter reject --tenant %s --run %s --reason "…" --by NAME`, m.TenantID, m.RunID)),
+			{label: "In the UI", body: esc(inTheUI), plain: inTheUI},
 		},
 		small: trigger(m),
 	}
 }
+
+// inTheUI is the UI step that approves or rejects a held run: the Update
+// answers at once, as the starter's commands do.
+const inTheUI = `the workflow's More Actions → Update, name "approve" with input {"by":"your name"}, ` +
+	`or "reject" with input {"by":"your name","reason":"why"}`
 
 func failed(m Message, l links) parts {
 	lines := []line{whyLine(m), l.workflowLine(m), cmdLine("Review", fmt.Sprintf("starter runs show --tenant %s --run %s", m.TenantID, m.RunID))}

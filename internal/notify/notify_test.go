@@ -36,8 +36,9 @@ func TestMessages(t *testing.T) {
 				"Workflow: " + link,
 				"Review: starter runs show --tenant acme --run 0193a1b2-run",
 				"Approve: starter approve --tenant acme --run 0193a1b2-run --by NAME",
-				`Refuse: starter reject --tenant acme --run 0193a1b2-run --reason "…"`,
-				`Send a Signal, name "approve", input {"by":"your name"}`, "started from: schedule · run 0193a1b2-run"},
+				`Reject: starter reject --tenant acme --run 0193a1b2-run --reason "…" --by NAME`,
+				`More Actions → Update, name "approve" with input {"by":"your name"}, or "reject" with input {"by":"your name","reason":"why"}`,
+				"started from: schedule · run 0193a1b2-run"},
 			wantMD: []string{"<" + link + "|hrmos-roster-acme>", "`starter approve --tenant acme --run 0193a1b2-run --by NAME`"},
 		},
 		{

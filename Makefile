@@ -41,7 +41,7 @@ check:
 
 ## replay-histories: record anew the workflow histories the replay test replays (workflows/testdata)
 replay-histories:
-	UPDATE_REPLAY_HISTORY=1 go test -count=1 -run TestHistoriesAndLogsHoldNoPersonalData ./internal/e2e/
+	UPDATE_REPLAY_HISTORY=1 go test -count=1 -run 'TestHistoriesAndLogsHoldNoPersonalData|TestOpsAreToldOnTheirWebhook' ./internal/e2e/
 
 ## bench: the end-to-end benchmark (docs/benchmarks.md): the worker binary against the Temporal dev server,
 ## the simulator and PostgreSQL, against a direct loop without Temporal.

@@ -33,6 +33,8 @@ type Activities struct {
 	Guard syncapi.GuardSettings
 	// Metrics counts runs and records; nil counts nothing.
 	Metrics Metrics
+	// Notify posts ops' messages (NotifyOps); nil posts none.
+	Notify *Notifier
 }
 
 // Metrics is what the activities report to the worker's metrics.

@@ -76,6 +76,12 @@ func run() error {
 		logger.Info("registered the engine's search attributes", "added", added)
 	}
 
+	if acts.Notify != nil {
+		// The host only: the URL is the webhook's secret.
+		logger.Info("ops messages on: held and failed runs, API keys close to expiry", "webhook_host", acts.Notify.Poster.Host(), "ui", cfg.TemporalUIURL)
+	} else {
+		logger.Info("ops messages off (NOTIFY_WEBHOOK_URL)")
+	}
 	w := app.NewWorker(c, cfg, acts, workflows.DefaultOptions())
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace, "hrmos_base_url", cfg.HRMOSBaseURL)
 	// On SIGTERM the worker stops polling and lets running tasks finish

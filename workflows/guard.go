@@ -302,6 +302,7 @@ func (r *syncRun) awaitApproval(ctx workflow.Context, reason string) error {
 	timerCtx, cancelTimer := workflow.WithCancel(ctx)
 	defer cancelTimer()
 	timer := workflow.NewTimer(timerCtx, timeout)
+	r.notifyHeld(ctx, reason, timeout) // once the row says held: `starter approve` reads it
 	sel := workflow.NewSelector(ctx)
 	// A signal decides unless an Update has already: that one has been
 	// answered, and stands.

@@ -21,6 +21,9 @@ var a *activities.Activities
 // it builds its Workflows (New): no workflow reads a setting that could
 // change under a running worker.
 type Options struct {
+	// NotifyRetryInterval is the first wait before retrying a message to
+	// ops that the webhook did not take (1 s when zero; workflows/notify.go).
+	NotifyRetryInterval time.Duration
 	// DBRetryInterval is the first wait before retrying a failed database
 	// step; it doubles up to 20 s over 6 attempts.
 	DBRetryInterval time.Duration

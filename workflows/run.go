@@ -143,6 +143,7 @@ func (r *syncRun) steps(ctx workflow.Context) (syncapi.RunResult, error) {
 		return r.fail(ctx, err)
 	}
 	r.logger.Info("sync started", "tenant", r.tenantID, "kind", r.kind, "month", r.month, "dryRun", r.dryRun)
+	r.notifyKeyExpiry(ctx)
 
 	r.setPhase(ctx, PhaseFetching)
 	fetched, err := r.fetch(ctx, r)
@@ -306,8 +307,10 @@ func (r *syncRun) fail(ctx workflow.Context, cause error) (syncapi.RunResult, er
 		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunFailed, FailureReason: reason, Fetched: r.fetched.Fetched,
 		Notices: r.failureNotices(),
 	}).Get(dctx, &res); err != nil {
+		r.notifyFailed(dctx, reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
 		return syncapi.RunResult{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
 	}
+	r.notifyFailed(dctx, reason, cause) // once recorded, so that the run ops open reads as failed
 	res.WorkflowID = r.workflowID
 	return res, runFailed(reason, cause)
 }

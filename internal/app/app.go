@@ -89,7 +89,12 @@ func NewActivities(cfg config.Config, st *store.Store, c client.Client) (*activi
 	if err != nil {
 		return nil, err
 	}
+	notifier, err := activities.NewNotifier(cfg.NotifyWebhookURL, cfg.NotifyWebhookTimeout, cfg.TemporalUIURL)
+	if err != nil {
+		return nil, err
+	}
 	return &activities.Activities{
+		Notify:   notifier,
 		Store:    st,
 		Sealer:   sealer,
 		HRMOS:    activities.NewHRMOSClients(cfg.HRMOSBaseURL, cfg.HRMOSRequestTimeout, cfg.HRMOSRetryBaseDelay, cfg.HRMOSRequestsPerMinute),

@@ -90,6 +90,10 @@ var layers = []rule{
 	// simulator follows the API's description, not our client.
 	{dir: "internal/hrmos", modules: []string{"golang.org/x/time/rate"}},
 	{dir: "internal/hrmossim"},
+	// The ops notifications word a message from references, codes and
+	// counts and post it: nothing of ours, no Temporal, no store, no
+	// environment (the worker passes the URL in).
+	{dir: "internal/notify", denyStd: []string{"os", "os/exec", "database/sql"}},
 	// The store knows the rules' record shapes and the contract's ranges and
 	// figures, not the client or Temporal.
 	{dir: "internal/store", ours: []string{"internal/codes", "internal/jst", "internal/rules", "internal/syncapi"},

@@ -86,6 +86,18 @@ type Config struct {
 	// HRMOS's. Half leaves room for a roster typed in by hand with mistakes.
 	GuardFirstSyncMinMatchShare float64 `env:"GUARD_FIRST_SYNC_MIN_MATCH_SHARE, default=0.5"`
 
+	// NotifyWebhookURL is where the worker posts a message to ops when a run
+	// is held by the mass-change guard, fails, or finds the tenant's HRMOS
+	// API key within 14 days of expiry: a Slack incoming webhook, or any
+	// receiver of its JSON. Empty sends nothing. It is a secret (the URL is
+	// the webhook's credential): never log it.
+	NotifyWebhookURL string `env:"NOTIFY_WEBHOOK_URL"`
+	// NotifyWebhookTimeout bounds one post; Temporal retries the activity.
+	NotifyWebhookTimeout time.Duration `env:"NOTIFY_WEBHOOK_TIMEOUT, default=10s"`
+	// TemporalUIURL is the Temporal Web UI the messages link a run's
+	// workflow to (the dev server's by default, as `make demo` serves it).
+	TemporalUIURL string `env:"TEMPORAL_UI_URL, default=http://localhost:8233"`
+
 	// MetricsAddr is where the worker serves Prometheus metrics on /metrics
 	// (host:port); "off" or an empty value turns it off. The default keeps it on
 	// this host; a container sets 0.0.0.0:9464 (docker-compose.yml).

@@ -41,7 +41,6 @@ type planQuery struct {
 	args []any
 }
 
-
 // A tenant's first sync starts with no employees and ends with thousands:
 // a plan made at the start and kept would be made for a handful of rows.
 // The engine's sessions plan every statement anew (store.Open sets

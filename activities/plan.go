@@ -77,7 +77,7 @@ func (a *Activities) PlanRosterChunk(ctx context.Context, in syncapi.PlanChunkIn
 			writes = append(writes, store.PlannedEmployeeWrite(rosterItem(r.User.ID, d, employeeOf(d)), r.CandidatesVersion, r.Versions, d.Fields))
 		}
 	}
-	if err := a.recordPlan(ctx, run, items, changes, writes); err != nil {
+	if err := a.recordPlan(ctx, run, in.Range, items, changes, writes); err != nil {
 		return syncapi.PlanResult{}, err
 	}
 	a.countRecords(codes.KindRoster, items)
@@ -115,7 +115,7 @@ func (a *Activities) PlanAttendanceChunk(ctx context.Context, in syncapi.PlanChu
 			writes = append(writes, store.PlannedAttendanceWrite(attendanceItem(r.Row.HRMOSUserID, d), r.CandidatesVersion, r.MonthVersion, d.Fields))
 		}
 	}
-	if err := a.recordPlan(ctx, run, items, changes, writes); err != nil {
+	if err := a.recordPlan(ctx, run, in.Range, items, changes, writes); err != nil {
 		return syncapi.PlanResult{}, err
 	}
 	a.countRecords(codes.KindAttendance, items)
@@ -125,7 +125,7 @@ func (a *Activities) PlanAttendanceChunk(ctx context.Context, in syncapi.PlanChu
 // recordPlan records a chunk's settled outcomes, its diff and the writes it
 // leaves to its records in one transaction: a retried plan records the
 // same again, changing nothing.
-func (a *Activities) recordPlan(ctx context.Context, run store.RunRef, items []store.Item, changes []store.Change, writes []store.PlannedWrite) error {
+func (a *Activities) recordPlan(ctx context.Context, run store.RunRef, rg syncapi.Range, items []store.Item, changes []store.Change, writes []store.PlannedWrite) error {
 	return safe(a.Store.InTx(ctx, func(q *store.Queries) error {
 		if err := q.RecordItems(ctx, run, items); err != nil {
 			return err
@@ -133,7 +133,7 @@ func (a *Activities) recordPlan(ctx context.Context, run store.RunRef, items []s
 		if err := q.RecordChanges(ctx, run, changes); err != nil {
 			return err
 		}
-		return q.RecordPlannedWrites(ctx, run, writes)
+		return q.RecordPlannedWrites(ctx, run, rg, writes)
 	}))
 }
 

@@ -16,6 +16,7 @@ var (
 	PlannedEmployeeSQL   = plannedEmployeeSQL
 	PlannedAttendanceSQL = plannedAttendanceSQL
 	DefaultValues        = defaultValues
+	PlannedWritesOfRange = plannedWritesOfRange
 )
 
 // PlannedUpdateFixture keeps a planned write for HRMOS user $3 of run $1,

@@ -161,6 +161,9 @@ func loadBigTenant(t *testing.T, pool *pgxpool.Pool) []planQuery {
 			SELECT 'big', id, m, 9600, '` + oldRun + `' FROM employees, unnest(ARRAY['2026-09', '2026-10']) m WHERE tenant_id = 'big'`),
 		fmt.Sprintf(`INSERT INTO roster_staging (sync_run_id, tenant_id, hrmos_user_id, page, number, last_name, first_name, email)
 			SELECT '`+roster+`', 'big', i, i / 100 + 1, 'N' || i, '姓' || i, '名', 'e' || i || '@example.jp' FROM generate_series(1, %d) i`, n),
+		// The roster run's planned writes, for every other record.
+		fmt.Sprintf(`INSERT INTO sync_run_writes (sync_run_id, tenant_id, hrmos_user_id, outcome, candidates)
+			SELECT '`+roster+`', 'big', i, 'created', '' FROM generate_series(1, %d, 2) i`, n),
 		fmt.Sprintf(`INSERT INTO attendance_staging (sync_run_id, tenant_id, hrmos_user_id, page, number, actual_working_hours)
 			SELECT '`+attend+`', 'big', i, i / 100 + 1, 'N' || i, '160:00' FROM generate_series(1, %d) i`, n),
 	} {
@@ -215,6 +218,8 @@ func planQueries(runs runIDs, employees []int64) []planQuery {
 		{"another company's link taken over", store.TakeOverLinkSQL, []any{"big", one, "another-company"}},
 		{"a batch of planned employee writes", store.PlannedEmployeeSQL, append([]any{roster, "big", []int64{one - 1, one + 1}}, store.DefaultValues()...)},
 		{"a batch of planned month writes", store.PlannedAttendanceSQL, []any{attend, "big", []int64{one - 1, one + 2}, "2026-10"}},
+		// After the writes above: it deletes what they apply.
+		{"a chunk's planned writes replaced", store.PlannedWritesOfRange, []any{roster, first, last}},
 	}
 }
 

@@ -76,10 +76,14 @@ func (a *Activities) StartRun(ctx context.Context, in syncapi.RunInput) (syncapi
 }
 
 func runRow(in syncapi.RunInput) store.Run {
-	return store.Run{
+	r := store.Run{
 		ID: in.RunID, TenantID: in.TenantID, Kind: in.Kind, Month: in.Month, Trigger: in.Trigger, DryRun: in.DryRun,
 		WorkflowID: in.WorkflowID, WorkflowRunID: in.WorkflowRunID, StartedAt: in.StartedAt,
 	}
+	if in.OnlyHRMOSUserID != 0 {
+		r.OnlyHRMOSUserID = &in.OnlyHRMOSUserID
+	}
+	return r
 }
 
 // KeyExpiryNotice is the run notice for a key that expires within 14 days

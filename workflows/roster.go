@@ -12,6 +12,12 @@ import (
 // write those with something to do in chunk child workflows, record the
 // outcome. Started with any Workflow ID other than RosterWorkflowID (the
 // UI's random one), it runs the sync under that ID as its child.
+//
+// With a userId it syncs that one HRMOS user, under the same workflow ID,
+// so it never overlaps a full roster run of the tenant (which would stage
+// and write the same employees): HRMOS has no single-user GET, so it reads
+// the whole list, which the checks that need the whole roster need anyway,
+// and decides and writes only that user.
 func (w Workflows) RosterSync(ctx workflow.Context, in RosterSyncInput) (syncapi.RunResult, error) {
 	trigger := startedFrom(ctx, in.Trigger)
 	if err := in.validate(); err != nil {
@@ -33,19 +39,28 @@ func (w Workflows) RosterSync(ctx workflow.Context, in RosterSyncInput) (syncapi
 				return res, err
 			},
 			guard: func(_ workflow.Context, r *syncRun) (string, error) {
+				if r.onlyUser != 0 {
+					// One record cannot be a mass change; and a pure
+					// check, so no command differs for any history.
+					return "", nil
+				}
 				return rosterGuard(r.started.Guard, r.started, r.planned), nil
 			},
 			notices: func(r *syncRun) []string {
+				var notices []string
+				if r.onlyUser != 0 {
+					notices = append(notices, noticeOneUser(r.onlyUser, r.fetched.Fetched))
+				}
 				switch {
 				case r.fetched.Fetched == 0:
-					return []string{NoticeNoUsers}
+					notices = append(notices, NoticeNoUsers)
 				case !r.fetched.GenderProvided:
-					return []string{NoticeGenderNotProvided}
+					notices = append(notices, NoticeGenderNotProvided)
 				}
-				return nil
+				return notices
 			},
 		},
-		tenantID: in.TenantID, trigger: trigger, dryRun: in.DryRun, chunkSize: in.ChunkSize,
+		tenantID: in.TenantID, trigger: trigger, dryRun: in.DryRun, chunkSize: in.ChunkSize, onlyUser: in.UserID,
 	}
 	return r.execute(ctx)
 }

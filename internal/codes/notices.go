@@ -11,4 +11,7 @@ const (
 	NoticeKeyExpiresSoon    = "key_expires_soon"
 	NoticeKeyExpired        = "key_expired"
 	NoticeApproved          = "approved"
+	// NoticeOneUser: a roster run limited to one HRMOS user (`starter
+	// roster --user N`).
+	NoticeOneUser = "one_user"
 )

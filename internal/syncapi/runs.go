@@ -16,6 +16,10 @@ type RunInput struct {
 	WorkflowID    string
 	WorkflowRunID string
 	StartedAt     time.Time
+	// OnlyHRMOSUserID is the one HRMOS user a roster run syncs (0: the
+	// whole roster); the run's row records it. Left out of the JSON when 0
+	// (see ChunkRangesInput.OnlyUser).
+	OnlyHRMOSUserID int64 `json:",omitempty"`
 }
 
 // StartRunResult tells the workflow what it needs to know before it syncs.

@@ -125,11 +125,15 @@ func TestOneUserSyncCost(t *testing.T) {
 				when = "registered just before"
 			}
 			mu.Lock()
-			t.Logf("%d users: full first sync %s (%d created); one-user sync of a hire %s: %s (fetch %s), %d requests %v",
+			t.Logf("%d users: full first sync %s (%d created; 0s: not run); one-user sync of a hire %s: %s (fetch %s), %d requests %v",
 				n, fullTime.Round(10*time.Millisecond), full.Created, when, oneTime.Round(10*time.Millisecond), fetch.Round(10*time.Millisecond),
 				requests.Load(), paths)
 			mu.Unlock()
-			fmt.Fprintf(&report, "| %d | %s | %s | %s | %s | %d |\n", n, fullTime.Round(10*time.Millisecond), when,
+			fullCell := "not run"
+			if fullTime > 0 {
+				fullCell = fullTime.Round(10 * time.Millisecond).String()
+			}
+			fmt.Fprintf(&report, "| %d | %s | %s | %s | %s | %d |\n", n, fullCell, when,
 				oneTime.Round(10*time.Millisecond), fetch.Round(10*time.Millisecond), requests.Load())
 		}
 	}

@@ -165,6 +165,21 @@ func (a *Activities) FinishRun(ctx context.Context, in syncapi.FinishRunInput) (
 	}, nil
 }
 
+// RunningRun tells a scheduled action whose roster sync was refused (one
+// runs already) what runs: a one-user run it waits for, or a full one it
+// leaves alone.
+func (a *Activities) RunningRun(ctx context.Context, in syncapi.RunningRunInput) (syncapi.RunningRunResult, error) {
+	running, only, err := a.Store.RunningRunOfKind(ctx, in.TenantID, in.Kind)
+	if err != nil {
+		return syncapi.RunningRunResult{}, safe(err)
+	}
+	res := syncapi.RunningRunResult{Running: running}
+	if only != nil {
+		res.OnlyHRMOSUserID = *only
+	}
+	return res, nil
+}
+
 // AwaitApproval records that a run waits for ops to approve its changes.
 func (a *Activities) AwaitApproval(ctx context.Context, in syncapi.ApprovalInput) error {
 	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {

@@ -9,11 +9,15 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/startopts"
+	"github.com/mediment/hrmos-sync/internal/store"
+	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
 
@@ -116,4 +120,89 @@ func TestOneUserRunCannotOverlapAFullRosterRun(t *testing.T) {
 	if err := full.Get(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A scheduled action whose roster sync finds a one-user run holding the
+// roster's workflow ID waits for it to end and then runs the month's full
+// roster: one new hire synced at 06:00 on the 3rd never costs the tenant
+// its monthly roster. A full run started by hand still does the month's
+// work, and the action leaves it alone as before.
+func TestScheduledRosterWaitsForAOneUserRun(t *testing.T) {
+	e := newEnvOpts(t, testenv.Options{Workflows: workflows.Options{OneUserWait: 500 * time.Millisecond}})
+	ctx := context.Background()
+	c := e.company(hrmossim.GenerateSpec{CompanyID: "sched1", Users: 5, Seed: 6})
+	e.mustConnect("sched1", "sched1", c.APIKey)
+	hire := employedUsers(c)[0]
+	scheduled := func(id string) workflows.ScheduledSyncResult {
+		t.Helper()
+		wf, err := e.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.cfg.TaskQueue},
+			workflows.ScheduledSyncName, workflows.ScheduledSyncInput{TenantID: "sched1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res workflows.ScheduledSyncResult
+		if err := wf.Get(ctx, &res); err != nil {
+			t.Fatalf("scheduled action: %v", err)
+		}
+		return res
+	}
+
+	// The one-user run is slow (HRMOS answers in 1.5 s); the action starts
+	// while it runs.
+	e.sim.SetFaults(hrmossim.Faults{Latency: 1500 * time.Millisecond})
+	one, err := e.temporal.ExecuteWorkflow(ctx, startopts.Roster(e.cfg.TaskQueue, "sched1", codes.TriggerCLI, false), workflows.RosterSyncName,
+		workflows.RosterSyncInput{TenantID: "sched1", Trigger: codes.TriggerCLI, UserID: hire.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scheduled("scheduled-during-a-one-user-run")
+	oneRun, err := e.wait(ctx, "sched1", one.GetRunID(), one.Get)
+	if err != nil || oneRun.Created != 1 {
+		t.Fatalf("one-user run = %+v, %v", oneRun, err)
+	}
+	if res.RosterOutcome != codes.RunCompleted || res.Roster == nil || res.Roster.Fetched != len(c.Users) {
+		t.Fatalf("scheduled roster = %q %+v, want the month's full roster after the one-user run", res.RosterOutcome, res.Roster)
+	}
+	if refused := e.countEvents("scheduled-during-a-one-user-run", enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED); refused == 0 {
+		t.Fatal("the action's roster was never refused: it did not start while the one-user run ran")
+	}
+	full, err := e.store.Run(ctx, store.RunRef{TenantID: "sched1", RunID: res.Roster.RunID})
+	if err != nil || full.OnlyHRMOSUserID != nil || !full.StartedAt.After(oneRun.StartedAt) {
+		t.Fatalf("scheduled roster run = %+v, %v; want a full run after the one-user run", full, err)
+	}
+
+	// A full run started by hand: the action skips its roster, as before.
+	slow, err := e.temporal.ExecuteWorkflow(ctx, startopts.Roster(e.cfg.TaskQueue, "sched1", codes.TriggerCLI, false), workflows.RosterSyncName,
+		workflows.RosterSyncInput{TenantID: "sched1", Trigger: codes.TriggerCLI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, time.Minute, "the full run has recorded itself", func() bool {
+		r, err := e.store.Run(ctx, store.RunRef{TenantID: "sched1", RunID: slow.GetRunID()})
+		return err == nil && r.Status == codes.RunRunning
+	})
+	res = scheduled("scheduled-during-a-full-run")
+	if !strings.HasPrefix(res.RosterOutcome, "skipped: one was already running") {
+		t.Errorf("scheduled roster during a full run = %q, want skipped", res.RosterOutcome)
+	}
+	if err := slow.Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countEvents counts the events of a type in a workflow's latest run.
+func (e *env) countEvents(workflowID string, eventType enumspb.EventType) int {
+	e.t.Helper()
+	it := e.temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	n := 0
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if ev.GetEventType() == eventType {
+			n++
+		}
+	}
+	return n
 }

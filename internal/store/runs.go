@@ -211,6 +211,22 @@ func (q *Queries) HasRunThatWrote(ctx context.Context, tenantID, kind string) (b
 	return ok, nil
 }
 
+// RunningRunOfKind reports whether a run of the kind (a roster run: no month) is
+// running for the tenant, and the one HRMOS user it is limited to, if any
+// (nil: the whole roster). One probe of the partial index of running runs.
+func (q *Queries) RunningRunOfKind(ctx context.Context, tenantID, kind string) (running bool, onlyHRMOSUserID *int64, err error) {
+	err = q.db.QueryRow(ctx, `SELECT only_hrmos_user_id FROM sync_runs
+		WHERE tenant_id = $1 AND kind = $2 AND month IS NULL AND status = 'running' ORDER BY started_at DESC LIMIT 1`,
+		tenantID, kind).Scan(&onlyHRMOSUserID)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return false, nil, nil
+	case err != nil:
+		return false, nil, fmt.Errorf("look for a running %s run of tenant %s: %w", kind, tenantID, err)
+	}
+	return true, onlyHRMOSUserID, nil
+}
+
 // AwaitApproval records that a run waits for ops to approve its changes, and
 // why.
 func (q *Queries) AwaitApproval(ctx context.Context, ref RunRef, reason string) error {

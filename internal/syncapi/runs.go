@@ -136,3 +136,18 @@ type SweepResult struct {
 	Closed         int
 	StagingDeleted int64
 }
+
+// RunningRunInput names a tenant's kind of sync (roster: no month).
+type RunningRunInput struct {
+	TenantID string
+	Kind     string
+}
+
+// RunningRunResult says whether a run of that kind is running for the
+// tenant, as its history row says, and whether it is a one-user run.
+type RunningRunResult struct {
+	Running bool
+	// OnlyHRMOSUserID is the one HRMOS user the running run syncs (0: a
+	// run of the whole roster).
+	OnlyHRMOSUserID int64
+}

@@ -39,7 +39,7 @@ func rosterCmd() *cobra.Command {
 				kind: "roster", only: only, tenant: tenant, dryRun: dryRun, wait: wait,
 				workflowType: workflows.RosterSyncName,
 				options: func(taskQueue string) client.StartWorkflowOptions {
-					return startopts.Roster(taskQueue, tenant, codes.TriggerCLI, dryRun)
+					return startopts.RosterOfUser(taskQueue, tenant, codes.TriggerCLI, dryRun, user)
 				},
 				input: workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: codes.TriggerCLI, UserID: user},
 			})

@@ -26,7 +26,7 @@ func (w Workflows) RosterSync(ctx workflow.Context, in RosterSyncInput) (syncapi
 	if id := RosterWorkflowID(in.TenantID); workflow.GetInfo(ctx).WorkflowExecution.ID != id {
 		in.Trigger = trigger
 		return launch(ctx, launchSpec{kind: codes.KindRoster, tenantID: in.TenantID, trigger: trigger, dryRun: in.DryRun,
-			workflowID: id, workflowType: RosterSyncName, input: in})
+			workflowID: id, workflowType: RosterSyncName, input: in, onlyUser: in.UserID})
 	}
 	r := &syncRun{
 		w: w,

@@ -75,6 +75,13 @@ func TestSyncOneEmployeeNow(t *testing.T) {
 	if n := e.lines(`SELECT count(*)::text FROM employees WHERE tenant_id = 'newhire'`); n[0] != "2" {
 		t.Fatalf("%s employees after the UI's one-user run, want 2", n[0])
 	}
+	// The UI lists both runs by the one user they sync.
+	if sum := e.summaryOf(workflows.RosterWorkflowID("newhire"), ""); sum != fmt.Sprintf("roster sync of newhire, HRMOS user %d only, started from the Temporal UI", y.ID) {
+		t.Errorf("the UI's one-user run is listed as %q", sum)
+	}
+	if sum := e.summaryOf(workflows.RosterWorkflowID("newhire"), run.WorkflowRunID); sum != fmt.Sprintf("roster sync of newhire, HRMOS user %d only, started from the starter", x.ID) {
+		t.Errorf("the starter's one-user run is listed as %q", sum)
+	}
 
 	// An ID HRMOS does not list: the run fails naming it, writing nothing.
 	missing, err := e.roster(workflows.RosterSyncInput{TenantID: "newhire", UserID: 987654})

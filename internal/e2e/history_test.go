@@ -94,6 +94,19 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 		t.Fatalf("roster started with any Workflow ID: %v", err)
 	}
 
+	// One HRMOS user synced on its own (`starter roster --user`): its run
+	// names the user by ID, never by a personal value.
+	var oneUserID int64
+	for id := range e.items(completed) {
+		if oneUserID == 0 || id < oneUserID {
+			oneUserID = id
+		}
+	}
+	oneUser := e.mustRoster(workflows.RosterSyncInput{TenantID: "pii", UserID: oneUserID})
+	if oneUser.OnlyHRMOSUserID == nil || len(e.items(oneUser)) != 1 {
+		t.Fatalf("one-user run = %+v, want one item", oneUser)
+	}
+
 	// The key is regenerated in HRMOS and the cached token dies with it.
 	if _, err := e.sim.RotateKey("pii"); err != nil {
 		t.Fatal(err)
@@ -178,6 +191,7 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 			"roster_sync_held_then_approved":  {workflowID: held.WorkflowID, runID: held.WorkflowRunID},
 			"roster_sync_started_with_any_id": {workflowID: launched.GetID(), runID: launched.GetRunID()},
 			"roster_sync_failed":              {workflowID: failed.WorkflowID, runID: failed.WorkflowRunID},
+			"roster_sync_one_user":            {workflowID: oneUser.WorkflowID, runID: oneUser.WorkflowRunID},
 			"attendance_sync":                 {workflowID: att.WorkflowID, runID: att.WorkflowRunID},
 			"roster_sync_chunk":               {workflowType: workflows.RosterSyncChunkName},
 			"attendance_sync_chunk":           {workflowType: workflows.AttendanceSyncChunkName},

@@ -16,8 +16,12 @@ import (
 // With a userId it syncs that one HRMOS user, under the same workflow ID,
 // so it never overlaps a full roster run of the tenant (which would stage
 // and write the same employees): HRMOS has no single-user GET, so it reads
-// the whole list, which the checks that need the whole roster need anyway,
-// and decides and writes only that user.
+// the list, and it reads all of it rather than stopping at the user's page,
+// because the rules need every user to decide this one: a 社員番号 or
+// 氏名+メール shared with another HRMOS user, or a mediment employee whose
+// 社員番号 another HRMOS user holds, may be on any page (a check that saw
+// half the roster would pass what the full roster fails). It decides and
+// writes only that user.
 func (w Workflows) RosterSync(ctx workflow.Context, in RosterSyncInput) (syncapi.RunResult, error) {
 	trigger := startedFrom(ctx, in.Trigger)
 	if err := in.validate(); err != nil {

@@ -25,12 +25,20 @@ import (
 // deciding again under locks on what it overwrites. A dry run records every
 // outcome in the plan and writes nothing else.
 
-// ChunkRanges splits a run's staged records into chunks of at most Size.
+// ChunkRanges splits a run's staged records into chunks of at most Size; a
+// run limited to one user gets that user's range alone.
 func (a *Activities) ChunkRanges(ctx context.Context, in syncapi.ChunkRangesInput) (syncapi.ChunkRangesResult, error) {
 	if err := a.adopt(ctx, ref(in.TenantID, in.RunID)); err != nil {
 		return syncapi.ChunkRangesResult{}, err
 	}
-	ranges, n, err := a.Store.ChunkRanges(ctx, in.Kind, ref(in.TenantID, in.RunID), in.Size)
+	var ranges []syncapi.Range
+	var n int
+	var err error
+	if in.OnlyUser != 0 {
+		ranges, n, err = a.Store.OneRecordRange(ctx, in.Kind, ref(in.TenantID, in.RunID), in.OnlyUser)
+	} else {
+		ranges, n, err = a.Store.ChunkRanges(ctx, in.Kind, ref(in.TenantID, in.RunID), in.Size)
+	}
 	if err != nil {
 		return syncapi.ChunkRangesResult{}, safe(err)
 	}

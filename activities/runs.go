@@ -76,10 +76,14 @@ func (a *Activities) StartRun(ctx context.Context, in syncapi.RunInput) (syncapi
 }
 
 func runRow(in syncapi.RunInput) store.Run {
-	return store.Run{
+	r := store.Run{
 		ID: in.RunID, TenantID: in.TenantID, Kind: in.Kind, Month: in.Month, Trigger: in.Trigger, DryRun: in.DryRun,
 		WorkflowID: in.WorkflowID, WorkflowRunID: in.WorkflowRunID, StartedAt: in.StartedAt,
 	}
+	if in.OnlyHRMOSUserID != 0 {
+		r.OnlyHRMOSUserID = &in.OnlyHRMOSUserID
+	}
+	return r
 }
 
 // KeyExpiryNotice is the run notice for a key that expires within 14 days
@@ -159,6 +163,21 @@ func (a *Activities) FinishRun(ctx context.Context, in syncapi.FinishRunInput) (
 		Status: r.Status, Fetched: r.Fetched, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Skipped: r.Skipped,
 		Errors: r.Errors, FailureReason: r.FailureReason, Notices: r.Notices,
 	}, nil
+}
+
+// RunningRun tells a scheduled action whose roster sync was refused (one
+// runs already) what runs: a one-user run it waits for, or a full one it
+// leaves alone.
+func (a *Activities) RunningRun(ctx context.Context, in syncapi.RunningRunInput) (syncapi.RunningRunResult, error) {
+	running, only, err := a.Store.RunningRunOfKind(ctx, in.TenantID, in.Kind)
+	if err != nil {
+		return syncapi.RunningRunResult{}, safe(err)
+	}
+	res := syncapi.RunningRunResult{Running: running}
+	if only != nil {
+		res.OnlyHRMOSUserID = *only
+	}
+	return res, nil
 }
 
 // AwaitApproval records that a run waits for ops to approve its changes.

@@ -21,23 +21,32 @@ import (
 
 func rosterCmd() *cobra.Command {
 	var tenant string
+	var user int64
 	var dryRun, wait bool
 	cmd := &cobra.Command{
-		Use:   "roster --tenant T [--dry-run] [--wait]",
-		Short: "Start a roster sync (従業員名簿を同期する) of a tenant",
+		Use:   "roster --tenant T [--user N] [--dry-run] [--wait]",
+		Short: "Start a roster sync (従業員名簿を同期する) of a tenant, or of one of its HRMOS users",
 		Args:  cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, e *env) error {
+			if cmd.Flags().Changed("user") && user <= 0 {
+				return fmt.Errorf("--user must be an HRMOS user ID (a positive whole number), not %d", user)
+			}
+			var only string
+			if user != 0 {
+				only = fmt.Sprintf(" of HRMOS user %d", user)
+			}
 			return startSync(e, syncRequest{
-				kind: "roster", tenant: tenant, dryRun: dryRun, wait: wait,
+				kind: "roster", only: only, tenant: tenant, dryRun: dryRun, wait: wait,
 				workflowType: workflows.RosterSyncName,
 				options: func(taskQueue string) client.StartWorkflowOptions {
-					return startopts.Roster(taskQueue, tenant, codes.TriggerCLI, dryRun)
+					return startopts.RosterOfUser(taskQueue, tenant, codes.TriggerCLI, dryRun, user)
 				},
-				input: workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: codes.TriggerCLI},
+				input: workflows.RosterSyncInput{TenantID: tenant, DryRun: dryRun, Trigger: codes.TriggerCLI, UserID: user},
 			})
 		}),
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "mediment tenant ID (required)")
+	cmd.Flags().Int64Var(&user, "user", 0, "sync only this HRMOS user (HRMOS's user ID, not the 社員番号): a new hire today, not at the next monthly run")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and record every outcome without writing any employee")
 	cmd.Flags().BoolVar(&wait, "wait", false, "follow the run (a progress bar at a terminal), print its summary, exit non-zero if it failed")
 	_ = cmd.MarkFlagRequired("tenant")
@@ -75,7 +84,9 @@ func attendanceCmd() *cobra.Command {
 }
 
 type syncRequest struct {
-	kind         string
+	kind string
+	// only names the one record a run is limited to (" of HRMOS user N").
+	only         string
 	tenant       string
 	dryRun, wait bool
 	workflowType string
@@ -95,13 +106,15 @@ func startSync(e *env, req syncRequest) error {
 	run, err := c.ExecuteWorkflow(workflows.FromStarter(ctx), opts, req.workflowType, req.input)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &already) {
+		// A one-user run shares the roster's workflow ID: it waits for a
+		// full run as a full run waits for it.
 		return fmt.Errorf("the %s sync of tenant %s is already running (workflow %s); wait for it to finish or open it in the Temporal UI", req.kind, req.tenant, opts.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("start the %s sync of tenant %s: %w", req.kind, req.tenant, err)
+		return fmt.Errorf("start the %s sync%s of tenant %s: %w", req.kind, req.only, req.tenant, err)
 	}
 	out := e.cmd.OutOrStdout()
-	what := req.kind + " sync"
+	what := req.kind + " sync" + req.only
 	if req.dryRun {
 		what = "dry run of the " + what
 	}

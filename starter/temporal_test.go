@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mediment/hrmos-sync/activities"
 	"github.com/mediment/hrmos-sync/internal/app"
+	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/config"
 	"github.com/mediment/hrmos-sync/internal/hrmossim"
 	"github.com/mediment/hrmos-sync/internal/store"
@@ -361,4 +363,50 @@ func runInterruptible(t *testing.T, args ...string) (*testenv.Buffer, <-chan err
 	go func() { done <- root.ExecuteContext(ctx) }()
 	t.Cleanup(cancel)
 	return out, done, cancel
+}
+
+// `starter roster --user N --wait` syncs that one HRMOS user and prints
+// the run's summary with its one-user notice; an ID HRMOS does not list
+// exits non-zero naming it.
+func TestRosterOfOneUser(t *testing.T) {
+	ts := temporalServer(t)
+	ctx := context.Background()
+	_, dbURL := testdb.New(t)
+	t.Setenv("DATABASE_URL", dbURL)
+	sim, simURL := testenv.NewSimulator(t)
+	company := hrmossim.MustGenerate(hrmossim.GenerateSpec{CompanyID: "acme-co", Users: 20, Seed: 3, Now: time.Now()})
+	if err := sim.AddCompany(company); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HRMOS_BASE_URL", simURL)
+	t.Setenv("HRMOS_RETRY_BASE_DELAY", "10ms")
+	t.Setenv("HRMOS_API_KEY", company.APIKey)
+	if out, err := run(t, "", "setup"); err != nil {
+		t.Fatalf("setup: %v\n%s", err, out)
+	}
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.StartWorker(t, ts, cfg, workflows.DefaultOptions(), nil)
+	if out, err := run(t, "", "connect", "--tenant", "acme", "--company", "acme-co"); err != nil {
+		t.Fatalf("connect: %v\n%s", err, out)
+	}
+	user := company.Users[3].ID
+
+	out, err := run(t, "", "roster", "--tenant", "acme", "--user", strconv.FormatInt(user, 10), "--wait")
+	if err != nil {
+		t.Fatalf("roster --user: %v\n%s", err, out)
+	}
+	mustContain(t, "roster --user", out, "Started the roster sync of HRMOS user "+strconv.FormatInt(user, 10)+" of tenant acme",
+		"completed", codes.NoticeOneUser+": only HRMOS user "+strconv.FormatInt(user, 10)+" was synced")
+
+	_, err = run(t, "", "roster", "--tenant", "acme", "--user", "987654", "--wait")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(ee.msg, "HRMOS user 987654 is not in HRMOS's list") {
+		t.Fatalf("roster --user of an unlisted user: %v, want exit 1 naming it", err)
+	}
+	if _, err := run(t, "", "roster", "--tenant", "acme", "--user", "0"); err == nil || !strings.Contains(err.Error(), "--user must be an HRMOS user ID") {
+		t.Fatalf("roster --user 0: %v", err)
+	}
 }

@@ -61,6 +61,8 @@ func typeName(target any) string {
 		return "true or false"
 	case *int:
 		return "a whole number"
+	case *int64:
+		return "an HRMOS user ID (a whole number)"
 	}
 	return "another type"
 }
@@ -88,6 +90,12 @@ type RosterSyncInput struct {
 	// ChunkSize is how many employees one child workflow handles (default
 	// 500); a tuning knob, normally left out.
 	ChunkSize int `json:"chunkSize,omitempty"`
+	// UserID limits the run to one HRMOS user, by HRMOS's user ID (a new
+	// hire who needs mediment today, not at the next monthly run):
+	// {"tenantId":"acme","userId":1234}. The whole list is still read (the
+	// checks that need the whole roster read every user), that user alone
+	// is decided and written. 0: the whole roster.
+	UserID int64 `json:"userId,omitempty"`
 
 	jsonFields
 }
@@ -97,7 +105,7 @@ type RosterSyncInput struct {
 func (in *RosterSyncInput) UnmarshalJSON(data []byte) error {
 	*in = RosterSyncInput{}
 	in.decode(data, map[string]any{
-		"tenantId": &in.TenantID, "dryRun": &in.DryRun, "trigger": &in.Trigger, "chunkSize": &in.ChunkSize,
+		"tenantId": &in.TenantID, "dryRun": &in.DryRun, "trigger": &in.Trigger, "chunkSize": &in.ChunkSize, "userId": &in.UserID,
 	})
 	return nil
 }
@@ -110,6 +118,9 @@ func (in *RosterSyncInput) validate() error {
 	more = append(more, validTrigger(in.Trigger)...)
 	if in.ChunkSize < 0 || in.ChunkSize > maxChunkSize {
 		more = append(more, fmt.Sprintf(`field "chunkSize" must be between 1 and %d`, maxChunkSize))
+	}
+	if in.UserID < 0 {
+		more = append(more, `field "userId" must be an HRMOS user ID (a positive whole number), or left out to sync the whole roster`)
 	}
 	return in.err(RosterSyncName, more...)
 }

@@ -28,6 +28,16 @@ type launchSpec struct {
 	// receives on to the sync while it runs (forwardsApprovals);
 	// forwardRejections the reject signals too (forwardsRejections).
 	forwardApprovals, forwardRejections bool
+	// onlyUser is the one HRMOS user a roster sync is limited to (0: all).
+	onlyUser int64
+}
+
+// summary is the spec's line in the Temporal UI.
+func (s launchSpec) summary() string {
+	if s.kind == codes.KindRoster && s.onlyUser != 0 {
+		return RosterSummary(s.tenantID, s.trigger, s.dryRun, s.onlyUser)
+	}
+	return Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun)
 }
 
 // Summary is the one line the Temporal UI lists for a sync: tenant, kind,
@@ -37,6 +47,20 @@ func Summary(kind, tenantID, month, trigger string, dryRun bool) string {
 	if month != "" {
 		s += " for " + month
 	}
+	if dryRun {
+		s += " (dry run)"
+	}
+	return s + ", started from " + triggerName(trigger)
+}
+
+// RosterSummary is Summary for a roster sync, naming the one HRMOS user it
+// is limited to (userID 0: the whole roster, as Summary says it). A user ID
+// is a reference, not personal data.
+func RosterSummary(tenantID, trigger string, dryRun bool, userID int64) string {
+	if userID == 0 {
+		return Summary("roster", tenantID, "", trigger, dryRun)
+	}
+	s := fmt.Sprintf("roster sync of %s, HRMOS user %d only", tenantID, userID)
 	if dryRun {
 		s += " (dry run)"
 	}
@@ -76,7 +100,7 @@ func runCanonical(ctx workflow.Context, s launchSpec) (syncapi.RunResult, error)
 		// guard's reason). A fixed timeout here (12 h) killed runs held
 		// longer than it, leaving their history row running and their
 		// reason lost.
-		StaticSummary:         Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun),
+		StaticSummary:         s.summary(),
 		TypedSearchAttributes: SearchFor(s.tenantID, s.kind, s.month, s.trigger, "", s.dryRun),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, s.workflowType, s.input)
@@ -220,7 +244,7 @@ func launch(ctx workflow.Context, s launchSpec) (syncapi.RunResult, error) {
 // as its child: where the sync is, and that approving here approves it.
 func launcherDetails(s launchSpec) string {
 	d := fmt.Sprintf("runs the %s as workflow `%s` (one run at a time per tenant): open it for progress",
-		Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun), s.workflowID)
+		s.summary(), s.workflowID)
 	if s.forwardApprovals {
 		d += fmt.Sprintf(".\n\nWhen the mass-change guard holds it, approving this workflow approves it: Signal `%s` with input `{\"by\":\"your name\"}`.", ApproveSignal)
 	}

@@ -30,12 +30,16 @@ type Options struct {
 	// HRMOSRetryInterval is the first wait before retrying a failed fetch
 	// from HRMOS; it doubles up to a minute over 5 attempts.
 	HRMOSRetryInterval time.Duration
+	// OneUserWait is how long a scheduled action waits before it tries
+	// again to start the tenant's roster sync while a one-user run holds
+	// the roster's workflow ID (scheduled.go, afterOneUserRun).
+	OneUserWait time.Duration
 }
 
 // DefaultOptions are production's. Tests of a database or HRMOS outage pass
 // shorter waits, so that they run in seconds.
 func DefaultOptions() Options {
-	return Options{DBRetryInterval: time.Second, HRMOSRetryInterval: 5 * time.Second}
+	return Options{DBRetryInterval: time.Second, HRMOSRetryInterval: 5 * time.Second, OneUserWait: 30 * time.Second}
 }
 
 // Workflows are the engine's workflows, as methods of the options they run
@@ -53,6 +57,9 @@ func New(opts Options) Workflows {
 	}
 	if opts.HRMOSRetryInterval <= 0 {
 		opts.HRMOSRetryInterval = def.HRMOSRetryInterval
+	}
+	if opts.OneUserWait <= 0 {
+		opts.OneUserWait = def.OneUserWait
 	}
 	return Workflows{opts: opts}
 }

@@ -33,6 +33,9 @@ type Progress struct {
 	// StartedBy is the workflow that started the run as its child (the UI
 	// launcher, a scheduled action), which passes an approval on to it.
 	StartedBy string `json:"startedBy,omitempty"`
+	// OnlyUser is the one HRMOS user a roster run syncs (0: the whole
+	// roster).
+	OnlyUser int64 `json:"onlyUser,omitempty"`
 }
 
 // setOutcomes shows the outcomes the plan has decided so far.

@@ -82,6 +82,14 @@ func (f *fakeRun) mock(env *testsuite.TestWorkflowEnvironment, kind string) {
 	}
 	env.OnActivity(a.ChunkRanges, mock.Anything, mock.Anything).Return(func(_ context.Context, in syncapi.ChunkRangesInput) (syncapi.ChunkRangesResult, error) {
 		var res syncapi.ChunkRangesResult
+		if in.OnlyUser != 0 {
+			// As the store's: the one user's range when it was staged.
+			if in.OnlyUser <= int64(f.n) {
+				res.Ranges = []syncapi.Range{{First: in.OnlyUser, Last: in.OnlyUser}}
+			}
+			res.Staged = f.n
+			return res, nil
+		}
 		for first := 1; first <= f.n; first += in.Size {
 			res.Ranges = append(res.Ranges, syncapi.Range{First: int64(first), Last: int64(min(first+in.Size-1, f.n))})
 		}

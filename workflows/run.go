@@ -54,6 +54,10 @@ type syncRun struct {
 	trigger   string
 	dryRun    bool
 	chunkSize int
+	// onlyUser limits a roster run to one HRMOS user (0: every record):
+	// the fetch still reads the whole list, the plan and the write only
+	// that user's range.
+	onlyUser int64
 
 	workflowID string
 	runID      string
@@ -124,6 +128,7 @@ func (r *syncRun) steps(ctx workflow.Context) (syncapi.RunResult, error) {
 	if r.chunkSize == 0 {
 		r.chunkSize = defaultChunkSize
 	}
+	r.progress.OnlyUser = r.onlyUser
 	r.setPhase(ctx, PhaseStarting)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return r.progress, nil }); err != nil {
 		return syncapi.RunResult{}, err
@@ -155,7 +160,7 @@ func (r *syncRun) steps(ctx workflow.Context) (syncapi.RunResult, error) {
 
 	var chunks syncapi.ChunkRangesResult
 	if err := workflow.ExecuteLocalActivity(r.w.db(ctx, "split the records into chunks"), a.ChunkRanges, syncapi.ChunkRangesInput{
-		Kind: r.kind, TenantID: r.tenantID, RunID: r.runID, Size: r.chunkSize,
+		Kind: r.kind, TenantID: r.tenantID, RunID: r.runID, Size: r.chunkSize, OnlyUser: r.onlyUser,
 	}).Get(ctx, &chunks); err != nil {
 		return r.fail(ctx, err)
 	}
@@ -168,6 +173,14 @@ func (r *syncRun) steps(ctx workflow.Context) (syncapi.RunResult, error) {
 			syncapi.ErrTypeStagingGone, nil))
 	}
 	r.progress.Total, r.progress.ChunksTotal = chunks.Staged, len(chunks.Ranges)
+	if r.onlyUser != 0 {
+		if len(chunks.Ranges) == 0 {
+			return r.fail(ctx, userNotListed(r.onlyUser, r.fetched.Fetched))
+		}
+		// The run decides one record; the others were staged only for the
+		// checks that need the whole roster, and get no outcome.
+		r.progress.Total = 1
+	}
 
 	r.setPhase(ctx, PhasePlanning)
 	pending, err := r.planChunks(ctx, chunks.Ranges)
@@ -208,7 +221,18 @@ func (r *syncRun) runInput(info *workflow.Info, now time.Time) syncapi.RunInput 
 	return syncapi.RunInput{
 		RunID: r.runID, TenantID: r.tenantID, Kind: r.kind, Month: r.month, Trigger: r.trigger, DryRun: r.dryRun,
 		WorkflowID: info.WorkflowExecution.ID, WorkflowRunID: info.WorkflowExecution.RunID, StartedAt: now,
+		OnlyHRMOSUserID: r.onlyUser,
 	}
+}
+
+// userNotListed fails a one-user run whose HRMOS user is not in HRMOS's
+// list: a mistyped ID (a 社員番号 typed for the user ID, say), or a user not
+// registered yet. No retry finds it; nothing was written.
+func userNotListed(hrmosUserID int64, listed int) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+		"HRMOS user %d is not in HRMOS's list of this company's users (it lists %d): nothing was written. "+
+			"Check the ID: it is HRMOS's user ID, not the 社員番号, and the user must be registered in HRMOS勤怠 first",
+		hrmosUserID, listed), syncapi.ErrTypeUserNotListed, nil)
 }
 
 // syncRunID is the ID of the sync run a workflow run carries out: its
@@ -341,6 +365,9 @@ func (p Progress) markdown(kind, tenantID, month string, dryRun bool) string {
 	if month != "" {
 		what += " " + month
 	}
+	if p.OnlyUser != 0 {
+		what += fmt.Sprintf(" of HRMOS user %d only", p.OnlyUser)
+	}
 	if dryRun {
 		what = "dry run of the " + what
 	}
@@ -417,6 +444,14 @@ func noticeNoRows(month string) string {
 // not a fault (the failed-scheduled-run alert leaves it out).
 func noticeRejected(by string) string {
 	return fmt.Sprintf("%s: the mass-change guard held this run and %s rejected it; nothing was written", codes.NoticeRejected, by)
+}
+
+// noticeOneUser says a roster run synced one HRMOS user: the others it
+// read are in no outcome, and the run is no full sync (the mass-change
+// guard neither held it nor counts it as the tenant's first sync).
+func noticeOneUser(hrmosUserID int64, listed int) string {
+	return fmt.Sprintf("%s: only HRMOS user %d was synced; the other %d users HRMOS listed were read for the checks that need the whole roster "+
+		"(a 社員番号 or 氏名+メール shared with another user) and left to the next full roster sync", codes.NoticeOneUser, hrmosUserID, max(listed-1, 0))
 }
 
 func noticeApproved(by string) string {

@@ -73,6 +73,9 @@ func (w Workflows) ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (S
 	}
 	running = rosterSpec.workflowID
 	roster, err := runCanonical(ctx, rosterSpec)
+	if errors.Is(err, errAlreadyRunning) {
+		roster, err = w.afterOneUserRun(ctx, rosterSpec)
+	}
 	running = ""
 	res.RosterOutcome = outcomeOf(roster, err, &res.Roster)
 	if err != nil && !errors.Is(err, errAlreadyRunning) {
@@ -108,6 +111,48 @@ func (w Workflows) ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (S
 	}
 	upsertSearch(ctx, SearchStatus.ValueSet(codes.RunCompleted))
 	return res, nil
+}
+
+// waitForOneUserRunChange puts behind a version the scheduled action's wait
+// for a one-user run: actions that started before it skipped the roster
+// whenever one was running, and replay so.
+const waitForOneUserRunChange = "scheduled-roster-waits-for-a-one-user-run"
+
+// maxOneUserWaits bounds the wait for one-user runs: at OneUserWait's 30 s,
+// 30 minutes, beyond the largest company's one-user run (about 7 minutes at
+// HRMOS's rate limit, README "One employee now").
+const maxOneUserWaits = 60
+
+// afterOneUserRun is called when the tenant's roster sync could not start
+// because a run holds its workflow ID. A run of the whole roster started by
+// hand does the month's work: it is left alone and the roster skipped, as
+// always. A one-user run (a new hire synced by hand, which shares the ID so
+// that it never overlaps a full run) does not: the action waits for it to
+// end and starts the month's roster then, so one new hire never costs the
+// tenant its monthly roster. When no run is found the refused one has just
+// ended or not yet recorded itself: that is waited for too.
+func (w Workflows) afterOneUserRun(ctx workflow.Context, spec launchSpec) (syncapi.RunResult, error) {
+	if workflow.GetVersion(ctx, waitForOneUserRunChange, workflow.DefaultVersion, 1) < 1 {
+		return syncapi.RunResult{}, errAlreadyRunning
+	}
+	for range maxOneUserWaits {
+		var running syncapi.RunningRunResult
+		if err := workflow.ExecuteLocalActivity(w.db(ctx, "what holds the roster's workflow ID"), a.RunningRun,
+			syncapi.RunningRunInput{TenantID: spec.tenantID, Kind: spec.kind}).Get(ctx, &running); err != nil {
+			return syncapi.RunResult{}, err
+		}
+		if running.Running && running.OnlyHRMOSUserID == 0 {
+			return syncapi.RunResult{}, errAlreadyRunning
+		}
+		if err := workflow.Sleep(ctx, w.opts.OneUserWait); err != nil {
+			return syncapi.RunResult{}, err
+		}
+		res, err := runCanonical(ctx, spec)
+		if !errors.Is(err, errAlreadyRunning) {
+			return res, err
+		}
+	}
+	return syncapi.RunResult{}, errAlreadyRunning
 }
 
 func outcomeOf(r syncapi.RunResult, err error, keep **syncapi.RunResult) string {

@@ -12,4 +12,7 @@ const (
 	NoticeKeyExpired        = "key_expired"
 	NoticeApproved          = "approved"
 	NoticeRejected          = "rejected"
+	// NoticeOneUser: a roster run limited to one HRMOS user (`starter
+	// roster --user N`).
+	NoticeOneUser = "one_user"
 )

@@ -146,7 +146,7 @@ func (e *env) roster(in workflows.RosterSyncInput) (store.Run, error) {
 	if in.Trigger == "" {
 		in.Trigger = codes.TriggerCLI
 	}
-	run, err := e.temporal.ExecuteWorkflow(startedAs(ctx, in.Trigger), startopts.Roster(e.cfg.TaskQueue, in.TenantID, in.Trigger, in.DryRun), workflows.RosterSyncName, in)
+	run, err := e.temporal.ExecuteWorkflow(startedAs(ctx, in.Trigger), startopts.RosterOfUser(e.cfg.TaskQueue, in.TenantID, in.Trigger, in.DryRun, in.UserID), workflows.RosterSyncName, in)
 	if err != nil {
 		e.t.Fatalf("start roster sync: %v", err)
 	}

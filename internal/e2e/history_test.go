@@ -137,6 +137,19 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 		t.Fatal("the rejected roster completed")
 	}
 
+	// One HRMOS user synced on its own (`starter roster --user`): its run
+	// names the user by ID, never by a personal value.
+	var oneUserID int64
+	for id := range e.items(completed) {
+		if oneUserID == 0 || id < oneUserID {
+			oneUserID = id
+		}
+	}
+	oneUser := e.mustRoster(workflows.RosterSyncInput{TenantID: "pii", UserID: oneUserID})
+	if oneUser.OnlyHRMOSUserID == nil || len(e.items(oneUser)) != 1 {
+		t.Fatalf("one-user run = %+v, want one item", oneUser)
+	}
+
 	// The key is regenerated in HRMOS and the cached token dies with it.
 	if _, err := e.sim.RotateKey("pii"); err != nil {
 		t.Fatal(err)
@@ -224,6 +237,7 @@ func TestHistoriesAndLogsHoldNoPersonalData(t *testing.T) {
 			"roster_sync_rejected_through_the_launcher": {workflowID: rejectedLaunch.GetID(), runID: rejectedLaunch.GetRunID()},
 			"roster_sync_started_with_any_id":           {workflowID: launched.GetID(), runID: launched.GetRunID()},
 			"roster_sync_failed":                        {workflowID: failed.WorkflowID, runID: failed.WorkflowRunID},
+			"roster_sync_one_user":                      {workflowID: oneUser.WorkflowID, runID: oneUser.WorkflowRunID},
 			"attendance_sync":                           {workflowID: att.WorkflowID, runID: att.WorkflowRunID},
 			"roster_sync_chunk":                         {workflowType: workflows.RosterSyncChunkName},
 			"attendance_sync_chunk":                     {workflowType: workflows.AttendanceSyncChunkName},

@@ -211,11 +211,15 @@ const heldRunsQuery = `SELECT tenant_id, kind, count(*) AS held, min(awaiting_ap
 // since $1 (FailedRunWindow ago). Per tenant it is one range of the index
 // on (tenant_id, started_at): the runs of the window, never the tenant's
 // whole history. Dry runs write nothing, so they neither count as a
-// failure nor clear one; an attendance run refused before it had a month
-// is no month to sync again. A run still going is the last attempt too:
-// a failure being retried is not reported failed. A run ops rejected while
-// the mass-change guard held it (its "rejected" notice) failed by their
-// decision: it is the last attempt, and no failure to alert on.
+// failure nor clear one; nor do one-user runs (`starter roster --user`),
+// which sync one person by hand: one new hire synced after a failed
+// monthly roster must not hide that failure, and a mistyped user ID is no
+// failure of the tenant's roster (the starter that ran it said so). An
+// attendance run refused before it had a month is no month to sync again.
+// A run still going is the last attempt too: a failure being retried is
+// not reported failed. A run ops rejected while the mass-change guard held
+// it (its "rejected" notice) failed by their decision: it is the last
+// attempt, and no failure to alert on.
 const lastAttemptsQuery = `SELECT c.tenant_id, r.kind, r.trigger, count(*) AS failed
 	FROM hrmos_connections c
 	CROSS JOIN LATERAL (
@@ -223,7 +227,7 @@ const lastAttemptsQuery = `SELECT c.tenant_id, r.kind, r.trigger, count(*) AS fa
 			CASE WHEN s.status = 'failed' AND EXISTS (SELECT FROM unnest(s.notices) n WHERE starts_with(n, '` + codes.NoticeRejected + `: '))
 				THEN 'rejected' ELSE s.status END AS status
 		FROM sync_runs s
-		WHERE s.tenant_id = c.tenant_id AND s.started_at >= $1 AND NOT s.dry_run
+		WHERE s.tenant_id = c.tenant_id AND s.started_at >= $1 AND NOT s.dry_run AND s.only_hrmos_user_id IS NULL
 			AND NOT (s.kind = 'attendance' AND s.month IS NULL)
 		ORDER BY s.kind, s.month, s.started_at DESC, s.id DESC
 	) r

@@ -96,6 +96,10 @@ func newStateWorld(t *testing.T) *stateWorld {
 		// clears a sync).
 		{tenant: tHealthy, kind: "roster", trigger: "schedule", status: "failed", ago: 10 * day},
 		{tenant: tHealthy, kind: "roster", trigger: "cli", status: "failed", dry: true, ago: day},
+		// and a one-user run of a mistyped user ID that failed: one person's
+		// sync started by hand, which its starter saw fail, is no failure of
+		// the tenant's roster.
+		{tenant: tHealthy, kind: "roster", trigger: "cli", status: "failed", oneUser: 99999, ago: 12 * time.Hour},
 		// held: waiting since t0-30m; an approved run still writing is not held.
 		{tenant: tHeld, kind: "roster", trigger: "schedule", status: "running", ago: 40 * time.Minute, heldFor: 30 * time.Minute},
 		{tenant: tHeld, kind: "attendance", month: "2026-11", trigger: "ui", status: "running", ago: 3 * time.Hour, heldFor: 3 * time.Hour, approved: true},
@@ -109,6 +113,8 @@ func newStateWorld(t *testing.T) *stateWorld {
 		// without a month.
 		{tenant: tFailing, kind: "roster", trigger: "schedule", status: "completed", ago: 10 * day},
 		{tenant: tFailing, kind: "roster", trigger: "schedule", status: "failed", ago: 3 * day},
+		// A new hire synced alone since does not clear the roster's failure.
+		{tenant: tFailing, kind: "roster", trigger: "cli", status: "completed", oneUser: 4321, ago: day},
 		{tenant: tFailing, kind: "attendance", month: "2026-10", trigger: "schedule", status: "failed", ago: 3 * day},
 		{tenant: tFailing, kind: "attendance", month: "2026-10", trigger: "cli", status: "completed", ago: day},
 		{tenant: tFailing, kind: "attendance", month: "2026-09", trigger: "ui", status: "failed", ago: 2 * day},
@@ -185,6 +191,8 @@ type run struct {
 	approved bool
 	// rejected: a failed run ops rejected while held (its notice says so).
 	rejected bool
+	// oneUser: a roster run of that one HRMOS user (`starter roster --user`).
+	oneUser int64
 }
 
 func (w *stateWorld) run(t *testing.T, r run) {
@@ -216,10 +224,10 @@ func (w *stateWorld) run(t *testing.T, r run) {
 		notices = append(notices, codes.NoticeRejected+": the mass-change guard held this run and ops rejected it; nothing was written")
 	}
 	testdb.Exec(t, w.owner, `INSERT INTO sync_runs (id, tenant_id, kind, month, trigger, dry_run, workflow_id, workflow_run_id, status,
-			started_at, finished_at, failure_reason, awaiting_approval_since, approved_at, notices)
+			started_at, finished_at, failure_reason, awaiting_approval_since, approved_at, notices, only_hrmos_user_id)
 		VALUES (gen_random_uuid(), $1, $2, nullif($3, ''), $4, $5, gen_random_uuid()::text, gen_random_uuid()::text, $6,
-			$7, $8, $9, $10, $11, $12)`,
-		r.tenant, r.kind, r.month, r.trigger, r.dry, r.status, started, finished, reason, heldSince, approvedAt, notices)
+			$7, $8, $9, $10, $11, $12, nullif($13, 0))`,
+		r.tenant, r.kind, r.month, r.trigger, r.dry, r.status, started, finished, reason, heldSince, approvedAt, notices, r.oneUser)
 }
 
 // clock is the collector's clock, moved by the test.

@@ -128,14 +128,19 @@ func WriteSummary(w io.Writer, r store.Run) {
 }
 
 // Title is a run's first line wherever the starter prints one:
-// "Roster sync of tenant acme: completed (dry run)".
+// "Roster sync of tenant acme: completed (dry run)", "Roster sync of HRMOS
+// user 1234 of tenant acme: completed".
 func Title(r store.Run) string {
 	kind := KindAndMonth(r)
 	dry := ""
 	if r.DryRun {
 		dry = " (dry run)"
 	}
-	return fmt.Sprintf("%s sync of tenant %s: %s%s", strings.ToUpper(kind[:1])+kind[1:], r.TenantID, r.Status, dry)
+	of := ""
+	if r.OnlyHRMOSUserID != nil {
+		of = fmt.Sprintf(" of HRMOS user %d", *r.OnlyHRMOSUserID)
+	}
+	return fmt.Sprintf("%s sync%s of tenant %s: %s%s", strings.ToUpper(kind[:1])+kind[1:], of, r.TenantID, r.Status, dry)
 }
 
 // KindAndMonth names what a run syncs: "roster", "attendance 2026-10".
@@ -146,9 +151,13 @@ func KindAndMonth(r store.Run) string {
 	return r.Kind
 }
 
-// KindLabel is KindAndMonth, marked when the run is a dry run.
+// KindLabel is KindAndMonth, marked when the run is a dry run or synced one
+// HRMOS user alone.
 func KindLabel(r store.Run) string {
 	kind := KindAndMonth(r)
+	if r.OnlyHRMOSUserID != nil {
+		kind += fmt.Sprintf(" (HRMOS user %d only)", *r.OnlyHRMOSUserID)
+	}
 	if r.DryRun {
 		kind += " (dry run)"
 	}

@@ -13,6 +13,7 @@ import (
 
 // How a run is named wherever the starter prints one.
 func TestEveryRunIsNamedByKindMonthAndTenant(t *testing.T) {
+	oneUser := int64(1234)
 	for _, tt := range []struct {
 		run          store.Run
 		title, label string
@@ -22,6 +23,8 @@ func TestEveryRunIsNamedByKindMonthAndTenant(t *testing.T) {
 		{store.Run{Kind: "attendance", Month: "2026-10", TenantID: "acme", Status: "failed"}, "Attendance 2026-10 sync of tenant acme: failed", "attendance 2026-10"},
 		{store.Run{Kind: "attendance", Month: "2026-10", TenantID: "b", Status: "completed", DryRun: true},
 			"Attendance 2026-10 sync of tenant b: completed (dry run)", "attendance 2026-10 (dry run)"},
+		{store.Run{Kind: "roster", TenantID: "acme", Status: "completed", OnlyHRMOSUserID: &oneUser},
+			"Roster sync of HRMOS user 1234 of tenant acme: completed", "roster (HRMOS user 1234 only)"},
 	} {
 		if got := Title(tt.run); got != tt.title {
 			t.Errorf("Title = %q, want %q", got, tt.title)

@@ -21,6 +21,15 @@ func Roster(taskQueue, tenantID, trigger string, dryRun bool) client.StartWorkfl
 	return options(taskQueue, workflows.RosterWorkflowID(tenantID), codes.KindRoster, tenantID, "", trigger, dryRun)
 }
 
+// RosterOfUser are Roster for a sync of one HRMOS user (`starter roster
+// --user`): the same workflow ID, so it never overlaps a full roster run,
+// and a summary that names the user.
+func RosterOfUser(taskQueue, tenantID, trigger string, dryRun bool, userID int64) client.StartWorkflowOptions {
+	o := Roster(taskQueue, tenantID, trigger, dryRun)
+	o.StaticSummary = workflows.RosterSummary(tenantID, trigger, dryRun, userID)
+	return o
+}
+
 // Attendance are how every caller starts a tenant's attendance sync of a
 // month.
 func Attendance(taskQueue, tenantID, month, trigger string, dryRun bool) client.StartWorkflowOptions {

@@ -49,6 +49,9 @@ type Run struct {
 	// HRMOSCompanyID is the HRMOS company the run reads, fixed when it
 	// starts: it matches through that company's links only.
 	HRMOSCompanyID string `json:"hrmosCompanyId,omitempty" db:"hrmos_company_id"`
+	// OnlyHRMOSUserID is the one HRMOS user a roster run synced (`starter
+	// roster --user N`); nil for a run of the whole roster.
+	OnlyHRMOSUserID *int64 `json:"onlyHrmosUserId,omitempty" db:"only_hrmos_user_id"`
 }
 
 // Item is one employee's outcome in a run (sync_run_items), read by the
@@ -97,10 +100,10 @@ func (q *Queries) StartRun(ctx context.Context, r Run) (abandoned int64, err err
 	}
 	_, err = q.db.Exec(ctx, `
 		INSERT INTO sync_runs (id, tenant_id, kind, month, trigger, dry_run, workflow_id, workflow_run_id, status, started_at,
-			hrmos_company_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9, nullif($10, ''))
+			hrmos_company_id, only_hrmos_user_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9, nullif($10, ''), $11)
 		ON CONFLICT (id) DO NOTHING`,
-		r.ID, r.TenantID, r.Kind, month, r.Trigger, r.DryRun, r.WorkflowID, r.WorkflowRunID, r.StartedAt, r.HRMOSCompanyID)
+		r.ID, r.TenantID, r.Kind, month, r.Trigger, r.DryRun, r.WorkflowID, r.WorkflowRunID, r.StartedAt, r.HRMOSCompanyID, r.OnlyHRMOSUserID)
 	if err != nil {
 		return 0, fmt.Errorf("record the start of run %s: %w", r.ID, err)
 	}
@@ -189,20 +192,39 @@ var countColumns = map[codes.Outcome]string{
 }
 
 // HasRunThatWrote reports whether a run of the kind ever wrote to the
-// tenant: a run that was not a dry run, in any status (a failed or
-// abandoned run may have written before it ended), with created or updated
-// items. The mass-change guard treats a tenant without one as a first sync.
+// tenant: a run of the whole roster (or month) that was not a dry run, in
+// any status (a failed or abandoned run may have written before it ended),
+// with created or updated items. The mass-change guard treats a tenant
+// without one as a first sync. A one-user run (only_hrmos_user_id) does
+// not count: syncing one new hire before the tenant's first full sync must
+// not exempt that full sync from the first-sync rule.
 // It reads the counts of the tenant's closed runs, never their items, so it
 // stays a handful of rows for a tenant with many big runs; a run still
 // running counts from when it is closed.
 func (q *Queries) HasRunThatWrote(ctx context.Context, tenantID, kind string) (bool, error) {
 	var ok bool
 	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sync_runs
-		WHERE tenant_id = $1 AND kind = $2 AND NOT dry_run AND (created > 0 OR updated > 0))`, tenantID, kind).Scan(&ok)
+		WHERE tenant_id = $1 AND kind = $2 AND NOT dry_run AND only_hrmos_user_id IS NULL AND (created > 0 OR updated > 0))`, tenantID, kind).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("look for an earlier run of tenant %s that wrote: %w", tenantID, err)
 	}
 	return ok, nil
+}
+
+// RunningRunOfKind reports whether a run of the kind (a roster run: no month) is
+// running for the tenant, and the one HRMOS user it is limited to, if any
+// (nil: the whole roster). One probe of the partial index of running runs.
+func (q *Queries) RunningRunOfKind(ctx context.Context, tenantID, kind string) (running bool, onlyHRMOSUserID *int64, err error) {
+	err = q.db.QueryRow(ctx, `SELECT only_hrmos_user_id FROM sync_runs
+		WHERE tenant_id = $1 AND kind = $2 AND month IS NULL AND status = 'running' ORDER BY started_at DESC LIMIT 1`,
+		tenantID, kind).Scan(&onlyHRMOSUserID)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return false, nil, nil
+	case err != nil:
+		return false, nil, fmt.Errorf("look for a running %s run of tenant %s: %w", kind, tenantID, err)
+	}
+	return true, onlyHRMOSUserID, nil
 }
 
 // AwaitApproval records that a run waits for ops to approve its changes, and
@@ -229,7 +251,7 @@ func (q *Queries) RecordApproval(ctx context.Context, ref RunRef, by string) err
 const runColumns = `id::text AS id, tenant_id, kind, coalesce(month, '') AS month, trigger, dry_run, workflow_id, workflow_run_id,
 	status, started_at, finished_at, fetched, created, updated, unchanged, skipped, errors,
 	coalesce(failure_reason, '') AS failure_reason, notices, awaiting_approval_since, coalesce(approval_reason, '') AS approval_reason,
-	approved_at, coalesce(approved_by, '') AS approved_by, coalesce(hrmos_company_id, '') AS hrmos_company_id`
+	approved_at, coalesce(approved_by, '') AS approved_by, coalesce(hrmos_company_id, '') AS hrmos_company_id, only_hrmos_user_id`
 
 // Run reads one run of a tenant; ErrNotFound when the tenant has no such run.
 func (q *Queries) Run(ctx context.Context, ref RunRef) (Run, error) {

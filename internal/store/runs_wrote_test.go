@@ -14,8 +14,8 @@ import (
 )
 
 // "First sync" for the mass-change guard means that no run of the kind ever
-// wrote to the tenant: a run that was no dry run, whatever its status, with
-// created or updated items. Runs closed because their workflow was lost
+// wrote to the tenant: a run of the whole roster (not one user's) that was
+// no dry run, whatever its status, with created or updated items. Runs closed because their workflow was lost
 // (by the next run's start, or the sweeper) count what they wrote too: their
 // counts are set from their items, as a finished run's are.
 func TestHasRunThatWrote(t *testing.T) {
@@ -118,6 +118,28 @@ func TestHasRunThatWrote(t *testing.T) {
 			record(lost, "created", "created", "unchanged")
 			start(tn, "roster", false)
 			countsEqualItems(lost, 2, 0, 1)
+		}, true},
+		{"a one-user run that created its user (a new hire synced before the first full sync)", func(tn string) {
+			id, user := uuid.NewString(), int64(42)
+			if _, err := st.StartRun(ctx, store.Run{ID: id, TenantID: tn, Kind: "roster", Trigger: "cli",
+				WorkflowID: "w-" + id, WorkflowRunID: id, StartedAt: time.Now(), OnlyHRMOSUserID: &user}); err != nil {
+				t.Fatal(err)
+			}
+			r := store.RunRef{TenantID: tn, RunID: id}
+			record(r, "created")
+			finish(r, "completed")
+		}, false},
+		{"a one-user run, then a full run that created", func(tn string) {
+			id, user := uuid.NewString(), int64(1)
+			if _, err := st.StartRun(ctx, store.Run{ID: id, TenantID: tn, Kind: "roster", Trigger: "cli",
+				WorkflowID: "w-" + id, WorkflowRunID: id, StartedAt: time.Now(), OnlyHRMOSUserID: &user}); err != nil {
+				t.Fatal(err)
+			}
+			record(store.RunRef{TenantID: tn, RunID: id}, "created")
+			finish(store.RunRef{TenantID: tn, RunID: id}, "completed")
+			r := start(tn, "roster", false)
+			record(r, "unchanged", "created")
+			finish(r, "completed")
 		}, true},
 		{"a run closed as abandoned by the sweeper", func(tn string) {
 			lost := start(tn, "roster", false)

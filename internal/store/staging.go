@@ -319,6 +319,33 @@ func (q *Queries) ChunkRanges(ctx context.Context, kind string, ref RunRef, size
 	return ranges, total, nil
 }
 
+// OneRecordRange is ChunkRanges for a run limited to one HRMOS user: the
+// one range that holds only that user when the run staged it (none when
+// HRMOS did not list it), with the number of records the run staged, all
+// of them: the others stay staged because the checks that need the whole
+// roster (a 社員番号 or 氏名+メール another HRMOS user shares, a 社員番号
+// another user holds) read them, but no range of this run reaches them,
+// so they get no outcome. Two probes of the run's primary key and one
+// count of its index.
+func (q *Queries) OneRecordRange(ctx context.Context, kind string, ref RunRef, hrmosUserID int64) ([]syncapi.Range, int, error) {
+	table, err := stagingTable(kind)
+	if err != nil {
+		return nil, 0, err
+	}
+	var staged int
+	var found bool
+	if err := q.db.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM `+table+` WHERE sync_run_id = $1 AND tenant_id = $2),
+			EXISTS (SELECT 1 FROM `+table+` WHERE sync_run_id = $1 AND tenant_id = $2 AND hrmos_user_id = $3)`,
+		ref.RunID, ref.TenantID, hrmosUserID).Scan(&staged, &found); err != nil {
+		return nil, 0, fmt.Errorf("look for HRMOS user %d among the staged records of run %s: %w", hrmosUserID, ref.RunID, err)
+	}
+	if !found {
+		return nil, staged, nil
+	}
+	return []syncapi.Range{{First: hrmosUserID, Last: hrmosUserID}}, staged, nil
+}
+
 // PendingIDs lists the staged records of a range that have no recorded
 // outcome yet: the ones a chunk still has to sync one by one. Each is
 // checked against the run's items through their primary key.

@@ -22,7 +22,11 @@ const (
 	ErrTypeRunCompleted = "RunAlreadyCompleted"
 	ErrTypeCredentials  = "CredentialsUndecryptable"
 	ErrTypeStagingGone  = "StagingGone"
-	ErrTypeDatabase     = "Database"
+	// ErrTypeUserNotListed: a one-user run's HRMOS user is not in HRMOS's
+	// list of the company's users. The workflow raises it (non-retryable)
+	// from what the fetch staged; no activity fails with it.
+	ErrTypeUserNotListed = "HRMOSUserNotListed"
+	ErrTypeDatabase      = "Database"
 )
 
 // NonRetryable lists the error types no retry can fix: the workflows put

@@ -8,6 +8,12 @@ type ChunkRangesInput struct {
 	TenantID string
 	RunID    string
 	Size     int
+	// OnlyUser limits a roster run to one HRMOS user (0: every staged
+	// record): its one range is that user's, none when HRMOS did not list
+	// it; Staged still counts every staged record.
+	// Left out of the JSON when 0, so the input of a whole-roster run reads
+	// as it did before the field existed.
+	OnlyUser int64 `json:",omitempty"`
 }
 
 // ChunkRangesResult splits a run's staged records into chunks.

@@ -16,6 +16,10 @@ type RunInput struct {
 	WorkflowID    string
 	WorkflowRunID string
 	StartedAt     time.Time
+	// OnlyHRMOSUserID is the one HRMOS user a roster run syncs (0: the
+	// whole roster); the run's row records it. Left out of the JSON when 0
+	// (see ChunkRangesInput.OnlyUser).
+	OnlyHRMOSUserID int64 `json:",omitempty"`
 }
 
 // StartRunResult tells the workflow what it needs to know before it syncs.
@@ -131,4 +135,19 @@ type SweepResult struct {
 	Checked        int
 	Closed         int
 	StagingDeleted int64
+}
+
+// RunningRunInput names a tenant's kind of sync (roster: no month).
+type RunningRunInput struct {
+	TenantID string
+	Kind     string
+}
+
+// RunningRunResult says whether a run of that kind is running for the
+// tenant, as its history row says, and whether it is a one-user run.
+type RunningRunResult struct {
+	Running bool
+	// OnlyHRMOSUserID is the one HRMOS user the running run syncs (0: a
+	// run of the whole roster).
+	OnlyHRMOSUserID int64
 }

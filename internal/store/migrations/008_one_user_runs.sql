@@ -1,0 +1,12 @@
+-- Issue 17, item 4: "sync one employee now".
+--
+-- A roster run may sync one HRMOS user alone (`starter roster --user N`): it
+-- reads the whole list (the checks that need the whole roster need every
+-- page) but decides and writes only that user. The run records which user
+-- it was limited to, so that
+--   - the mass-change guard's first-sync rule (store.HasRunThatWrote) does
+--     not count it: one new hire synced before a tenant's first full sync
+--     must not exempt that full sync from the guard;
+--   - the execution history and `starter runs` say it was a one-user run.
+-- NULL for every run of the whole roster (all runs before this migration).
+ALTER TABLE sync_runs ADD COLUMN only_hrmos_user_id bigint;

@@ -308,7 +308,7 @@ func fetchAll[T any](ctx context.Context, a *Activities, hb *heartbeat, run stor
 		if err := a.Store.BeginPass(ctx, l.kind, run, p.Pass); err != nil {
 			return syncapi.FetchResult{}, safe(err)
 		}
-		err := l.list(p.NextPage, func(page hrmos.Page[T]) error {
+		stager := stageBeside(func(page hrmos.Page[T]) error {
 			p := hb.get()
 			if page.TotalCount >= 0 {
 				if p.Total < 0 {
@@ -336,7 +336,7 @@ func fetchAll[T any](ctx context.Context, a *Activities, hb *heartbeat, run stor
 			hb.set(ctx, p)
 			return nil
 		})
-		if err != nil {
+		if err := stager.wait(l.list(p.NextPage, stager.add)); err != nil {
 			return syncapi.FetchResult{}, a.fetchError(ctx, run.TenantID, err)
 		}
 		p = hb.get()
@@ -368,6 +368,64 @@ func fetchAll[T any](ctx context.Context, a *Activities, hb *heartbeat, run stor
 		}
 		hb.set(ctx, fetchProgress{NextPage: 1, Total: -1, Refetched: true, Pass: p.Pass + 1, PassStarted: a.now(), PrevConsistent: v.consistent})
 	}
+}
+
+// stager stages a list's pages in order on a goroutine of its own, while
+// the next page is read: reading a page from HRMOS and writing the one
+// before into staging overlap instead of taking turns (at 100,000 users,
+// 1,000 pages of a few milliseconds each). At most one page waits; the
+// heartbeat still names only pages that are staged, so a retried fetch
+// resumes after the last one written.
+type stager[T any] struct {
+	pages chan hrmos.Page[T]
+	done  chan struct{}
+	mu    sync.Mutex
+	err   error
+}
+
+func stageBeside[T any](stage func(hrmos.Page[T]) error) *stager[T] {
+	s := &stager[T]{pages: make(chan hrmos.Page[T], 1), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for page := range s.pages {
+			if s.failed() != nil {
+				continue // drain: the listing stops at its next page
+			}
+			if err := stage(page); err != nil {
+				s.mu.Lock()
+				s.err = err
+				s.mu.Unlock()
+			}
+		}
+	}()
+	return s
+}
+
+func (s *stager[T]) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// add hands a page on, or returns the error that stopped staging, which
+// stops the listing.
+func (s *stager[T]) add(page hrmos.Page[T]) error {
+	if err := s.failed(); err != nil {
+		return err
+	}
+	s.pages <- page
+	return nil
+}
+
+// wait lets the pages handed on be staged and returns the first error:
+// staging's, else the listing's.
+func (s *stager[T]) wait(listErr error) error {
+	close(s.pages)
+	<-s.done
+	if err := s.failed(); err != nil {
+		return err
+	}
+	return listErr
 }
 
 // errSuspicious stops the changed-since listing at the first sign.

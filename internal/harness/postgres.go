@@ -259,22 +259,11 @@ type Statement struct {
 
 // TopStatements lists role's statements in db by total execution time.
 func (pg *Postgres) TopStatements(ctx context.Context, db, role string, limit int) ([]Statement, error) {
-	if !pg.Statements {
-		return nil, nil
-	}
-	c, err := pgx.Connect(ctx, pg.URL(db, ""))
-	if err != nil {
+	totals, err := pg.StatementTotals(ctx, db, role)
+	if err != nil || totals == nil {
 		return nil, err
 	}
-	defer c.Close(ctx)
-	rows, err := c.Query(ctx, `
-		SELECT s.query, s.calls, s.total_exec_time, s.mean_exec_time, s.rows FROM pg_stat_statements s
-		JOIN pg_database d ON d.oid = s.dbid JOIN pg_roles r ON r.oid = s.userid
-		WHERE d.datname = $1 AND r.rolname = $2 ORDER BY s.total_exec_time DESC LIMIT $3`, db, role, limit)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Statement])
+	return TopSince(nil, totals, limit), nil
 }
 
 // StatementTotals is role's statements in db so far by pg_stat_statements'

@@ -109,8 +109,12 @@ func startOwnPostgres(ctx context.Context, dir string) (*Postgres, error) {
 		Log: filepath.Join(dir, "postgres.log"),
 		Args: []string{"-D", data, "-p", strconv.Itoa(port),
 			"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + sock,
-			"-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.max=10000",
-			"-c", "pg_stat_statements.track=all", "-c", "max_connections=200"},
+			"-c", "shared_preload_libraries=pg_stat_statements,auto_explain", "-c", "pg_stat_statements.max=10000",
+			"-c", "pg_stat_statements.track=all", "-c", "max_connections=200",
+			// A statement slower than a second leaves its plan in
+			// postgres.log (the work directory's, kept with -keep): the
+			// plan that went wrong, as the statistics were at that moment.
+			"-c", "auto_explain.log_min_duration=1s", "-c", "auto_explain.log_nested_statements=on"},
 	})
 	if err != nil {
 		return nil, err

@@ -142,7 +142,7 @@ cat <<MSG
 
 Where to look:
   Temporal Web UI      http://localhost:8233/namespaces/default/workflows?query=HrmosTenant%3D%22$TENANT%22
-                       (each run with its summary; its chunks; one local activity per employee, "HRMOS user N")
+                       (each run with its summary; its chunks; a local activity per batch of 25 employees, "HRMOS users N… (25 records)")
   execution history    $BIN/starter runs --tenant $TENANT [--json]
   one run, reviewed    $BIN/starter runs show --tenant $TENANT --run <run ID> [--json] [--outcome error] [--limit 0]
   a held run           $BIN/starter approve --tenant $TENANT --run <run ID>   (the mass-change guard; see the README)

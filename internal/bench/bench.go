@@ -199,8 +199,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	b.report.Machine = b.machine(ctx)
 	b.logf("machine: %d CPUs, %d MB, %s, PostgreSQL %s (%s), Temporal CLI %s", b.report.Machine.CPUs, b.report.Machine.MemoryMB,
 		b.report.Machine.Go, b.report.Machine.PostgreSQL, map[bool]string{true: "own cluster", false: "machine's cluster"}[b.pg.Own], b.report.Machine.TemporalCLI)
-	b.note(fmt.Sprintf("worker: HRMOS_REQUESTS_PER_MINUTE=%d (per company), DATABASE_MAX_CONNS=%d; direct loop: the same configuration, %d records in flight",
-		cfg.Engine.HRMOSRequestsPerMinute, cfg.Engine.DatabaseMaxConns, directInFlight))
+	b.note(fmt.Sprintf("worker: HRMOS_REQUESTS_PER_MINUTE=%d (per company), DATABASE_MAX_CONNS=%d; direct loop: the same configuration, %d batches of %d records in flight",
+		cfg.Engine.HRMOSRequestsPerMinute, cfg.Engine.DatabaseMaxConns, directInFlight, directBatch))
 
 	for _, n := range cfg.Sizes {
 		sr, err := b.size(ctx, n)

@@ -305,9 +305,19 @@ func (r *syncRun) syncChunks(ctx workflow.Context, pending []syncapi.Range) erro
 			TypedSearchAttributes: SearchFor(r.tenantID, r.kind, r.month, r.trigger, "", r.dryRun),
 		})
 		var res ChunkResult
-		if err := workflow.ExecuteChildWorkflow(cctx, r.chunkWorkflow, ChunkInput{
-			TenantID: r.tenantID, RunID: r.runID, Range: rg, Today: r.today, Month: r.month,
-		}).Get(gctx, &res); err != nil {
+		in := ChunkInput{TenantID: r.tenantID, RunID: r.runID, Range: rg, Today: r.today, Month: r.month}
+		err := workflow.ExecuteChildWorkflow(cctx, r.chunkWorkflow, in).Get(gctx, &res)
+		for attempt := 1; isAlreadyStarted(err) && attempt <= chunkStartAttempts && waitsForOldChunks(gctx); attempt++ {
+			// A run reset while its chunks wrote: the chunk of the same
+			// ID that the reset run started is still being terminated (a
+			// parent's close reaches its children a moment later). Its
+			// writes are recorded; this one resumes from them.
+			if err := workflow.Sleep(gctx, time.Second); err != nil {
+				break
+			}
+			err = workflow.ExecuteChildWorkflow(cctx, r.chunkWorkflow, in).Get(gctx, &res)
+		}
+		if err != nil {
 			cancel()
 			return err
 		}
@@ -316,6 +326,22 @@ func (r *syncRun) syncChunks(ctx workflow.Context, pending []syncapi.Range) erro
 		r.setDetails(ctx)
 		return nil
 	})
+}
+
+// oldChunksChange puts behind a version the wait for a chunk of the same
+// ID still ending (isAlreadyStarted); runs before it failed there.
+const oldChunksChange = "wait-for-the-reset-runs-chunks"
+
+// chunkStartAttempts bounds that wait: a minute of one-second retries.
+const chunkStartAttempts = 60
+
+func waitsForOldChunks(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, oldChunksChange, workflow.DefaultVersion, 1) >= 1
+}
+
+func isAlreadyStarted(err error) bool {
+	var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+	return errors.As(err, &already)
 }
 
 // fail records the run as failed with a reason support can act on, then

@@ -29,6 +29,25 @@ func (m *countingMetrics) PlanStale(kind string) {
 	m.stale[kind]++
 }
 
+// newCountedWorld is a world whose activities report to countingMetrics.
+func newCountedWorld(t *testing.T) (*world, *countingMetrics) {
+	w := newWorld(t, worldOptions{})
+	m := newCountingMetrics()
+	w.acts.Metrics = m
+	return w, m
+}
+
+// stagedNumber is the 社員番号 staged for HRMOS user id in run p.
+func (w *world) stagedNumber(p plannedRun, id int64) string {
+	w.t.Helper()
+	var number string
+	if err := w.store.Pool().QueryRow(context.Background(),
+		`SELECT number FROM roster_staging WHERE sync_run_id = $1 AND hrmos_user_id = $2`, p.in.RunID, id).Scan(&number); err != nil || number == "" {
+		w.t.Fatalf("staged 社員番号 of HRMOS user %d = %q, %v", id, number, err)
+	}
+	return number
+}
+
 func (w *world) exec(sql string, args ...any) {
 	w.t.Helper()
 	c, err := pgx.Connect(context.Background(), w.dbURL)
@@ -44,9 +63,7 @@ func (w *world) exec(sql string, args ...any) {
 // In a run nothing else touches, every record is written as planned: one
 // statement each, none decided again.
 func TestRecordsAreWrittenAsPlannedWhenNothingChanged(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	m := newCountingMetrics()
-	w.acts.Metrics = m
+	w, m := newCountedWorld(t)
 	c := w.company("acme-co", 60)
 	w.connect("acme", c)
 	roster := w.syncRoster("acme")
@@ -70,17 +87,11 @@ func TestRecordsAreWrittenAsPlannedWhenNothingChanged(t *testing.T) {
 // again from fresh reads and links the web app's employee instead of
 // creating a second one.
 func TestAnEmployeeAddedAfterThePlanIsMatchedNotDuplicated(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	m := newCountingMetrics()
-	w.acts.Metrics = m
+	w, m := newCountedWorld(t)
 	w.connect("acme", w.company("acme-co", 30))
 	p := w.planRun("acme", codes.KindRoster, "")
 	id := p.pending[0]
-	var number string
-	if err := w.store.Pool().QueryRow(context.Background(),
-		`SELECT number FROM roster_staging WHERE sync_run_id = $1 AND hrmos_user_id = $2`, p.in.RunID, id).Scan(&number); err != nil || number == "" {
-		t.Fatalf("staged 社員番号 of HRMOS user %d = %q, %v", id, number, err)
-	}
+	number := w.stagedNumber(p, id)
 	w.exec(`INSERT INTO employees (tenant_id, employee_number, last_name, first_name) VALUES ('acme', $1, 'ウェブ', 'アプリ')`, number)
 
 	res := must[syncapi.RecordResult](w, w.acts.SyncEmployee, p.record(id))
@@ -102,9 +113,7 @@ func TestAnEmployeeAddedAfterThePlanIsMatchedNotDuplicated(t *testing.T) {
 // write is decided again, so the diff shows the web app's value as the
 // value before, not the one the plan read.
 func TestAnEmployeeEditedAfterThePlanIsDecidedAgain(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	m := newCountingMetrics()
-	w.acts.Metrics = m
+	w, m := newCountedWorld(t)
 	c := w.company("acme-co", 40)
 	w.connect("acme", c)
 	w.syncRoster("acme")
@@ -133,9 +142,7 @@ func TestAnEmployeeEditedAfterThePlanIsDecidedAgain(t *testing.T) {
 // The web app writes the month after the plan decided to create it: the
 // row is decided again and recorded as an update of the web app's month.
 func TestAMonthWrittenAfterThePlanIsDecidedAgain(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	m := newCountingMetrics()
-	w.acts.Metrics = m
+	w, m := newCountedWorld(t)
 	w.connect("acme", w.company("acme-co", 30))
 	w.syncRoster("acme")
 	month := reportMonth()
@@ -163,17 +170,11 @@ func TestAMonthWrittenAfterThePlanIsDecidedAgain(t *testing.T) {
 // alone, the record the web app changed since the plan: every record of
 // the batch gets its item once, and no duplicate employee is created.
 func TestABatchWritesWhatHoldsAndDecidesTheRestAgain(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	m := newCountingMetrics()
-	w.acts.Metrics = m
+	w, m := newCountedWorld(t)
 	w.connect("acme", w.company("acme-co", 40))
 	p := w.planRun("acme", codes.KindRoster, "")
 	ids := p.pending[:10]
-	var number string
-	if err := w.store.Pool().QueryRow(context.Background(),
-		`SELECT number FROM roster_staging WHERE sync_run_id = $1 AND hrmos_user_id = $2`, p.in.RunID, ids[3]).Scan(&number); err != nil {
-		t.Fatal(err)
-	}
+	number := w.stagedNumber(p, ids[3])
 	w.exec(`INSERT INTO employees (tenant_id, employee_number, last_name, first_name) VALUES ('acme', $1, 'ウェブ', 'アプリ')`, number)
 
 	res := must[syncapi.BatchResult](w, w.acts.SyncEmployees, syncapi.BatchInput{TenantID: "acme", RunID: p.in.RunID, HRMOSUserIDs: ids, Today: today()})

@@ -118,9 +118,11 @@ type heldWorld struct {
 	changed int
 }
 
-func newHeldWorld(t *testing.T) heldWorld {
+// newAcme points the environment at a database of the test's own and the
+// simulator with one 20-user company (acme-co), and runs `starter setup`
+// (the search attributes) as the demo does before any worker starts.
+func newAcme(t *testing.T) (context.Context, *hrmossim.Server, *hrmossim.Company, config.Config) {
 	t.Helper()
-	ts := temporalServer(t)
 	ctx := context.Background()
 	_, dbURL := testdb.New(t)
 	t.Setenv("DATABASE_URL", dbURL)
@@ -132,9 +134,6 @@ func newHeldWorld(t *testing.T) heldWorld {
 	t.Setenv("HRMOS_BASE_URL", simURL)
 	t.Setenv("HRMOS_RETRY_BASE_DELAY", "10ms")
 	t.Setenv("HRMOS_API_KEY", company.APIKey)
-
-	// As the demo does: the search attributes first, then the worker, with
-	// a guard that holds any run changing more than 1% of the tenant.
 	if out, err := run(t, "", "setup"); err != nil {
 		t.Fatalf("setup: %v\n%s", err, out)
 	}
@@ -142,6 +141,14 @@ func newHeldWorld(t *testing.T) heldWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, sim, company, cfg
+}
+
+func newHeldWorld(t *testing.T) heldWorld {
+	t.Helper()
+	ts := temporalServer(t)
+	// The worker holds any run changing more than 1% of the tenant.
+	ctx, sim, _, cfg := newAcme(t)
 	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -370,24 +377,7 @@ func runInterruptible(t *testing.T, args ...string) (*testenv.Buffer, <-chan err
 // exits non-zero naming it.
 func TestRosterOfOneUser(t *testing.T) {
 	ts := temporalServer(t)
-	ctx := context.Background()
-	_, dbURL := testdb.New(t)
-	t.Setenv("DATABASE_URL", dbURL)
-	sim, simURL := testenv.NewSimulator(t)
-	company := hrmossim.MustGenerate(hrmossim.GenerateSpec{CompanyID: "acme-co", Users: 20, Seed: 3, Now: time.Now()})
-	if err := sim.AddCompany(company); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("HRMOS_BASE_URL", simURL)
-	t.Setenv("HRMOS_RETRY_BASE_DELAY", "10ms")
-	t.Setenv("HRMOS_API_KEY", company.APIKey)
-	if out, err := run(t, "", "setup"); err != nil {
-		t.Fatalf("setup: %v\n%s", err, out)
-	}
-	cfg, err := config.Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, company, cfg := newAcme(t)
 	testenv.StartWorker(t, ts, cfg, workflows.DefaultOptions(), nil)
 	if out, err := run(t, "", "connect", "--tenant", "acme", "--company", "acme-co"); err != nil {
 		t.Fatalf("connect: %v\n%s", err, out)

@@ -52,7 +52,7 @@ func (a *Activities) NotifyOps(ctx context.Context, in syncapi.NotifyInput) (syn
 	info := activity.GetInfo(ctx)
 	m := notify.Message{
 		TenantID: in.TenantID, Kind: in.Kind, Month: in.Month, RunID: in.RunID, Trigger: in.Trigger, DryRun: in.DryRun,
-		Code: in.Code, Why: in.Reason, HeldUntil: in.HeldUntil,
+		OnlyUser: in.OnlyUser, Code: in.Code, Why: in.Reason, HeldUntil: in.HeldUntil,
 		Namespace: info.WorkflowNamespace, WorkflowID: info.WorkflowExecution.ID, WorkflowRunID: info.WorkflowExecution.RunID,
 	}
 	var claimed *store.Notice

@@ -62,6 +62,7 @@ func (r *syncRun) notifyOps(ctx workflow.Context, summary string, in syncapi.Not
 		return
 	}
 	in.TenantID, in.Kind, in.Month, in.RunID, in.Trigger, in.DryRun = r.tenantID, r.kind, r.month, r.runID, r.trigger, r.dryRun
+	in.OnlyUser = r.onlyUser
 	var res syncapi.NotifyResult
 	if err := workflow.ExecuteActivity(r.w.notify(dctx, summary), a.NotifyOps, in).Get(dctx, &res); err != nil {
 		r.logger.Warn("ops could not be told; the run goes on", "tenant", r.tenantID, "kind", r.kind, "event", in.Event, "error", err)

@@ -55,6 +55,8 @@ type Message struct {
 	RunID   string
 	Trigger string
 	DryRun  bool
+	// OnlyUser is the HRMOS user a one-user roster run synced (0: all).
+	OnlyUser int64
 	// Namespace, WorkflowID and WorkflowRunID locate the workflow in the
 	// Temporal UI.
 	Namespace     string
@@ -199,6 +201,9 @@ func failed(m Message, l links) parts {
 // sentence says what to fix; this is the command that does it.
 func next(m Message) []line {
 	again := "starter roster --tenant " + m.TenantID + " --wait"
+	if m.OnlyUser != 0 {
+		again = fmt.Sprintf("starter roster --tenant %s --user %d --wait", m.TenantID, m.OnlyUser)
+	}
 	if m.Kind == "attendance" {
 		again = fmt.Sprintf("starter attendance --tenant %s --month %s --wait", m.TenantID, orDefault(m.Month, "YYYY-MM"))
 	}

@@ -78,6 +78,13 @@ func TestMessages(t *testing.T) {
 			want: []string{"HRMOS sync failed: dry run of the roster sync of tenant acme", "Run it again: starter roster --tenant acme --wait --dry-run"},
 		},
 		{
+			name: "a failed one-user run is run again for that user",
+			m: with(func(m *Message) {
+				m.Event, m.Code, m.OnlyUser, m.Why = Failed, "HRMOSUnavailable", 1234, "gave up after retries"
+			}),
+			want: []string{"Run it again: starter roster --tenant acme --user 1234 --wait"},
+		},
+		{
 			name: "a reason with Slack's markup characters is escaped in the blocks",
 			m: with(func(m *Message) {
 				m.Event, m.Code = Failed, "SyncFailed"

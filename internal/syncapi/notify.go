@@ -32,6 +32,8 @@ type NotifyInput struct {
 	RunID    string
 	Trigger  string
 	DryRun   bool
+	// OnlyUser is the HRMOS user a one-user roster run synced (0: all).
+	OnlyUser int64 `json:",omitempty"`
 	// Code is the reason's stable code: a failure's error type
 	// (ErrType…), "cancelled" or "timeout"; NotifyCodeHeld.
 	Code string

@@ -101,8 +101,7 @@ func (w Workflows) runChunk(ctx workflow.Context, in ChunkInput, kind string, sy
 		var out syncapi.BatchResult
 		err := workflow.ExecuteLocalActivity(w.db(lctx, fmt.Sprintf("HRMOS users %d… (%d records)", batchIDs[0], len(batchIDs))), batch,
 			syncapi.BatchInput{TenantID: in.TenantID, RunID: in.RunID, HRMOSUserIDs: batchIDs, Today: in.Today, Month: in.Month}).Get(ctx, &out)
-		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) && appErr.Type() == syncapi.ErrTypeStagingGone || err != nil && ctx.Err() != nil {
+		if isStagingGone(err) || err != nil && ctx.Err() != nil {
 			return err
 		}
 		if err != nil {
@@ -116,6 +115,13 @@ func (w Workflows) runChunk(ctx workflow.Context, in ChunkInput, kind string, sy
 		return forEach(ctx, out.Failed, 1, settle, one)
 	})
 	return res, err
+}
+
+// isStagingGone is true of the error a record's write fails with when the
+// whole run's staging is gone, not that record.
+func isStagingGone(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == syncapi.ErrTypeStagingGone
 }
 
 // batches splits ids into runs of at most n.
@@ -148,8 +154,7 @@ func (w Workflows) syncOrRecordFailure(ctx workflow.Context, in ChunkInput, hrmo
 	if err == nil {
 		return res.Outcome, nil
 	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == syncapi.ErrTypeStagingGone {
+	if isStagingGone(err) {
 		return "", err // the whole run is gone, not this record
 	}
 	if ctx.Err() != nil {

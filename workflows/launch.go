@@ -109,8 +109,7 @@ func runCanonical(ctx workflow.Context, s launchSpec) (syncapi.RunResult, error)
 	}
 	var res syncapi.RunResult
 	err := child.Get(ctx, &res)
-	var already *temporal.ChildWorkflowExecutionAlreadyStartedError
-	if errors.As(err, &already) {
+	if isAlreadyStarted(err) {
 		return syncapi.RunResult{}, errAlreadyRunning
 	}
 	return res, err

@@ -285,7 +285,8 @@ func (r *syncRun) planChunks(ctx workflow.Context, ranges []syncapi.Range) ([]sy
 
 // syncChunks runs one child workflow per chunk with records to write, a few
 // at a time. Each history stays far below Temporal's limits: the parent
-// holds a handful of events per chunk, a chunk one per batch of 25 records it writes.
+// holds a handful of events per chunk, a chunk one per batch of 25 records
+// it writes.
 // Cancelled, it returns once every chunk it started has ended, so the run
 // counts what they wrote only when they have stopped writing.
 func (r *syncRun) syncChunks(ctx workflow.Context, pending []syncapi.Range) error {

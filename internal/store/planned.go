@@ -21,9 +21,9 @@ import (
 // without a transaction of its own, only while those versions still hold:
 // the same statement checks them, changes the employee or month, and
 // records the item (whose unique key keeps a retried write to one). When
-// the check fails, nothing is written and the caller decides again from
-// fresh reads under locks (WriteRecord), exactly as every write did
-// before; so every rule holds as it did, and the fast path only skips
+// the check fails, nothing is written for that record and the caller
+// decides it again from fresh reads under locks (WriteRecord), exactly as
+// every write did before; so every rule holds as it did, and the fast path only skips
 // reads whose answer is known not to have changed.
 
 // PlannedWrite is one record's planned decision.
@@ -100,11 +100,6 @@ func (q *Queries) RecordPlannedWrites(ctx context.Context, ref RunRef, rg syncap
 // the primary key (an ANY of 500 IDs was planned as a scan of the run's
 // rows, 40 ms a chunk at 100,000).
 const plannedWritesOfRange = `DELETE FROM sync_run_writes WHERE sync_run_id = $1 AND hrmos_user_id BETWEEN $2 AND $3`
-
-// ErrPlanStale means a planned write no longer holds (or was never kept,
-// or the record's outcome is recorded already): the record is decided
-// again from fresh reads.
-var ErrPlanStale = errors.New("the planned write no longer holds")
 
 // PlannedResult is what an applied planned write recorded.
 type PlannedResult struct {
@@ -227,8 +222,8 @@ const notWriting = `p.outcome NOT IN ('` + string(codes.Created) + `', '` + stri
 // the employee's row version on the row it locks, so a change committed
 // after the statement's snapshot still fails the check; an employee the
 // web app linked to the same HRMOS user meanwhile fails the statement on
-// the link's unique key (ErrPlanStale for a batch of one, see
-// activities). Run with a custom plan per batch (the worker's sessions),
+// the link's unique key, which the record's write alone takes as a plan
+// that no longer holds (IsUniqueViolation). Run with a custom plan per batch (the worker's sessions),
 // so the statement sees the tenant as it is.
 var plannedEmployeeSQL = func() string {
 	names := []string{"tenant_id", "hrmos_user_id", "hrmos_company_id"}

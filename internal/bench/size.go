@@ -173,7 +173,6 @@ func (b *bench) temporalPhase(ctx context.Context, s *sizeRun, r *PhaseResult) {
 	if err := s.worker.ResetPeak(); err != nil {
 		b.note("peak RSS is the worker's since it started, not per phase: " + err.Error())
 	}
-	calls0, haveCalls, _ := b.pg.StatementCalls(ctx, s.db, workerRole)
 	statements0, _ := b.pg.StatementTotals(ctx, s.db, workerRole)
 	start := time.Now()
 	stop := b.progress(ctx, s.pool, kind, fmt.Sprintf("%d employees, %s (Temporal)", s.n, r.Label), start)
@@ -201,9 +200,9 @@ func (b *bench) temporalPhase(ctx context.Context, s *sizeRun, r *PhaseResult) {
 	}
 	if statements1, err := b.pg.StatementTotals(ctx, s.db, workerRole); err == nil && statements0 != nil {
 		r.TopStatements = harness.TopSince(statements0, statements1, 5)
-	}
-	if calls1, ok, _ := b.pg.StatementCalls(ctx, s.db, workerRole); ok && haveCalls && r.Records > 0 {
-		r.StatementsPerRecord = float64(calls1-calls0) / float64(r.Records)
+		if r.Records > 0 {
+			r.StatementsPerRecord = float64(harness.Calls(statements1)-harness.Calls(statements0)) / float64(r.Records)
+		}
 	}
 	if r.Wall > 0 && r.Records > 0 {
 		r.PerSecond = float64(r.Records) / r.Wall.Seconds()

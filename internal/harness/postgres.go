@@ -233,23 +233,20 @@ func (pg *Postgres) WorkerRole(ctx context.Context, role string) error {
 // StatementCalls is how many statements role has run in database db so
 // far, by pg_stat_statements (0 and false when it is not loaded).
 func (pg *Postgres) StatementCalls(ctx context.Context, db, role string) (int64, bool, error) {
-	if !pg.Statements {
-		return 0, false, nil
-	}
-	c, err := pgx.Connect(ctx, pg.URL(db, ""))
-	if err != nil {
+	totals, err := pg.StatementTotals(ctx, db, role)
+	if err != nil || totals == nil {
 		return 0, false, err
 	}
-	defer c.Close(ctx)
+	return Calls(totals), true, nil
+}
+
+// Calls is how many statements a StatementTotals counts.
+func Calls(totals map[int64]Statement) int64 {
 	var n int64
-	err = c.QueryRow(ctx, `
-		SELECT coalesce(sum(s.calls), 0)::bigint FROM pg_stat_statements s
-		JOIN pg_database d ON d.oid = s.dbid JOIN pg_roles r ON r.oid = s.userid
-		WHERE d.datname = $1 AND r.rolname = $2`, db, role).Scan(&n)
-	if err != nil {
-		return 0, false, fmt.Errorf("read pg_stat_statements: %w", err)
+	for _, st := range totals {
+		n += st.Calls
 	}
-	return n, true, nil
+	return n
 }
 
 // Statement is one row of pg_stat_statements.

@@ -87,8 +87,9 @@ type RosterSyncInput struct {
 	// it was started (trigger.go) and ignores it. Still accepted, so older
 	// clients that send it keep working.
 	Trigger string `json:"trigger,omitempty"`
-	// ChunkSize is how many employees one child workflow handles (default
-	// 500); a tuning knob, normally left out.
+	// ChunkSize is how many employees one plan step decides (default 500)
+	// and at most how many records one chunk child writes (default 2,000:
+	// writeGroupSize); a tuning knob, normally left out.
 	ChunkSize int `json:"chunkSize,omitempty"`
 	// UserID limits the run to one HRMOS user, by HRMOS's user ID (a new
 	// hire who needs mediment today, not at the next monthly run):

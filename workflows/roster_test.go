@@ -257,6 +257,47 @@ func TestRosterSyncUnchangedCompanyStartsNoChunk(t *testing.T) {
 	}
 }
 
+// A chunk is sized by the records it writes: a company with a few records
+// in error in every range of 500 is one chunk, not one per range; a first
+// sync writes 2,000 records a chunk; ops' chunkSize bounds both.
+func TestRosterSyncChunksAreSizedByTheirWrites(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		n         int
+		chunkSize int
+		settled   func(id int64) bool
+		children  int
+	}{
+		{"two records to write in each of 10 ranges", 5000, 0, func(id int64) bool { return id%250 != 0 }, 1},
+		{"every record to write", 5000, 0, func(int64) bool { return false }, 3},
+		{"every record to write, chunkSize 100", 1000, 100, func(int64) bool { return false }, 10},
+		{"one record in 50 to write, chunkSize 100", 1000, 100, func(id int64) bool { return id%50 != 0 }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv(t, RosterWorkflowID("acme"))
+			f := &fakeRun{n: tc.n, settled: tc.settled}
+			f.mock(env, codes.KindRoster)
+			children := 0
+			env.SetOnChildWorkflowStartedListener(func(*workflow.Info, workflow.Context, converter.EncodedValues) { children++ })
+
+			env.ExecuteWorkflow(RosterSyncName, RosterSyncInput{TenantID: "acme", ChunkSize: tc.chunkSize})
+
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			for id := int64(1); id <= int64(tc.n); id++ {
+				if !tc.settled(id) {
+					want++
+				}
+			}
+			if children != tc.children || len(f.synced) != want {
+				t.Errorf("started %d chunks writing %d records, want %d chunks writing %d", children, len(f.synced), tc.children, want)
+			}
+		})
+	}
+}
+
 func TestRosterSyncDryRunWritesNothing(t *testing.T) {
 	env := newEnv(t, RosterWorkflowID("acme"))
 	f := &fakeRun{n: 300, settled: func(int64) bool { return false }}

@@ -16,8 +16,8 @@ import (
 )
 
 // Fan-out shape (README "Why this shape"): a run plans its records in
-// chunks, then writes the chunks that have something to do, each a child
-// workflow that writes its records as local activities.
+// ranges, then writes the records left in chunks of up to a few thousand,
+// each a child workflow that writes them as local activities.
 const (
 	maxConcurrentChunks = 4
 	defaultChunkSize    = 500
@@ -54,6 +54,9 @@ type syncRun struct {
 	trigger   string
 	dryRun    bool
 	chunkSize int
+	// explicitChunkSize: ops set chunkSize, which then bounds the records
+	// a chunk writes too (writeGroupSize).
+	explicitChunkSize bool
 	// onlyUser limits a roster run to one HRMOS user (0: every record):
 	// the fetch still reads the whole list, the plan and the write only
 	// that user's range.
@@ -125,6 +128,7 @@ func (r *syncRun) steps(ctx workflow.Context) (syncapi.RunResult, error) {
 		r.progress.StartedBy = parent.ID
 	}
 	r.today = jst.Today(workflow.Now(ctx))
+	r.explicitChunkSize = r.chunkSize != 0
 	if r.chunkSize == 0 {
 		r.chunkSize = defaultChunkSize
 	}
@@ -274,13 +278,61 @@ func (r *syncRun) planChunks(ctx workflow.Context, ranges []syncapi.Range) ([]sy
 		return nil, err
 	}
 	var pending []syncapi.Range
-	for i, p := range plans {
-		if p.Pending > 0 {
-			pending = append(pending, ranges[i])
+	if workflow.GetVersion(ctx, writeGroupsChange, workflow.DefaultVersion, 1) >= 1 {
+		pending = writeGroups(ranges, plans, r.writeGroupSize())
+	} else {
+		for i, p := range plans {
+			if p.Pending > 0 {
+				pending = append(pending, ranges[i])
+			}
 		}
 	}
 	r.progress.ChunksTotal = len(pending)
 	return pending, nil
+}
+
+// writeGroupsChange puts behind a version the chunks that are sized by the
+// records they write, not by the records they span (writeGroups); runs
+// before it started a chunk for every range with a record to write.
+const writeGroupsChange = "chunks-sized-by-their-writes"
+
+// defaultWriteGroup is how many records a chunk writes at most when the run
+// was given no chunk size: each chunk costs a child workflow's start and
+// end (about a tenth of a second on the dev server), which at 500 records
+// a chunk was a quarter of a first sync's time beside the direct loop.
+const defaultWriteGroup = maxChunkSize
+
+// writeGroupSize is how many records one chunk writes at most: the chunk
+// size ops gave, else defaultWriteGroup.
+func (r *syncRun) writeGroupSize() int {
+	if r.explicitChunkSize {
+		return r.chunkSize
+	}
+	return defaultWriteGroup
+}
+
+// writeGroups joins consecutive planned ranges into the ranges the chunks
+// write, each with at most size records to write (a range that has more
+// alone is its own): an unchanged company's few records in error, spread
+// over every range, are one chunk, not one per range. A joined range spans
+// ranges with nothing to write; those have every outcome recorded, so the
+// chunk lists only the records it writes.
+func writeGroups(ranges []syncapi.Range, plans []syncapi.PlanResult, size int) []syncapi.Range {
+	var out []syncapi.Range
+	inGroup := 0
+	for i, p := range plans {
+		if p.Pending == 0 {
+			continue
+		}
+		if len(out) > 0 && inGroup+p.Pending <= size {
+			out[len(out)-1].Last = ranges[i].Last
+			inGroup += p.Pending
+			continue
+		}
+		out = append(out, ranges[i])
+		inGroup = p.Pending
+	}
+	return out
 }
 
 // syncChunks runs one child workflow per chunk with records to write, a few

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -256,5 +257,40 @@ func TestLaunchedRunPointsAtTheCanonicalWorkflow(t *testing.T) {
 	}
 	if d := currentDetails(t, env); !strings.Contains(d, "`"+AttendanceWorkflowID("acme", "2026-10")+"`") {
 		t.Errorf("current details of the launcher: %q", d)
+	}
+}
+
+// The chunks are sized by the records they write: sparse ranges are joined
+// into one chunk spanning them, a range never split, the order kept.
+func TestWriteGroups(t *testing.T) {
+	rg := func(first, last int64) syncapi.Range { return syncapi.Range{First: first, Last: last} }
+	ranges := []syncapi.Range{rg(1, 10), rg(11, 20), rg(21, 30), rg(31, 40), rg(41, 50)}
+	pending := func(n ...int) []syncapi.PlanResult {
+		out := make([]syncapi.PlanResult, len(n))
+		for i, p := range n {
+			out[i].Pending = p
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		pending []int
+		size    int
+		want    []syncapi.Range
+	}{
+		{"nothing to write", []int{0, 0, 0, 0, 0}, 10, nil},
+		{"every record to write: a chunk per range", []int{10, 10, 10, 10, 10}, 10, ranges},
+		{"a few errors everywhere: one chunk", []int{1, 2, 0, 1, 1}, 10, []syncapi.Range{rg(1, 50)}},
+		{"ranges with nothing inside a span", []int{0, 3, 0, 0, 4}, 10, []syncapi.Range{rg(11, 50)}},
+		{"joined up to the size, then a new chunk", []int{4, 4, 4, 4, 4}, 10, []syncapi.Range{rg(1, 20), rg(21, 40), rg(41, 50)}},
+		{"a range over the size alone", []int{1, 12, 1, 0, 0}, 10, []syncapi.Range{rg(1, 10), rg(11, 20), rg(21, 30)}},
+		{"exactly the size", []int{5, 5, 1, 0, 0}, 10, []syncapi.Range{rg(1, 20), rg(21, 30)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := writeGroups(ranges, pending(tc.pending...), tc.size)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("writeGroups(%v, size %d) = %v, want %v", tc.pending, tc.size, got, tc.want)
+			}
+		})
 	}
 }

@@ -48,18 +48,14 @@ type syncKind struct {
 // much, write the rest chunk by chunk, record the outcome.
 type syncRun struct {
 	syncKind
-	w         Workflows
-	tenantID  string
-	month     string
-	trigger   string
-	dryRun    bool
+	w        Workflows
+	tenantID string
+	month    string
+	trigger  string
+	dryRun   bool
+	// chunkSize is the chunk size ops gave (0: the defaults; planSize,
+	// writeGroupSize).
 	chunkSize int
-	// explicitChunkSize: ops set chunkSize, which then bounds the records
-	// a chunk writes too (writeGroupSize).
-	explicitChunkSize bool
-	// chunksByWrites is writeGroupsChange's version: chunks sized by their
-	// writes, with a shorter workflow task timeout (chunkTaskTimeout).
-	chunksByWrites bool
 	// onlyUser limits a roster run to one HRMOS user (0: every record):
 	// the fetch still reads the whole list, the plan and the write only
 	// that user's range.
@@ -131,10 +127,6 @@ func (r *syncRun) steps(ctx workflow.Context) (syncapi.RunResult, error) {
 		r.progress.StartedBy = parent.ID
 	}
 	r.today = jst.Today(workflow.Now(ctx))
-	r.explicitChunkSize = r.chunkSize != 0
-	if r.chunkSize == 0 {
-		r.chunkSize = defaultChunkSize
-	}
 	r.progress.OnlyUser = r.onlyUser
 	r.setPhase(ctx, PhaseStarting)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return r.progress, nil }); err != nil {
@@ -167,7 +159,7 @@ func (r *syncRun) steps(ctx workflow.Context) (syncapi.RunResult, error) {
 
 	var chunks syncapi.ChunkRangesResult
 	if err := workflow.ExecuteLocalActivity(r.w.db(ctx, "split the records into chunks"), a.ChunkRanges, syncapi.ChunkRangesInput{
-		Kind: r.kind, TenantID: r.tenantID, RunID: r.runID, Size: r.chunkSize, OnlyUser: r.onlyUser,
+		Kind: r.kind, TenantID: r.tenantID, RunID: r.runID, Size: r.planSize(), OnlyUser: r.onlyUser,
 	}).Get(ctx, &chunks); err != nil {
 		return r.fail(ctx, err)
 	}
@@ -281,8 +273,7 @@ func (r *syncRun) planChunks(ctx workflow.Context, ranges []syncapi.Range) ([]sy
 		return nil, err
 	}
 	var pending []syncapi.Range
-	if workflow.GetVersion(ctx, writeGroupsChange, workflow.DefaultVersion, 1) >= 1 {
-		r.chunksByWrites = true
+	if chunksByWrites(ctx) {
 		pending = writeGroups(ranges, plans, r.writeGroupSize())
 	} else {
 		for i, p := range plans {
@@ -296,9 +287,16 @@ func (r *syncRun) planChunks(ctx workflow.Context, ranges []syncapi.Range) ([]sy
 }
 
 // writeGroupsChange puts behind a version the chunks that are sized by the
-// records they write, not by the records they span (writeGroups); runs
-// before it started a chunk for every range with a record to write.
+// records they write, not by the records they span (writeGroups), with a
+// shorter workflow task timeout (chunkTaskTimeout); runs before it started
+// a chunk for every range with a record to write.
 const writeGroupsChange = "chunks-sized-by-their-writes"
+
+// chunksByWrites reports whether this run sizes its chunks by their writes
+// (writeGroupsChange).
+func chunksByWrites(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, writeGroupsChange, workflow.DefaultVersion, 1) >= 1
+}
 
 // defaultWriteGroup is how many records a chunk writes at most when the run
 // was given no chunk size: each chunk costs a child workflow's start and
@@ -306,10 +304,19 @@ const writeGroupsChange = "chunks-sized-by-their-writes"
 // a chunk was a quarter of a first sync's time beside the direct loop.
 const defaultWriteGroup = maxChunkSize
 
+// planSize is how many staged records one plan step decides: the chunk
+// size ops gave, else defaultChunkSize.
+func (r *syncRun) planSize() int {
+	if r.chunkSize != 0 {
+		return r.chunkSize
+	}
+	return defaultChunkSize
+}
+
 // writeGroupSize is how many records one chunk writes at most: the chunk
 // size ops gave, else defaultWriteGroup.
 func (r *syncRun) writeGroupSize() int {
-	if r.explicitChunkSize {
+	if r.chunkSize != 0 {
 		return r.chunkSize
 	}
 	return defaultWriteGroup
@@ -323,8 +330,8 @@ func (r *syncRun) writeGroupSize() int {
 // 2,000 records killed again while recovering waited 27–75 s in the crash
 // soak with the default 10 s. Runs before writeGroupsChange start their
 // chunks as they did (0: Temporal's default).
-func (r *syncRun) chunkTaskTimeout() time.Duration {
-	if !r.chunksByWrites {
+func chunkTaskTimeout(ctx workflow.Context) time.Duration {
+	if !chunksByWrites(ctx) {
 		return 0
 	}
 	return 5 * time.Second
@@ -363,6 +370,7 @@ func writeGroups(ranges []syncapi.Range, plans []syncapi.PlanResult, size int) [
 func (r *syncRun) syncChunks(ctx workflow.Context, pending []syncapi.Range) error {
 	ctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
+	taskTimeout := chunkTaskTimeout(ctx)
 	return forEach(ctx, pending, maxConcurrentChunks, r.settle, func(gctx workflow.Context, i int, rg syncapi.Range) error {
 		cctx := workflow.WithChildOptions(gctx, workflow.ChildWorkflowOptions{
 			WorkflowID: chunkWorkflowID(r.workflowID, r.runID, i+1),
@@ -373,7 +381,7 @@ func (r *syncRun) syncChunks(ctx workflow.Context, pending []syncapi.Range) erro
 			// (against a server the SDK waits so anyway; its test
 			// environment only with this).
 			WaitForCancellation:   r.settle,
-			WorkflowTaskTimeout:   r.chunkTaskTimeout(),
+			WorkflowTaskTimeout:   taskTimeout,
 			StaticSummary:         fmt.Sprintf("%s sync of %s: chunk %d of %d (HRMOS users %d…)", r.kind, r.tenantID, i+1, len(pending), rg.First),
 			TypedSearchAttributes: SearchFor(r.tenantID, r.kind, r.month, r.trigger, "", r.dryRun),
 		})

@@ -2,11 +2,9 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/mediment/hrmos-sync/internal/codes"
 	"github.com/mediment/hrmos-sync/internal/rules"
@@ -298,8 +296,7 @@ func (a *Activities) writeBatch(ctx context.Context, kind string, in syncapi.Bat
 			write = again
 		}
 		r, oneErr := write(ctx, in.Record(id))
-		var appErr *temporal.ApplicationError
-		if errors.As(oneErr, &appErr) && appErr.Type() == syncapi.ErrTypeStagingGone {
+		if isType(oneErr, syncapi.ErrTypeStagingGone) {
 			return syncapi.BatchResult{}, oneErr // the whole run is gone, not this record
 		}
 		if oneErr != nil {

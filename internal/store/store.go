@@ -38,22 +38,6 @@ type Store struct {
 // Open connects a pool whose sessions plan every statement anew. maxConns
 // <= 0 keeps pgx's default.
 func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
-	return open(ctx, url, maxConns, "force_custom_plan")
-}
-
-// OpenStore connects the engine's pool.
-func OpenStore(ctx context.Context, url string, maxConns int32) (*Store, error) {
-	pool, err := Open(ctx, url, maxConns)
-	if err != nil {
-		return nil, err
-	}
-	return New(pool), nil
-}
-
-// Close closes the store's pool.
-func (s *Store) Close() { s.pool.Close() }
-
-func open(ctx context.Context, url string, maxConns int32, planCacheMode string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's message may echo the URL, password included: say only what is wrong.
@@ -69,7 +53,7 @@ func open(ctx context.Context, url string, maxConns int32, planCacheMode string)
 	// handful, would scan them all for every record once they are
 	// thousands. A custom plan costs a fraction of a millisecond to make.
 	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = planCacheMode
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -81,6 +65,18 @@ func open(ctx context.Context, url string, maxConns int32, planCacheMode string)
 	}
 	return pool, nil
 }
+
+// OpenStore connects the engine's pool.
+func OpenStore(ctx context.Context, url string, maxConns int32) (*Store, error) {
+	pool, err := Open(ctx, url, maxConns)
+	if err != nil {
+		return nil, err
+	}
+	return New(pool), nil
+}
+
+// Close closes the store's pool.
+func (s *Store) Close() { s.pool.Close() }
 
 // New wraps a pool.
 func New(pool *pgxpool.Pool) *Store {

@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -107,8 +108,9 @@ func directRun(ctx context.Context, acts *activities.Activities, tenant, kind, m
 		// plain methods, no activity context needed, no test environment.
 		in := syncapi.BatchInput{TenantID: tenant, RunID: runID, Today: today, Month: month}
 		err = writeAll(ctx, acts, kind, tenant, runID, pending, func(ids []int64) ([]int64, error) {
-			in.HRMOSUserIDs = ids
-			res, err := write(ctx, in)
+			batch := in // called from every writer at once: each its own copy
+			batch.HRMOSUserIDs = ids
+			res, err := write(ctx, batch)
 			return res.Failed, err
 		}, func(id int64) error {
 			_, err := writeOne(ctx, in.Record(id))
@@ -198,10 +200,8 @@ func writeAll(ctx context.Context, acts *activities.Activities, kind, tenant, ru
 		if left, listErr = acts.PendingRecords(ctx, syncapi.PendingInput{Kind: kind, TenantID: tenant, RunID: runID, Range: r}); listErr != nil {
 			break
 		}
-		for len(left) > 0 {
-			n := min(directBatch, len(left))
-			batches <- left[:n]
-			left = left[n:]
+		for batch := range slices.Chunk(left, directBatch) {
+			batches <- batch
 		}
 	}
 	close(batches)

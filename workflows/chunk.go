@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -95,7 +96,7 @@ func (w Workflows) runChunk(ctx workflow.Context, in ChunkInput, kind string, sy
 		err := forEach(ctx, ids, recordsInFlight, settle, one)
 		return res, err
 	}
-	err := forEach(ctx, batches(ids, writeBatchSize), batchesInFlight, settle, func(ctx workflow.Context, _ int, batchIDs []int64) error {
+	err := forEach(ctx, slices.Collect(slices.Chunk(ids, writeBatchSize)), batchesInFlight, settle, func(ctx workflow.Context, _ int, batchIDs []int64) error {
 		lctx, release := settled(ctx, settle)
 		defer release()
 		var out syncapi.BatchResult
@@ -122,19 +123,6 @@ func (w Workflows) runChunk(ctx workflow.Context, in ChunkInput, kind string, sy
 func isStagingGone(err error) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.Type() == syncapi.ErrTypeStagingGone
-}
-
-// batches splits ids into runs of at most n.
-func batches(ids []int64, n int) [][]int64 {
-	var out [][]int64
-	for len(ids) > n {
-		out = append(out, ids[:n])
-		ids = ids[n:]
-	}
-	if len(ids) > 0 {
-		out = append(out, ids)
-	}
-	return out
 }
 
 func setChunkDetails(ctx workflow.Context, kind string, total int, res ChunkResult) {

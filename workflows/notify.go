@@ -99,15 +99,15 @@ func (r *syncRun) notifyFailed(ctx workflow.Context, reason string, cause error)
 
 // failureCode is the stable code of why a run failed: the error type of its
 // cause (syncapi's ErrType…, SyncFailed for the run's own refusals),
-// "cancelled" or "timeout".
+// syncapi.NotifyCodeCancelled or NotifyCodeTimeout.
 func failureCode(err error) string {
 	var canceled *temporal.CanceledError
 	if errors.As(err, &canceled) {
-		return "cancelled"
+		return syncapi.NotifyCodeCancelled
 	}
 	var timeout *temporal.TimeoutError
 	if errors.As(err, &timeout) {
-		return "timeout"
+		return syncapi.NotifyCodeTimeout
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {

@@ -91,9 +91,10 @@ var layers = []rule{
 	{dir: "internal/hrmos", modules: []string{"golang.org/x/time/rate"}},
 	{dir: "internal/hrmossim"},
 	// The ops notifications word a message from references, codes and
-	// counts and post it: nothing of ours, no Temporal, no store, no
+	// counts and post it: of ours only the vocabulary (the codes, Japan's
+	// dates, the contract's error types), no Temporal, no store, no
 	// environment (the worker passes the URL in).
-	{dir: "internal/notify", denyStd: []string{"os", "os/exec", "database/sql"}},
+	{dir: "internal/notify", ours: []string{"internal/codes", "internal/jst", "internal/syncapi"}, denyStd: []string{"os", "os/exec", "database/sql"}},
 	// The store knows the rules' record shapes and the contract's ranges and
 	// figures, not the client or Temporal.
 	{dir: "internal/store", ours: []string{"internal/codes", "internal/jst", "internal/rules", "internal/syncapi"},

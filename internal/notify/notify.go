@@ -24,6 +24,10 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mediment/hrmos-sync/internal/codes"
+	"github.com/mediment/hrmos-sync/internal/jst"
+	"github.com/mediment/hrmos-sync/internal/syncapi"
 )
 
 // Event is what a message is about.
@@ -110,8 +114,6 @@ const DefaultUIURL = "http://localhost:8233"
 // link leads to it).
 const maxWhy = 1200
 
-var jst = time.FixedZone("JST", 9*60*60)
-
 // Build words m as a Slack-compatible payload whose links lead into the
 // Temporal UI at uiURL (DefaultUIURL when empty).
 func Build(m Message, uiURL string) (Payload, error) {
@@ -169,7 +171,7 @@ func (p parts) payload() Payload {
 func held(m Message, l links) parts {
 	wait := "until someone approves or rejects it"
 	if !m.HeldUntil.IsZero() {
-		wait = fmt.Sprintf("until someone approves or rejects it; unapproved, it fails at %s", m.HeldUntil.In(jst).Format("2006-01-02 15:04 MST"))
+		wait = fmt.Sprintf("until someone approves or rejects it; unapproved, it fails at %s", m.HeldUntil.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 	}
 	return parts{
 		title: fmt.Sprintf("HRMOS sync held for approval: %s of tenant %s", what(m), m.TenantID),
@@ -204,26 +206,28 @@ func next(m Message) []line {
 	if m.OnlyUser != 0 {
 		again = fmt.Sprintf("starter roster --tenant %s --user %d --wait", m.TenantID, m.OnlyUser)
 	}
-	if m.Kind == "attendance" {
+	if m.Kind == codes.KindAttendance {
 		again = fmt.Sprintf("starter attendance --tenant %s --month %s --wait", m.TenantID, orDefault(m.Month, "YYYY-MM"))
 	}
 	if m.DryRun {
 		again += " --dry-run"
 	}
 	switch m.Code {
-	case "HRMOSKeyRejected", "HRMOSCompanyNotFound", "HRMOSForbidden", "TenantNotConnected", "CredentialsUndecryptable":
+	case syncapi.ErrTypeKeyRejected, syncapi.ErrTypeCompanyNotFound, syncapi.ErrTypeHRMOSForbidden, syncapi.ErrTypeTenantNotConnected,
+		syncapi.ErrTypeCredentials:
 		return []line{
 			cmdLine("Reconnect", fmt.Sprintf("starter connect --tenant %s --company %s", m.TenantID, orDefault(m.CompanyID, "<company ID>"))+" (the key on stdin)"),
 			cmdLine("Then run it again", again),
 		}
-	case "HRMOSCompanySwitched", "StagingGone", "HRMOSListChanged", "HRMOSUnavailable", "Database", "cancelled", "timeout", "mass_change":
+	case syncapi.ErrTypeCompanySwitched, syncapi.ErrTypeStagingGone, syncapi.ErrTypeHRMOSListChanged, syncapi.ErrTypeHRMOSUnavailable,
+		syncapi.ErrTypeDatabase, syncapi.NotifyCodeCancelled, syncapi.NotifyCodeTimeout, syncapi.NotifyCodeHeld:
 		return []line{cmdLine("Run it again", again)}
 	}
 	return []line{cmdLine("Once fixed, run it again", again)}
 }
 
 func keyExpiry(m Message, l links) parts {
-	date := m.KeyExpiresAt.In(jst).Format(time.DateOnly)
+	date := jst.Today(m.KeyExpiresAt)
 	title := fmt.Sprintf("HRMOS API key of tenant %s expires in %d days (%s)", m.TenantID, m.DaysLeft, date)
 	why := fmt.Sprintf("%s: HRMOS keys last 3 months; this key expires on %s (JST)", m.Event, date)
 	if m.Event == KeyExpired {

@@ -18,8 +18,13 @@ const (
 // retry changes (a revoked webhook, a payload it does not take).
 const ErrTypeNotifyRefused = "NotifyRefused"
 
-// NotifyCodeHeld is the code of the mass-change guard's reason.
-const NotifyCodeHeld = "mass_change"
+// The codes of a notice's reason that are no error type: the mass-change
+// guard's, and a run's cancellation or timeout.
+const (
+	NotifyCodeHeld      = "mass_change"
+	NotifyCodeCancelled = "cancelled"
+	NotifyCodeTimeout   = "timeout"
+)
 
 // NotifyInput is a notice to ops about a run: references, codes and counts,
 // and the reason sentence the run records anyway. The activity finds the
@@ -35,7 +40,7 @@ type NotifyInput struct {
 	// OnlyUser is the HRMOS user a one-user roster run synced (0: all).
 	OnlyUser int64 `json:",omitempty"`
 	// Code is the reason's stable code: a failure's error type
-	// (ErrType…), "cancelled" or "timeout"; NotifyCodeHeld.
+	// (ErrType…), NotifyCodeCancelled or NotifyCodeTimeout; NotifyCodeHeld.
 	Code string
 	// Reason is the guard's reason or the failure reason, as the run's
 	// history row records it.

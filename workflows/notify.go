@@ -34,16 +34,12 @@ const (
 // notify is for the ops message: a regular activity (an HTTP post to a
 // third party, retried by the server, shown as its own step in the UI).
 func (w Workflows) notify(ctx workflow.Context, summary string) workflow.Context {
-	interval := w.opts.NotifyRetryInterval
-	if interval <= 0 {
-		interval = time.Second
-	}
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: notifyScheduleToClose,
 		Summary:                summary,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        interval,
+			InitialInterval:        w.opts.NotifyRetryInterval,
 			BackoffCoefficient:     2,
 			MaximumInterval:        20 * time.Second,
 			MaximumAttempts:        notifyAttempts,
@@ -91,10 +87,11 @@ func (r *syncRun) notifyHeld(ctx workflow.Context, reason string, timeout time.D
 // nothing for them to act on (the alerts leave it out too), and its reason
 // is their free text: it says nothing.
 func (r *syncRun) notifyFailed(ctx workflow.Context, reason string, cause error) {
-	if failureCode(cause) == ErrTypeRejected {
+	code := failureCode(cause)
+	if code == ErrTypeRejected {
 		return
 	}
-	r.notifyOps(ctx, "tell ops: the run failed", syncapi.NotifyInput{Event: syncapi.NotifyFailed, Code: failureCode(cause), Reason: reason})
+	r.notifyOps(ctx, "tell ops: the run failed", syncapi.NotifyInput{Event: syncapi.NotifyFailed, Code: code, Reason: reason})
 }
 
 // failureCode is the stable code of why a run failed: the error type of its

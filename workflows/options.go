@@ -22,7 +22,7 @@ var a *activities.Activities
 // change under a running worker.
 type Options struct {
 	// NotifyRetryInterval is the first wait before retrying a message to
-	// ops that the webhook did not take (1 s when zero; workflows/notify.go).
+	// ops that the webhook did not take (workflows/notify.go).
 	NotifyRetryInterval time.Duration
 	// DBRetryInterval is the first wait before retrying a failed database
 	// step; it doubles up to 20 s over 6 attempts.
@@ -39,7 +39,7 @@ type Options struct {
 // DefaultOptions are production's. Tests of a database or HRMOS outage pass
 // shorter waits, so that they run in seconds.
 func DefaultOptions() Options {
-	return Options{DBRetryInterval: time.Second, HRMOSRetryInterval: 5 * time.Second, OneUserWait: 30 * time.Second}
+	return Options{NotifyRetryInterval: time.Second, DBRetryInterval: time.Second, HRMOSRetryInterval: 5 * time.Second, OneUserWait: 30 * time.Second}
 }
 
 // Workflows are the engine's workflows, as methods of the options they run
@@ -52,6 +52,9 @@ type Workflows struct {
 // New builds the workflows with opts; a zero field takes its default.
 func New(opts Options) Workflows {
 	def := DefaultOptions()
+	if opts.NotifyRetryInterval <= 0 {
+		opts.NotifyRetryInterval = def.NotifyRetryInterval
+	}
 	if opts.DBRetryInterval <= 0 {
 		opts.DBRetryInterval = def.DBRetryInterval
 	}

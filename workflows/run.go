@@ -438,8 +438,9 @@ func (r *syncRun) fail(ctx workflow.Context, cause error) (syncapi.RunResult, er
 		TenantID: r.tenantID, RunID: r.runID, Status: codes.RunFailed, FailureReason: reason, Fetched: r.fetched.Fetched,
 		Notices: r.failureNotices(),
 	}).Get(dctx, &res); err != nil {
-		r.notifyFailed(dctx, reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
-		return syncapi.RunResult{}, runFailed(reason+" (and recording the failure failed too: "+failureReason(err)+")", cause)
+		reason += " (and recording the failure failed too: " + failureReason(err) + ")"
+		r.notifyFailed(dctx, reason, cause)
+		return syncapi.RunResult{}, runFailed(reason, cause)
 	}
 	r.notifyFailed(dctx, reason, cause) // once recorded, so that the run ops open reads as failed
 	res.WorkflowID = r.workflowID

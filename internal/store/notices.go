@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Notice is a once-a-day notice to ops of a tenant (ops_notices, migration
@@ -30,24 +27,21 @@ const NoticeStaleAfter = 10 * time.Minute
 // or a claim of another run was never sent and is stale. Sent notices are
 // never claimed again the same day.
 func (q *Queries) ClaimNotice(ctx context.Context, n Notice) (bool, error) {
-	var run string
-	err := q.db.QueryRow(ctx, `
+	// The upsert inserts or updates a row exactly when the claim is the
+	// run's: a refused claim affects none.
+	tag, err := q.db.Exec(ctx, `
 		INSERT INTO ops_notices AS o (tenant_id, topic, day, sync_run_id, claimed_at)
 		VALUES ($1, $2, $3::date, $4, $5)
 		ON CONFLICT (tenant_id, topic) DO UPDATE
 		SET day = excluded.day, sync_run_id = excluded.sync_run_id, claimed_at = excluded.claimed_at, sent_at = NULL
 		WHERE o.day < excluded.day
 		   OR (o.day = excluded.day AND o.sent_at IS NULL
-		       AND (o.sync_run_id = excluded.sync_run_id OR o.claimed_at < $6))
-		RETURNING sync_run_id::text`,
-		n.TenantID, n.Topic, n.Day, n.RunID, n.Now, n.Now.Add(-NoticeStaleAfter)).Scan(&run)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
+		       AND (o.sync_run_id = excluded.sync_run_id OR o.claimed_at < $6))`,
+		n.TenantID, n.Topic, n.Day, n.RunID, n.Now, n.Now.Add(-NoticeStaleAfter))
 	if err != nil {
 		return false, fmt.Errorf("claim the %s notice of tenant %s: %w", n.Topic, n.TenantID, err)
 	}
-	return true, nil
+	return tag.RowsAffected() == 1, nil
 }
 
 // MarkNoticeSent records that the run's claimed notice was posted.

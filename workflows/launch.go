@@ -34,7 +34,7 @@ type launchSpec struct {
 
 // summary is the spec's line in the Temporal UI.
 func (s launchSpec) summary() string {
-	if s.kind == codes.KindRoster && s.onlyUser != 0 {
+	if s.kind == codes.KindRoster {
 		return RosterSummary(s.tenantID, s.trigger, s.dryRun, s.onlyUser)
 	}
 	return Summary(s.kind, s.tenantID, s.month, s.trigger, s.dryRun)
@@ -43,14 +43,11 @@ func (s launchSpec) summary() string {
 // Summary is the one line the Temporal UI lists for a sync: tenant, kind,
 // month and trigger, never personal data.
 func Summary(kind, tenantID, month, trigger string, dryRun bool) string {
-	s := kind + " sync of " + tenantID
+	what := kind + " sync of " + tenantID
 	if month != "" {
-		s += " for " + month
+		what += " for " + month
 	}
-	if dryRun {
-		s += " (dry run)"
-	}
-	return s + ", started from " + triggerName(trigger)
+	return summary(what, trigger, dryRun)
 }
 
 // RosterSummary is Summary for a roster sync, naming the one HRMOS user it
@@ -58,13 +55,17 @@ func Summary(kind, tenantID, month, trigger string, dryRun bool) string {
 // is a reference, not personal data.
 func RosterSummary(tenantID, trigger string, dryRun bool, userID int64) string {
 	if userID == 0 {
-		return Summary("roster", tenantID, "", trigger, dryRun)
+		return Summary(codes.KindRoster, tenantID, "", trigger, dryRun)
 	}
-	s := fmt.Sprintf("roster sync of %s, HRMOS user %d only", tenantID, userID)
+	return summary(fmt.Sprintf("roster sync of %s, HRMOS user %d only", tenantID, userID), trigger, dryRun)
+}
+
+// summary ends a sync's line: whether it is a dry run, how it was started.
+func summary(what, trigger string, dryRun bool) string {
 	if dryRun {
-		s += " (dry run)"
+		what += " (dry run)"
 	}
-	return s + ", started from " + triggerName(trigger)
+	return what + ", started from " + triggerName(trigger)
 }
 
 func triggerName(trigger string) string {

@@ -177,12 +177,12 @@ func held(m Message, l links) parts {
 		title: fmt.Sprintf("HRMOS sync held for approval: %s of tenant %s", what(m), m.TenantID),
 		lines: []line{
 			whyLine(m),
-			{label: "State", body: esc("it has written nothing and waits " + wait), plain: "it has written nothing and waits " + wait},
+			textLine("State", "it has written nothing and waits "+wait),
 			l.workflowLine(m),
-			cmdLine("Review", fmt.Sprintf("starter runs show --tenant %s --run %s", m.TenantID, m.RunID)),
+			reviewLine(m),
 			cmdLine("Approve", fmt.Sprintf("starter approve --tenant %s --run %s --by NAME", m.TenantID, m.RunID)),
 			cmdLine("Reject", fmt.Sprintf(`starter reject --tenant %s --run %s --reason "…" --by NAME`, m.TenantID, m.RunID)),
-			{label: "In the UI", body: esc(inTheUI), plain: inTheUI},
+			textLine("In the UI", inTheUI),
 		},
 		small: trigger(m),
 	}
@@ -194,7 +194,7 @@ const inTheUI = `the workflow's More Actions → Update, name "approve" with inp
 	`or "reject" with input {"by":"your name","reason":"why"}`
 
 func failed(m Message, l links) parts {
-	lines := []line{whyLine(m), l.workflowLine(m), cmdLine("Review", fmt.Sprintf("starter runs show --tenant %s --run %s", m.TenantID, m.RunID))}
+	lines := []line{whyLine(m), l.workflowLine(m), reviewLine(m)}
 	lines = append(lines, next(m)...)
 	return parts{title: fmt.Sprintf("HRMOS sync failed: %s of tenant %s", what(m), m.TenantID), lines: lines, small: trigger(m)}
 }
@@ -216,7 +216,7 @@ func next(m Message) []line {
 	case syncapi.ErrTypeKeyRejected, syncapi.ErrTypeCompanyNotFound, syncapi.ErrTypeHRMOSForbidden, syncapi.ErrTypeTenantNotConnected,
 		syncapi.ErrTypeCredentials:
 		return []line{
-			cmdLine("Reconnect", fmt.Sprintf("starter connect --tenant %s --company %s", m.TenantID, orDefault(m.CompanyID, "<company ID>"))+" (the key on stdin)"),
+			reconnectLine("Reconnect", m),
 			cmdLine("Then run it again", again),
 		}
 	case syncapi.ErrTypeCompanySwitched, syncapi.ErrTypeStagingGone, syncapi.ErrTypeHRMOSListChanged, syncapi.ErrTypeHRMOSUnavailable,
@@ -238,10 +238,9 @@ func keyExpiry(m Message, l links) parts {
 	return parts{
 		title: title,
 		lines: []line{
-			{label: "Why", body: esc(why), plain: why},
-			{label: "Step 1", body: esc("the tenant's HRMOS admin generates a new key: HRMOS勤怠 システム設定 → API KEY"),
-				plain: "the tenant's HRMOS admin generates a new key: HRMOS勤怠 システム設定 → API KEY"},
-			cmdLine("Step 2", fmt.Sprintf("starter connect --tenant %s --company %s", m.TenantID, orDefault(m.CompanyID, "<company ID>"))+" (the key on stdin)"),
+			textLine("Why", why),
+			textLine("Step 1", "the tenant's HRMOS admin generates a new key: HRMOS勤怠 システム設定 → API KEY"),
+			reconnectLine("Step 2", m),
 			cmdLine("Check", "starter connections"),
 			l.workflowLine(m),
 		},
@@ -257,7 +256,23 @@ func whyLine(m Message) line {
 	if m.Code != "" {
 		why = m.Code + ": " + why
 	}
-	return line{label: "Why", body: esc(why), plain: why}
+	return textLine("Why", why)
+}
+
+// textLine is a line of plain words.
+func textLine(label, text string) line {
+	return line{label: label, body: esc(text), plain: text}
+}
+
+// reviewLine is the command that shows what the run decided, record by
+// record.
+func reviewLine(m Message) line {
+	return cmdLine("Review", fmt.Sprintf("starter runs show --tenant %s --run %s", m.TenantID, m.RunID))
+}
+
+// reconnectLine is the command that stores the tenant's new API key.
+func reconnectLine(label string, m Message) line {
+	return cmdLine(label, fmt.Sprintf("starter connect --tenant %s --company %s", m.TenantID, orDefault(m.CompanyID, "<company ID>"))+" (the key on stdin)")
 }
 
 func cmdLine(label, cmd string) line {
@@ -335,9 +350,10 @@ func clean(s string) string {
 
 // esc escapes the three characters Slack's mrkdwn gives a meaning to (a
 // reason's "<run ID>" would otherwise read as a link).
-func esc(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// slackEscapes are the characters Slack's mrkdwn reads as markup.
+var slackEscapes = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func esc(s string) string { return slackEscapes.Replace(s) }
 
 func orDefault(s, def string) string {
 	if s == "" {

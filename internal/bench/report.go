@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mediment/hrmos-sync/internal/harness"
 )
 
 // PrintSize prints one size's table.
@@ -122,15 +124,18 @@ func Markdown(w io.Writer, r *Report) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Where each phase's wall time went (from the histories: the spans in which a fetch, plan, write or run-recording activity ran; Temporal is the rest):")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| employees | phase | fetching | planning | writing | recording the run | Temporal |")
-		fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|")
+		fmt.Fprintf(w, "| employees | phase | %s |\n", strings.Join(shareColumns, " | "))
+		fmt.Fprintf(w, "|---:|---|%s\n", strings.Repeat("---:|", len(shareColumns)))
 		for _, s := range r.Sizes {
 			for _, p := range s.Phases {
 				if len(p.Shares) == 0 {
 					continue
 				}
-				fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s |\n", s.Employees, p.Label,
-					percent(p.Shares[shareFetch]), percent(p.Shares[sharePlan]), percent(p.Shares[shareWrite]), percent(p.Shares[shareRecord]), percent(p.Shares["Temporal"]))
+				cells := []string{fmt.Sprint(s.Employees), p.Label}
+				for _, share := range shareColumns {
+					cells = append(cells, percent(p.Shares[share]))
+				}
+				fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 			}
 		}
 		for _, s := range r.Sizes {
@@ -138,10 +143,8 @@ func Markdown(w io.Writer, r *Report) {
 				if len(p.TopStatements) == 0 {
 					continue
 				}
-				fmt.Fprintf(w, "\nTop statements, %d employees, %s:\n\n| calls | total ms | mean ms | rows | statement |\n|---:|---:|---:|---:|---|\n", s.Employees, p.Label)
-				for _, st := range p.TopStatements {
-					fmt.Fprintf(w, "| %d | %.0f | %.2f | %d | `%s` |\n", st.Calls, st.TotalMillis, st.MeanMillis, st.Rows, strings.ReplaceAll(shortQuery(st.Query, 160), "|", "\\|"))
-				}
+				fmt.Fprintf(w, "\nTop statements, %d employees, %s:\n\n", s.Employees, p.Label)
+				statementTable(w, p.TopStatements)
 			}
 		}
 		for _, s := range r.Sizes {
@@ -180,11 +183,16 @@ func Markdown(w io.Writer, r *Report) {
 			continue
 		}
 		fmt.Fprintf(w, "\nThe worker's statements at %d employees by total time (pg_stat_statements, all phases):\n\n", s.Employees)
-		fmt.Fprintln(w, "| calls | total ms | mean ms | rows | statement |")
-		fmt.Fprintln(w, "|---:|---:|---:|---:|---|")
-		for _, st := range s.Statements {
-			q := shortQuery(st.Query, 160)
-			fmt.Fprintf(w, "| %d | %.0f | %.2f | %d | `%s` |\n", st.Calls, st.TotalMillis, st.MeanMillis, st.Rows, strings.ReplaceAll(q, "|", "\\|"))
-		}
+		statementTable(w, s.Statements)
+	}
+}
+
+// statementTable writes statements as a Markdown table, each query cut
+// to one line.
+func statementTable(w io.Writer, statements []harness.Statement) {
+	fmt.Fprintln(w, "| calls | total ms | mean ms | rows | statement |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---|")
+	for _, st := range statements {
+		fmt.Fprintf(w, "| %d | %.0f | %.2f | %d | `%s` |\n", st.Calls, st.TotalMillis, st.MeanMillis, st.Rows, strings.ReplaceAll(shortQuery(st.Query, 160), "|", "\\|"))
 	}
 }

@@ -18,11 +18,16 @@ const (
 	sharePlan   = "planning"
 	shareWrite  = "writing"
 	shareRecord = "recording the run"
+	// shareTemporal is the time none of ours ran.
+	shareTemporal = "Temporal"
 )
 
-// shareOrder is the order the shares are printed in; "Temporal" (none of
-// ours running) comes last.
-var shareOrder = []string{shareFetch, sharePlan, shareWrite, shareRecord}
+// shareOrder is the order of our phases; shareColumns adds shareTemporal,
+// the order the shares are printed in.
+var (
+	shareOrder   = []string{shareFetch, sharePlan, shareWrite, shareRecord}
+	shareColumns = append(slices.Clone(shareOrder), shareTemporal)
+)
 
 // activityShare says which phase an activity's time belongs to, by its
 // registered name (the activities' method names).
@@ -76,7 +81,8 @@ func (t timeline) add(events []*historypb.HistoryEvent) {
 		case ev.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity":
 			// (other markers, such as GetVersion's, run nothing)
 			if !taskStarted.IsZero() && taskCompleted.After(taskStarted) {
-				t[activityShare(localActivityType(ev))] = append(t[activityShare(localActivityType(ev))], interval{taskStarted, taskCompleted})
+				share := activityShare(localActivityType(ev))
+				t[share] = append(t[share], interval{taskStarted, taskCompleted})
 			}
 		}
 	}
@@ -118,7 +124,7 @@ func (t timeline) shares(wall time.Duration) map[string]float64 {
 		out[share] = covered(t[share]).Seconds() / wall.Seconds()
 		all = append(all, t[share]...)
 	}
-	out["Temporal"] = max(0, 1-covered(all).Seconds()/wall.Seconds())
+	out[shareTemporal] = max(0, 1-covered(all).Seconds()/wall.Seconds())
 	return out
 }
 
@@ -146,7 +152,7 @@ func formatShares(shares map[string]float64) string {
 		return ""
 	}
 	var parts []string
-	for _, share := range append(slices.Clone(shareOrder), "Temporal") {
+	for _, share := range shareColumns {
 		parts = append(parts, share+" "+percent(shares[share]))
 	}
 	return strings.Join(parts, ", ")

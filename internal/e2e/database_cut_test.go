@@ -72,14 +72,7 @@ func TestRosterSurvivesCutDatabaseConnections(t *testing.T) {
 	// at a time, each about half a second), so that the run is still
 	// writing, wave after wave, when the lock below is taken: written 25
 	// to a statement, chunks of 70 were all written at once, before it.
-	for _, sql := range []string{
-		`CREATE FUNCTION slow_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$`,
-		`CREATE TRIGGER slow_write BEFORE INSERT ON employees FOR EACH ROW EXECUTE FUNCTION slow_write()`,
-	} {
-		if _, err := admin.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testdb.SlowWrites(t, admin, 50*time.Millisecond, "INSERT", "employees")
 	wf, err := e.temporal.ExecuteWorkflow(ctx, startopts.Roster(e.cfg.TaskQueue, "cut", codes.TriggerCLI, false),
 		workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "cut", Trigger: codes.TriggerCLI, ChunkSize: 10})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/mediment/hrmos-sync/internal/startopts"
 	"github.com/mediment/hrmos-sync/internal/store"
 	"github.com/mediment/hrmos-sync/internal/sweeper"
+	"github.com/mediment/hrmos-sync/internal/testdb"
 	"github.com/mediment/hrmos-sync/internal/testenv"
 	"github.com/mediment/hrmos-sync/workflows"
 )
@@ -271,14 +272,7 @@ func TestAResetRunRecordsItselfAndCompletes(t *testing.T) {
 		c := e.company(hrmossim.GenerateSpec{CompanyID: "busy", Users: 120, Seed: 9})
 		e.mustConnect("busy", "busy", c.APIKey)
 		// Slow writes, so that the reset lands while the chunks write.
-		for _, sql := range []string{
-			`CREATE FUNCTION slow_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$`,
-			`CREATE TRIGGER slow_write BEFORE INSERT ON employees FOR EACH ROW EXECUTE FUNCTION slow_write()`,
-		} {
-			if _, err := e.store.Pool().Exec(ctx, sql); err != nil {
-				t.Fatal(err)
-			}
-		}
+		testdb.SlowWrites(t, e.store.Pool(), 50*time.Millisecond, "INSERT", "employees")
 		wf, err := e.temporal.ExecuteWorkflow(ctx, startopts.Roster(e.cfg.TaskQueue, "busy", codes.TriggerCLI, false),
 			workflows.RosterSyncName, workflows.RosterSyncInput{TenantID: "busy", ChunkSize: 10})
 		if err != nil {

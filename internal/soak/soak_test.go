@@ -92,15 +92,7 @@ func TestCrashSoak(t *testing.T) {
 	// statement, a run of 500 employees ends in under a second, before the
 	// worker restarted after the first kill is back. The data is the same.
 	soak := w.database("soak")
-	for _, sql := range []string{
-		`CREATE FUNCTION soak_slow_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.008); RETURN NEW; END $$`,
-		`CREATE TRIGGER soak_slow_write BEFORE INSERT OR UPDATE ON employees FOR EACH ROW EXECUTE FUNCTION soak_slow_write()`,
-		`CREATE TRIGGER soak_slow_write BEFORE INSERT OR UPDATE ON monthly_attendance FOR EACH ROW EXECUTE FUNCTION soak_slow_write()`,
-	} {
-		if _, err := soak.pool.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testdb.SlowWrites(t, soak.pool, 8*time.Millisecond, "INSERT OR UPDATE", "employees", "monthly_attendance")
 	soakStart := time.Now()
 	soak.worker = w.startWorker(soak, "soak")
 	rosterKills := kills - kills/3

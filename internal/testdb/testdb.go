@@ -6,12 +6,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mediment/hrmos-sync/internal/store"
 )
@@ -103,5 +105,25 @@ func Exec(t testing.TB, s *store.Store, sql string, args ...any) {
 	t.Helper()
 	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
 		t.Fatalf("exec %q: %v", sql, err)
+	}
+}
+
+// SlowWrites makes PostgreSQL wait delay for every row written to tables
+// (events: "INSERT", or "INSERT OR UPDATE"), so that a run written 25
+// records to a statement lasts long enough for a test to act while it
+// writes (kill the worker, reset the run, cut its sessions). The data
+// written is the same.
+func SlowWrites(t testing.TB, pool *pgxpool.Pool, delay time.Duration, events string, tables ...string) {
+	t.Helper()
+	ctx := context.Background()
+	sql := []string{fmt.Sprintf(`CREATE FUNCTION slow_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(%g); RETURN NEW; END $$`,
+		delay.Seconds())}
+	for _, table := range tables {
+		sql = append(sql, fmt.Sprintf(`CREATE TRIGGER slow_write BEFORE %s ON %s FOR EACH ROW EXECUTE FUNCTION slow_write()`, events, table))
+	}
+	for _, s := range sql {
+		if _, err := pool.Exec(ctx, s); err != nil {
+			t.Fatalf("slow the writes down: %v", err)
+		}
 	}
 }

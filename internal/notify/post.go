@@ -18,8 +18,11 @@ import (
 // webhook URL is its own credential): no error, log line or message of this
 // package ever holds it.
 type Poster struct {
-	url    string
-	client *http.Client
+	url string
+	// host and path are the URL's, parsed once: what a message may name of
+	// it, and where Slack's secret is.
+	host, path string
+	client     *http.Client
 }
 
 // DefaultTimeout bounds one post: a chat service answers in well under a
@@ -37,14 +40,11 @@ func NewPoster(webhookURL string, timeout time.Duration) (*Poster, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &Poster{url: webhookURL, client: &http.Client{Timeout: timeout}}, nil
+	return &Poster{url: webhookURL, host: u.Host, path: u.Path, client: &http.Client{Timeout: timeout}}, nil
 }
 
 // Host is the webhook's host, what a log line may name of it.
-func (p *Poster) Host() string {
-	u, _ := url.Parse(p.url)
-	return u.Host
-}
+func (p *Poster) Host() string { return p.host }
 
 // Error is a post the webhook did not accept.
 type Error struct {
@@ -98,8 +98,8 @@ func (p *Poster) Post(ctx context.Context, pl Payload) error {
 // text, should a cause or a receiver's answer echo them.
 func (p *Poster) redact(s string) string {
 	s = strings.ReplaceAll(s, p.url, "<webhook URL>")
-	if u, err := url.Parse(p.url); err == nil && len(u.Path) > 1 {
-		s = strings.ReplaceAll(s, u.Path, "<webhook path>")
+	if len(p.path) > 1 {
+		s = strings.ReplaceAll(s, p.path, "<webhook path>")
 	}
 	return s
 }
